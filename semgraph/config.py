@@ -1,0 +1,89 @@
+"""Settings: one pydantic-settings class, read from ``SEMGRAPH_*`` environment variables and ``.env``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "semgraph"
+
+
+class Settings(BaseSettings):
+    """Everything semgraph can be configured with.
+
+    The managed Neo4j instance is chosen by ``data_dir`` plus the two ports, so several
+    instances (tests, benchmarks, a user's own) can run side by side. Setting ``neo4j_uri``
+    points semgraph at an existing server (``bolt://``, ``neo4j://``, ``neo4j+s://``) and
+    nothing is started.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="SEMGRAPH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- where things live -------------------------------------------------------------
+    data_dir: Path = Field(
+        default=Path.home() / ".local" / "share" / "semgraph",
+        description="Server data, conf, logs and the generated password of the managed Neo4j.",
+    )
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Downloaded Neo4j distribution (shared by all instances).",
+    )
+    ontology_dir: Path = REPO_ROOT / "ontology"
+    shapes_dir: Path = REPO_ROOT / "shapes"
+    rag_dir: Path = REPO_ROOT / "rag"
+
+    # --- Neo4j ---------------------------------------------------------------------------
+    neo4j_uri: str | None = Field(
+        default=None, description="Use this server instead of the managed one (starts nothing)."
+    )
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = Field(
+        default=None, description="Password for neo4j_uri; the managed server generates its own."
+    )
+    neo4j_database: str = "neo4j"
+    neo4j_bolt_port: int = 7687
+    neo4j_http_port: int = 7474
+    neo4j_version: str = "5.26.19"
+    neo4j_browser_version: str = "5.24.0"
+    apoc_version: str = "5.26.19"
+    neo4j_heap: str = "2g"
+    neo4j_pagecache: str = "2g"
+    neo4j_start_timeout_s: float = 120.0
+    neo4j_pool_size: int = 32
+    maven_repository: str = "https://repo.maven.apache.org/maven2"
+
+    # --- API ----------------------------------------------------------------------------
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    @cached_property
+    def neo4j_home(self) -> Path:
+        """Home folder of the managed server (conf, data, logs, password)."""
+        return self.data_dir / "neo4j"
+
+    @property
+    def managed(self) -> bool:
+        """True when semgraph runs its own Neo4j rather than one given by ``neo4j_uri``."""
+        return not self.neo4j_uri
+
+    @property
+    def bolt_uri(self) -> str:
+        return self.neo4j_uri or f"bolt://127.0.0.1:{self.neo4j_bolt_port}"
+
+    @property
+    def browser_url(self) -> str:
+        return f"http://localhost:{self.neo4j_http_port}/browser/"
+
+
+def get_settings() -> Settings:
+    """Read the settings afresh (environment and ``.env``)."""
+    return Settings()
