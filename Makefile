@@ -1,0 +1,36 @@
+# The two commands the README opens with: `make up` and `make test`. Both set up
+# everything themselves (virtual environment, dependencies, the managed Neo4j).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: up test lint format bench-ingest clean-neo4j help
+
+help:
+	@echo "make up    - start Neo4j, load ontology, shapes and demo data, serve the API on :8000"
+	@echo "make test  - run the whole test suite against a real Neo4j"
+	@echo "make lint  - ruff check, ruff format --check, mypy"
+
+$(STAMP): pyproject.toml
+	@command -v java >/dev/null || { echo "Java 17 or 21 is needed (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@command -v mvn >/dev/null || { echo "Maven is needed once to fetch Neo4j (apt-get install maven)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+up: $(STAMP)
+	$(BIN)/semgraph up
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy semgraph
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .

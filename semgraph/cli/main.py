@@ -1,0 +1,41 @@
+"""The ``semgraph`` command line. Each topic lives in its own module; this file wires them."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from semgraph.cli import neo4j_cmd
+from semgraph.exceptions import SemgraphError
+
+app = typer.Typer(
+    name="semgraph",
+    help=(
+        "semgraph — one business semantic layer over CRM, ERP, HR, WMS and finance.\n\n"
+        "The instance is chosen by SEMGRAPH_DATA_DIR, SEMGRAPH_NEO4J_BOLT_PORT and "
+        "SEMGRAPH_NEO4J_HTTP_PORT (or SEMGRAPH_NEO4J_URI for an existing server)."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(neo4j_cmd.app, name="neo4j")
+
+_err = Console(stderr=True)
+
+
+def run() -> None:
+    """Console entry point: typed errors become a clear message and exit code 1."""
+    try:
+        app()
+    except SemgraphError as exc:
+        _err.print(f"[bold red]error[/] [dim]({exc.code})[/]: {exc.message}", highlight=False)
+        if exc.hint:
+            _err.print(f"[yellow]hint[/]: {exc.hint}", highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,1 @@
+"""Access to the business graph in Neo4j."""

@@ -1,0 +1,89 @@
+"""Test fixtures: one real Neo4j instance for the whole run, started by the project itself.
+
+The instance lives in a temporary data folder on free ports, so it never touches a user's
+own instance. Set SEMGRAPH_TEST_NEO4J_URI (+ _PASSWORD) to run against an existing server
+instead; the suite then wipes that database, so never point it at real data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import neo4j
+import pytest
+
+from semgraph.config import Settings
+from semgraph.graph.connection import open_driver
+from semgraph.neo4j_server import ManagedServer
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def settings() -> Iterator[Settings]:
+    """Settings of the test instance (managed Neo4j on free ports in a temp folder)."""
+    external = os.environ.get("SEMGRAPH_TEST_NEO4J_URI")
+    if external:
+        yield Settings(
+            neo4j_uri=external,
+            neo4j_password=os.environ.get("SEMGRAPH_TEST_NEO4J_PASSWORD", ""),
+            _env_file=None,
+        )
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="semgraph-test-"))
+    yield Settings(
+        data_dir=data_dir,
+        neo4j_bolt_port=free_port(),
+        neo4j_http_port=free_port(),
+        api_port=free_port(),
+        neo4j_heap="1g",
+        neo4j_pagecache="512m",
+        _env_file=None,
+    )
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(settings: Settings) -> Iterator[ManagedServer | None]:
+    """The running test server (None when an external one is used)."""
+    if not settings.managed:
+        yield None
+        return
+    server = ManagedServer(settings)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def driver(settings: Settings, neo4j_server: ManagedServer | None) -> Iterator[neo4j.Driver]:
+    drv = open_driver(settings)
+    yield drv
+    drv.close()
+
+
+@pytest.fixture
+def empty_db(driver: neo4j.Driver, settings: Settings) -> neo4j.Driver:
+    """The test database with every node, relationship and semgraph constraint removed."""
+    with driver.session(database=settings.neo4j_database) as session:
+        # CALL … IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
+        session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
+    for record in driver.execute_query("SHOW CONSTRAINTS YIELD name").records:
+        driver.execute_query(f"DROP CONSTRAINT `{record['name']}`")
+    for record in driver.execute_query(
+        "SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP' RETURN name"
+    ).records:
+        driver.execute_query(f"DROP INDEX `{record['name']}`")
+    return driver
