@@ -1,4 +1,4 @@
-"""Settings: one pydantic-settings class, read from ``SEMGRAPH_*`` environment variables and ``.env``."""
+"""Settings: one pydantic-settings class, read from ``SEMGRAPH_*`` variables and ``.env``."""
 
 from __future__ import annotations
 

@@ -85,7 +85,12 @@ class InvalidInputError(SemgraphError):
     code = "INVALID_INPUT"
 
     def __init__(
-        self, message: str, *, hint: str | None = None, file: str | None = None, line: int | None = None
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
     ) -> None:
         where = f"{file}:{line}: " if file and line else (f"{file}: " if file else "")
         super().__init__(where + message, hint=hint)

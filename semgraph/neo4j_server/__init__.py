@@ -1,4 +1,4 @@
-"""The managed local Neo4j server: assembled from Maven Central, configured, started with ``java``."""
+"""The managed local Neo4j server: assembled from Maven Central, started with ``java``."""
 
 from semgraph.neo4j_server.distribution import Distribution, ensure_distribution
 from semgraph.neo4j_server.server import ManagedServer, ServerStatus

@@ -66,10 +66,10 @@ def _port_owner(port: int) -> str | None:
             pass
     try:
         for conn in psutil.net_connections(kind="tcp"):
-            if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN:
-                if conn.pid:
-                    proc = psutil.Process(conn.pid)
-                    return f"pid {conn.pid} ({' '.join(proc.cmdline()[:3])[:120]})"
+            listening = conn.laddr and conn.status == psutil.CONN_LISTEN
+            if listening and conn.laddr.port == port and conn.pid:
+                proc = psutil.Process(conn.pid)
+                return f"pid {conn.pid} ({' '.join(proc.cmdline()[:3])[:120]})"
     except (psutil.Error, OSError):
         pass
     return "another process"
@@ -173,9 +173,9 @@ class ManagedServer:
         try:
             pid = int(self.pid_file.read_text().strip())
             proc = psutil.Process(pid)
-            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
-                if any(_ENTRY_POINT in part for part in proc.cmdline()):
-                    return pid
+            alive = proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+            if alive and any(_ENTRY_POINT in part for part in proc.cmdline()):
+                return pid
         except (ValueError, psutil.Error):
             pass
         return None
