@@ -66,8 +66,8 @@ def _port_owner(port: int) -> str | None:
             pass
     try:
         for conn in psutil.net_connections(kind="tcp"):
-            listening = conn.status == psutil.CONN_LISTEN and len(conn.laddr) == 2
-            if listening and conn.laddr[1] == port and conn.pid:
+            local_port = getattr(conn.laddr, "port", None)
+            if conn.status == psutil.CONN_LISTEN and local_port == port and conn.pid:
                 proc = psutil.Process(conn.pid)
                 return f"pid {conn.pid} ({' '.join(proc.cmdline()[:3])[:120]})"
     except (psutil.Error, OSError):
