@@ -24,6 +24,7 @@ from semgraph.neo4j_server.distribution import Distribution, ensure_distribution
 from semgraph.neo4j_server.java import find_java
 
 _ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
+STYLE_FILE = "semgraph.grass"  # applied by the Browser on connect (browser.post_connect_cmd)
 _ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 # The official launcher passes these so Neo4j can use off-heap memory efficiently on Java 17+.
 _JVM_FLAGS = [
@@ -91,14 +92,21 @@ def _tail(path: Path, lines: int = 25) -> str:
 class ManagedServer:
     """One local Neo4j instance under ``settings.neo4j_home``."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, browser_files: dict[str, str] | None = None) -> None:
+        """``browser_files`` (name → text) are served by Neo4j at ``/browser/<name>``."""
         self.settings = settings
         self.home = settings.neo4j_home
+        self.browser_files = browser_files or {}
 
     # --- files ---------------------------------------------------------------------------
     @property
     def conf_dir(self) -> Path:
         return self.home / "conf"
+
+    @property
+    def browser_extra(self) -> Path:
+        """Folder put first on the classpath: Neo4j serves its ``browser/`` files."""
+        return self.home / "browser-extra"
 
     @property
     def log_file(self) -> Path:
@@ -133,7 +141,7 @@ class ManagedServer:
         s = self.settings
         for sub in ("conf", "data", "logs", "run", "import"):
             (self.home / sub).mkdir(parents=True, exist_ok=True)
-        style_cmd = f"style http://localhost:{s.api_port}/browser/style.grass"
+        style_cmd = f"style http://localhost:{s.neo4j_http_port}/browser/{STYLE_FILE}"
         conf = {
             "server.default_listen_address": "127.0.0.1",
             "server.default_advertised_address": "127.0.0.1",
@@ -159,8 +167,12 @@ class ManagedServer:
             "db.logs.query.threshold": "2s",
             "db.tx_log.rotation.retention_policy": "2 files",
             "browser.post_connect_cmd": style_cmd,
-            "browser.remote_content_hostname_whitelist": "localhost",
+            "browser.remote_content_hostname_whitelist": "localhost,127.0.0.1",
         }
+        served = self.browser_extra / "browser"
+        served.mkdir(parents=True, exist_ok=True)
+        for name, content in self.browser_files.items():
+            (served / name).write_text(content)
         text = "# Written by semgraph on every start; edit SEMGRAPH_* settings instead.\n"
         text += "".join(f"{k}={v}\n" for k, v in conf.items())
         (self.conf_dir / "neo4j.conf").write_text(text)
@@ -263,7 +275,7 @@ class ManagedServer:
             f"-Xmx{s.neo4j_heap}",
             *_JVM_FLAGS,
             "-cp",
-            dist.classpath(),
+            f"{self.browser_extra}:{dist.classpath()}",
             _ENTRY_POINT,
             f"--home-dir={self.home}",
             f"--config-dir={self.conf_dir}",

@@ -1,0 +1,12 @@
+# semgraph API image; Neo4j runs in its own container (see docker-compose.yml).
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY semgraph ./semgraph
+COPY ontology ./ontology
+COPY shapes ./shapes
+COPY rag ./rag
+RUN pip install --no-cache-dir .
+ENV HF_HUB_OFFLINE=1 SEMGRAPH_API_HOST=0.0.0.0
+EXPOSE 8000
+CMD ["semgraph", "up", "--no-demo-if-data"]
