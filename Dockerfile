@@ -7,6 +7,7 @@ COPY ontology ./ontology
 COPY shapes ./shapes
 COPY rag ./rag
 RUN pip install --no-cache-dir .
-ENV HF_HUB_OFFLINE=1 SEMGRAPH_API_HOST=0.0.0.0
+ENV HF_HUB_OFFLINE=1 SEMGRAPH_API_HOST=0.0.0.0 \
+    SEMGRAPH_ONTOLOGY_DIR=/app/ontology SEMGRAPH_SHAPES_DIR=/app/shapes SEMGRAPH_RAG_DIR=/app/rag
 EXPOSE 8000
-CMD ["semgraph", "up", "--no-demo-if-data"]
+CMD ["semgraph", "up"]

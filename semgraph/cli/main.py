@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.console import Console
 
-from semgraph.cli import neo4j_cmd
+from semgraph.cli import load_cmd, neo4j_cmd, up_cmd
 from semgraph.exceptions import SemgraphError
 
 app = typer.Typer(
@@ -21,7 +21,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("up")(up_cmd.up)
 app.add_typer(neo4j_cmd.app, name="neo4j")
+app.add_typer(load_cmd.app, name="load")
 
 _err = Console(stderr=True)
 

@@ -5,22 +5,28 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from semgraph.browser_style import grass
 from semgraph.config import get_settings
 from semgraph.exceptions import ConfigurationError
 from semgraph.neo4j_server import ManagedServer, ServerStatus
+from semgraph.neo4j_server.server import STYLE_FILE
+from semgraph.ontology.model import Ontology
 
 app = typer.Typer(help="Manage the local Neo4j server of this instance.", no_args_is_help=True)
 _out = Console()
 
 
-def _server() -> ManagedServer:
+def _server(with_style: bool = False) -> ManagedServer:
     settings = get_settings()
     if not settings.managed:
         raise ConfigurationError(
             f"SEMGRAPH_NEO4J_URI is set ({settings.neo4j_uri}): semgraph manages no server here",
             hint="unset SEMGRAPH_NEO4J_URI to use the managed local server",
         )
-    return ManagedServer(settings)
+    if not with_style:
+        return ManagedServer(settings)
+    ontology = Ontology.load(sorted(settings.ontology_dir.glob("*.ttl")))
+    return ManagedServer(settings, browser_files={STYLE_FILE: grass(ontology)})
 
 
 def _show(status: ServerStatus) -> None:
@@ -36,7 +42,7 @@ def _show(status: ServerStatus) -> None:
 @app.command()
 def start() -> None:
     """Start the server (downloading it on first use) and wait until it answers."""
-    server = _server()
+    server = _server(with_style=True)
     with _out.status("Starting Neo4j (the first start downloads ~130 MB from Maven Central)…"):
         status = server.start()
     _show(status)

@@ -1,0 +1,1 @@
+"""The HTTP service: FastAPI app with GraphQL, health, readiness and metrics."""

@@ -1,0 +1,28 @@
+"""The application factory: ``create_app(settings)`` builds the same app for tests and ``up``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from semgraph import __version__
+from semgraph.api import health
+from semgraph.bootstrap import Container
+from semgraph.config import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    """Build the FastAPI app; the container (driver, ontology, services) is created once."""
+    container = container or Container(settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        container.close()
+
+    app = FastAPI(title="semgraph", version=__version__, lifespan=lifespan)
+    app.state.container = container
+    app.include_router(health.router)
+    return app

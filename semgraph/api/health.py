@@ -1,0 +1,36 @@
+"""Liveness, readiness (Neo4j reachable) and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from semgraph.bootstrap import Container
+
+router = APIRouter()
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz() -> dict[str, str]:
+    """The process is up (says nothing about Neo4j)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", include_in_schema=False)
+def readyz(request: Request) -> Response:
+    """200 when Neo4j answers; 503 with Retry-After otherwise."""
+    container: Container = request.app.state.container
+    problem = container.neo4j_problem()
+    if problem is None:
+        return JSONResponse({"status": "ready", "neo4j": "up"})
+    return JSONResponse(
+        {"status": "not ready", "neo4j": "down", "detail": problem},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

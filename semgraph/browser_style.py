@@ -1,0 +1,75 @@
+"""The Neo4j Browser style (GraSS) derived from the ontology.
+
+Colours follow the business area of each class, captions show a human name where the
+class has one (``name``, ``title``, a number) and the id otherwise, so that
+``MATCH (c:Customer)-[r]-(x) RETURN * LIMIT 50`` draws a readable picture.
+"""
+
+from __future__ import annotations
+
+from semgraph.ontology.model import Ontology
+
+# (fill, border, text) per business area; chosen to stay distinguishable side by side.
+AREA_COLOURS: dict[str, tuple[str, str, str]] = {
+    "sales": ("#4C8EDA", "#2870C2", "#FFFFFF"),
+    "service": ("#F79767", "#F36924", "#FFFFFF"),
+    "finance": ("#57C7E3", "#23B3D7", "#2A2C34"),
+    "legal": ("#8DCC93", "#5DB665", "#2A2C34"),
+    "operations": ("#FFC454", "#D7A013", "#2A2C34"),
+    "hr": ("#DA7194", "#CC3C6C", "#FFFFFF"),
+    "master-data": ("#C990C0", "#B261A5", "#FFFFFF"),
+}
+_DEFAULT = ("#A5ABB6", "#9AA1AC", "#2A2C34")
+_CAPTION_PREFERENCE = (
+    "name",
+    "title",
+    "contractNumber",
+    "orderNumber",
+    "invoiceNumber",
+    "tier",
+    "period",
+    "key",
+)
+_META_LABELS = {
+    "OntologyClass": ("#E0E0E0", "#BDBDBD", "#2A2C34", "{label}"),
+    "OntologyProperty": ("#F5F5F5", "#BDBDBD", "#2A2C34", "{name}"),
+    "SourceSystem": ("#6D6875", "#4A4650", "#FFFFFF", "{label}"),
+    "FieldMapping": ("#B5838D", "#8E5F69", "#FFFFFF", "{sourceField}"),
+    "ChangeEvent": ("#FFD86E", "#EDBA39", "#2A2C34", "{summary}"),
+    "RiskAlert": ("#F25A29", "#DC4717", "#FFFFFF", "{title}"),
+    "Rule": ("#604A0E", "#423204", "#FFFFFF", "{name}"),
+}
+
+
+def caption_property(ontology: Ontology, cls: str) -> str:
+    """The property shown as the caption of a node of class ``cls``."""
+    props = ontology.datatype_properties(cls)
+    return next((p for p in _CAPTION_PREFERENCE if p in props), "id")
+
+
+def _block(selector: str, fill: str, border: str, text: str, caption: str, size: int) -> str:
+    return (
+        f"{selector} {{\n  color: {fill};\n  border-color: {border};\n"
+        f"  text-color-internal: {text};\n  caption: '{caption}';\n  diameter: {size}px;\n}}\n"
+    )
+
+
+def grass(ontology: Ontology) -> str:
+    """The GraSS text for the Neo4j Browser."""
+    out = [
+        _block("node", *_DEFAULT, "{id}", 50),
+        "relationship {\n  color: #A5ABB6;\n  shaft-width: 1px;\n  font-size: 8px;\n"
+        "  padding: 3px;\n  text-color-external: #000000;\n  text-color-internal: #FFFFFF;\n"
+        "  caption: '<type>';\n}\n",
+    ]
+    for name, cls in sorted(ontology.classes.items()):
+        if cls.abstract:
+            continue
+        fill, border, text = AREA_COLOURS.get(cls.business_area or "", _DEFAULT)
+        size = 65 if name in {"Customer", "Contract", "ServiceLevelAgreement"} else 55
+        out.append(
+            _block(f"node.{name}", fill, border, text, "{" + caption_property(ontology, name) + "}", size)
+        )
+    for label, (fill, border, text, caption) in _META_LABELS.items():
+        out.append(_block(f"node.{label}", fill, border, text, caption, 45))
+    return "\n".join(out)

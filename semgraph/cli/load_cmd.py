@@ -1,0 +1,37 @@
+"""``semgraph load ontology [FILES]``: write an ontology into Neo4j and derive the schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from semgraph.cli.common import container, out
+from semgraph.ontology.graph_loader import load_ontology
+from semgraph.ontology.schema import ensure_schema
+
+app = typer.Typer(help="Load ontologies (and, later, shapes) into Neo4j.", no_args_is_help=True)
+
+
+@app.command("ontology")
+def ontology(
+    files: list[Path] = typer.Argument(  # noqa: B008
+        None, help="Turtle, RDF/XML or JSON-LD files; default: semgraph's own ontology/."
+    ),
+) -> None:
+    """Load ontology files as browsable nodes; for semgraph's own, also create constraints."""
+    c = container()
+    own = not files
+    paths = files or sorted(c.settings.ontology_dir.glob("*.ttl"))
+    report = load_ontology(c.driver, paths, c.settings.neo4j_database)
+    state = "loaded" if report.changed else "unchanged"
+    out.print(
+        f"[bold]{report.ontology_iri}[/] {state}: {report.classes} classes, "
+        f"{report.properties} properties, {report.mappings} field mappings"
+    )
+    for skipped in report.skipped_imports:
+        out.print(f"  [yellow]skipped import[/] {skipped} (not a local file; no network used)")
+    if own:
+        created = ensure_schema(c.driver, c.ontology, c.settings.neo4j_database)
+        out.print(f"  schema: {len(created)} constraints and indexes in place")
+    c.close()

@@ -1,0 +1,27 @@
+"""Labels, relationship types and property names that reach Cypher text.
+
+Values always travel as parameters; names cannot, so every name interpolated into a
+query passes through ``ident`` first: it must be a plain identifier, and it is quoted.
+"""
+
+from __future__ import annotations
+
+import re
+
+from semgraph.exceptions import InvalidInputError
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def ident(name: str) -> str:
+    """``name`` back-quoted for Cypher, after checking it is a plain identifier.
+
+    Raises:
+        InvalidInputError: the name has characters that could change the query.
+    """
+    if not _IDENT.match(name):
+        raise InvalidInputError(
+            f"`{name}` is not a valid label, relationship type or property name",
+            hint="names are letters, digits and underscores, starting with a letter",
+        )
+    return f"`{name}`"
