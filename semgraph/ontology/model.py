@@ -1,0 +1,262 @@
+"""The ontology as Python sees it: classes, properties, cardinalities, mappings, roles.
+
+``Ontology.load()`` parses ``ontology/*.ttl`` once per process (cached by path and
+modification time) and answers per-class questions with inheritance and union domains
+already resolved. Unknown names raise ``UnknownTermError`` with a did-you-mean hint, so
+callers can pass user input straight through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+from rdflib import Graph
+
+from semgraph.exceptions import UnknownTermError
+from semgraph.ontology.parser import SG, SGM, ParsedOntology, parse
+from semgraph.ontology.terms import (
+    TRANSFORMS,
+    AccessRole,
+    Cardinality,
+    DatatypeProperty,
+    FieldMapping,
+    ImpactDirection,
+    ObjectProperty,
+    OntClass,
+    RoutingRule,
+    SourceSystem,
+)
+
+__all__ = [
+    "ID_BASE",
+    "SG",
+    "SGM",
+    "TRANSFORMS",
+    "AccessRole",
+    "Cardinality",
+    "DatatypeProperty",
+    "FieldMapping",
+    "ImpactDirection",
+    "ObjectProperty",
+    "OntClass",
+    "Ontology",
+    "RoutingRule",
+    "SourceSystem",
+]
+
+ID_BASE = "https://semgraph.io/id/"
+_UNBOUNDED = Cardinality(0, None)
+
+
+class Ontology:
+    """Read-only view of the business ontology. Build it with ``Ontology.load``."""
+
+    def __init__(self, parsed: ParsedOntology) -> None:
+        self._p = parsed
+        self.graph: Graph = parsed.graph
+        self.classes: dict[str, OntClass] = dict(parsed.classes)
+        self._dt_cache: dict[str, dict[str, DatatypeProperty]] = {}
+        self._op_cache: dict[str, dict[str, ObjectProperty]] = {}
+        self._in_cache: dict[str, dict[str, ObjectProperty]] = {}
+
+    # --- construction -----------------------------------------------------------------
+
+    @classmethod
+    def load(cls, paths: Iterable[Path] | None = None) -> Ontology:
+        """Parse the given Turtle files (default: every ``*.ttl`` in ``Settings.ontology_dir``).
+
+        The result is cached per process for the same files and modification times.
+        Raises ``OntologyError`` naming the file and term when the files are invalid.
+        """
+        if paths is None:
+            from semgraph.config import get_settings
+
+            paths = sorted(get_settings().ontology_dir.glob("*.ttl"))
+        key = tuple((str(Path(p).resolve()), Path(p).stat().st_mtime_ns) for p in paths)
+        return _load_cached(key)
+
+    # --- classes ----------------------------------------------------------------------
+
+    def cls(self, name: str) -> OntClass:
+        """The class called ``name`` (local name, e.g. ``Customer``); raises UnknownTermError."""
+        found = self.classes.get(name)
+        if found is None:
+            raise UnknownTermError("class", name, self.classes)
+        return found
+
+    def concrete_classes(self) -> list[OntClass]:
+        """Classes that have instances of their own (every class but BusinessEntity), by name."""
+        return [c for _, c in sorted(self.classes.items()) if not c.abstract]
+
+    def labels(self) -> set[str]:
+        """Every Neo4j node label the data may use: the class names, BusinessEntity included."""
+        return set(self.classes)
+
+    def entity_iri(self, cls: str, id: str) -> str:
+        """``https://semgraph.io/id/{cls}/{id}`` with ``id`` percent-encoded."""
+        self.cls(cls)
+        return f"{ID_BASE}{cls}/{quote(id, safe='-_.~')}"
+
+    # --- properties -------------------------------------------------------------------
+
+    def datatype_properties(self, cls: str) -> dict[str, DatatypeProperty]:
+        """Literal properties an entity of ``cls`` may have, inherited ones included.
+
+        ``allowed_values`` is resolved for ``cls``: a class restriction (e.g. the status
+        codes of SalesOrder) wins over the property-wide list.
+        """
+        cached = self._dt_cache.get(cls)
+        if cached is None:
+            chain = self._chain(cls)
+            cached = {}
+            for name, prop in sorted(self._p.datatype_properties.items()):
+                if any(d in chain for d in prop.domains):
+                    values = self._class_values(chain, name)
+                    if values is not None:
+                        prop = replace(prop, allowed_values=values)
+                    cached[name] = prop
+            self._dt_cache[cls] = cached
+        return cached
+
+    def object_properties(self, cls: str) -> dict[str, ObjectProperty]:
+        """Outgoing relationships of ``cls`` or a superclass, with ``domain`` set to ``cls``."""
+        cached = self._op_cache.get(cls)
+        if cached is None:
+            chain = self._chain(cls)
+            cached = {
+                name: replace(prop, domain=cls)
+                for name, prop in sorted(self._p.object_properties.items())
+                if any(d in chain for d in prop.domains)
+            }
+            self._op_cache[cls] = cached
+        return cached
+
+    def incoming(self, cls: str) -> dict[str, ObjectProperty]:
+        """Relationships whose range is ``cls`` (or a superclass); ``range`` is ``cls``."""
+        cached = self._in_cache.get(cls)
+        if cached is None:
+            chain = self._chain(cls)
+            cached = {
+                name: replace(prop, range=cls)
+                for name, prop in sorted(self._p.object_properties.items())
+                if any(r in chain for r in prop.ranges)
+            }
+            self._in_cache[cls] = cached
+        return cached
+
+    def object_property(self, name: str) -> ObjectProperty:
+        """An object property by name; union members are in ``domains``/``ranges``."""
+        found = self._p.object_properties.get(name)
+        if found is None:
+            raise UnknownTermError("relationship", name, self._p.object_properties)
+        return found
+
+    def property(self, cls: str, name: str) -> DatatypeProperty | ObjectProperty:
+        """A datatype or outgoing object property of ``cls``.
+
+        Raises UnknownTermError (kind ``property``, with a did-you-mean hint) when ``cls``
+        has no such property.
+        """
+        datatype = self.datatype_properties(cls)
+        objects = self.object_properties(cls)
+        found = datatype.get(name) or objects.get(name)
+        if found is None:
+            raise UnknownTermError("property", name, [*datatype, *objects], where=cls)
+        return found
+
+    def cardinality(self, cls: str, prop: str) -> Cardinality:
+        """How many values of ``prop`` an entity of ``cls`` must/may have.
+
+        Combines restrictions on ``cls`` and its superclasses with
+        ``owl:FunctionalProperty`` (max 1); (0, None) when nothing is declared.
+        Raises UnknownTermError for an unknown class or property.
+        """
+        self.property(cls, prop)
+        low, high = 0, None if prop not in self._p.functional else 1
+        for c in self._chain(cls):
+            card = self._p.restrictions.get((c, prop), _UNBOUNDED)
+            low = max(low, card.min)
+            if card.max is not None:
+                high = card.max if high is None else min(high, card.max)
+        return Cardinality(low, high)
+
+    def required_properties(self, cls: str) -> dict[str, Cardinality]:
+        """Properties (datatype and object) that ``cls`` must have, with their cardinality."""
+        names = [*self.datatype_properties(cls), *self.object_properties(cls)]
+        cards = {n: self.cardinality(cls, n) for n in names}
+        return {n: c for n, c in cards.items() if c.min > 0}
+
+    def sensitive_properties(self, cls: str) -> dict[str, DatatypeProperty]:
+        """Datatype properties of ``cls`` that are masked unless the caller's role may see them."""
+        return {n: p for n, p in self.datatype_properties(cls).items() if p.sensitive}
+
+    def impact_edges(self) -> list[ObjectProperty]:
+        """Every relationship that carries impact, one entry per concrete (domain, range) pair.
+
+        For ``forward`` a change to ``domain`` impacts ``range``; for ``inverse`` the
+        other way round. Sorted by name, domain, range.
+        """
+        edges = [
+            replace(prop, domain=d, range=r)
+            for prop in self._p.object_properties.values()
+            if prop.impact is not None
+            for d in prop.domains
+            for r in prop.ranges
+        ]
+        return sorted(edges, key=lambda e: (e.name, e.domain, e.range))
+
+    def relationship_types(self) -> set[str]:
+        """Every Neo4j relationship type the data may use (``ObjectProperty.rel_type``)."""
+        return {p.rel_type for p in self._p.object_properties.values()}
+
+    # --- systems, roles, routing --------------------------------------------------------
+
+    def systems(self) -> list[SourceSystem]:
+        """The source systems, by key."""
+        return [s for _, s in sorted(self._p.systems.items())]
+
+    def mappings(self, system: str | None = None) -> list[FieldMapping]:
+        """Field mappings, all or of one system key (``"ERP"``); raises UnknownTermError."""
+        if system is None:
+            return list(self._p.mappings)
+        if system not in self._p.systems:
+            raise UnknownTermError("source system", system, self._p.systems)
+        return [m for m in self._p.mappings if m.system == system]
+
+    def access_roles(self) -> list[AccessRole]:
+        """The access roles, by key."""
+        return [r for _, r in sorted(self._p.roles.items())]
+
+    def role_keys(self) -> set[str]:
+        """Every valid role key (``viewer``, ``finance_lead``, …)."""
+        return set(self._p.roles)
+
+    def routing_rules(self) -> list[RoutingRule]:
+        """Alert routing rules, one per role that has one."""
+        return sorted(self._p.routing_rules, key=lambda r: r.for_role)
+
+    def routing_rule(self, role: str) -> RoutingRule | None:
+        """The routing rule for ``role``, or None when alerts for it go to all its holders."""
+        return next((r for r in self._p.routing_rules if r.for_role == role), None)
+
+    # --- internals ----------------------------------------------------------------------
+
+    def _chain(self, cls: str) -> tuple[str, ...]:
+        found = self.cls(cls)
+        return (found.name, *found.superclasses)
+
+    def _class_values(self, chain: tuple[str, ...], prop: str) -> tuple[str, ...] | None:
+        for c in chain:
+            values = self._p.class_values.get((c, prop))
+            if values is not None:
+                return values
+        return None
+
+
+@lru_cache(maxsize=8)
+def _load_cached(key: tuple[tuple[str, int], ...]) -> Ontology:
+    return Ontology(parse([Path(path) for path, _ in key]))

@@ -1,0 +1,200 @@
+"""The ontology's terms as small frozen dataclasses (no rdflib objects leak out of here).
+
+All names are local names in ``sg:`` (``Customer``, ``creditLimit``); ``iri`` holds the
+full IRI. Class names of domains and ranges are local names too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+ImpactDirection = Literal["forward", "inverse"]
+
+
+@dataclass(frozen=True)
+class Cardinality:
+    """How many values an entity of a class must (``min``) and may (``max``) have.
+
+    ``max`` is None when unbounded.
+    """
+
+    min: int
+    max: int | None
+
+    @property
+    def required(self) -> bool:
+        return self.min >= 1
+
+    @property
+    def single(self) -> bool:
+        return self.max == 1
+
+
+@dataclass(frozen=True)
+class OntClass:
+    """An ``owl:Class`` of the business ontology.
+
+    ``superclasses`` lists every named ancestor, nearest first (``BusinessEntity`` last).
+    ``system_of_record`` is a source system key (``"CRM"``) or None (SystemRecord,
+    BusinessEntity). ``abstract`` classes have no instances of their own.
+    """
+
+    iri: str
+    name: str
+    label_en: str
+    label_zh: str
+    definition_en: str
+    definition_zh: str
+    business_area: str | None
+    system_of_record: str | None
+    id_prefix: str | None
+    superclasses: tuple[str, ...]
+    abstract: bool
+
+
+@dataclass(frozen=True)
+class DatatypeProperty:
+    """A literal-valued property.
+
+    ``datatype`` is the XSD local name (``string``, ``decimal``, ``integer``,
+    ``boolean``, ``date``, ``dateTime``). ``allowed_values`` is None for free values;
+    when returned by ``Ontology.datatype_properties(cls)`` it holds the codes allowed on
+    that class (class restrictions override the property-wide list). ``domains`` are
+    all classes the property is declared on (a union domain has several).
+    """
+
+    iri: str
+    name: str
+    label_en: str
+    label_zh: str
+    definition: str
+    datatype: str
+    sensitivity: str | None
+    privacy_regimes: tuple[str, ...]
+    visible_to: tuple[str, ...]
+    allowed_values: tuple[str, ...] | None
+    domains: tuple[str, ...] = ()
+
+    @property
+    def sensitive(self) -> bool:
+        return self.sensitivity is not None
+
+    def visible_for(self, roles: Iterable[str]) -> bool:
+        """True when a caller holding ``roles`` may see the clear value."""
+        return self.sensitivity is None or any(r in self.visible_to for r in roles)
+
+
+@dataclass(frozen=True)
+class ObjectProperty:
+    """A relationship between two entities.
+
+    ``domain``/``range`` are single class names. For a union domain or range they hold
+    the nearest common superclass, except where ``Ontology`` resolves them against a
+    concrete class (``object_properties``, ``incoming``, ``impact_edges``); the union
+    members are always in ``domains``/``ranges``. ``impact`` says how a change
+    propagates: ``"forward"`` (domain change impacts range), ``"inverse"`` (range
+    change impacts domain) or None.
+    """
+
+    iri: str
+    name: str
+    domain: str
+    range: str
+    label_en: str
+    label_zh: str
+    definition: str
+    impact: ImpactDirection | None
+    domains: tuple[str, ...] = ()
+    ranges: tuple[str, ...] = ()
+
+    @property
+    def rel_type(self) -> str:
+        """Neo4j relationship type: the name in UPPER_SNAKE_CASE (``hasSla`` → ``HAS_SLA``)."""
+        return upper_snake(self.name)
+
+
+@dataclass(frozen=True)
+class SourceSystem:
+    """An operational system semgraph reads from; ``key`` is ``"CRM"``, ``"ERP"``, …"""
+
+    iri: str
+    key: str
+    label_en: str
+    label_zh: str
+    description: str
+
+
+@dataclass(frozen=True)
+class FieldMapping:
+    """One source field mapped onto a canonical property.
+
+    Apply ``transform`` (see ``TRANSFORMS``), then ``map_code``. When
+    ``on_system_record`` is true the value belongs on the entity's SystemRecord for
+    ``system``, not on the golden record of ``target_class``.
+    """
+
+    iri: str
+    system: str
+    source_table: str
+    source_field: str
+    target_class: str
+    target_property: str
+    transform: str | None
+    value_map: tuple[tuple[str, str], ...]
+    is_key: bool
+    on_system_record: bool
+
+    def map_code(self, value: str) -> str:
+        """Translate a source code via ``value_map``; unlisted codes pass through."""
+        return dict(self.value_map).get(value, value)
+
+
+@dataclass(frozen=True)
+class AccessRole:
+    """A role key callers present (``viewer``, ``finance_lead``, …)."""
+
+    iri: str
+    key: str
+    label_en: str
+    label_zh: str
+    description: str
+
+
+@dataclass(frozen=True)
+class RoutingRule:
+    """How to find the employee who receives an alert for ``for_role``.
+
+    From the focus entity's ``start_class`` entity follow the object properties in
+    ``path`` (names); if nobody is reached, notify all holders of ``fallback_role``.
+    """
+
+    iri: str
+    for_role: str
+    start_class: str
+    path: tuple[str, ...]
+    fallback_role: str
+    description: str
+
+
+# Named value transforms a FieldMapping may use; connectors implement exactly these.
+TRANSFORMS: frozenset[str] = frozenset(
+    {
+        "trim",
+        "upper",
+        "lower",
+        "decimal",
+        "integer",
+        "cents_to_decimal",
+        "date_iso",
+        "datetime_iso",
+        "yes_no_boolean",
+    }
+)
+
+
+def upper_snake(name: str) -> str:
+    """``hasSla`` → ``HAS_SLA``; ``customerSuccessManager`` → ``CUSTOMER_SUCCESS_MANAGER``."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()
