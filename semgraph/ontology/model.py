@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from rdflib import Graph
 
-from semgraph.exceptions import UnknownTermError
+from semgraph.exceptions import OntologyError, UnknownTermError
 from semgraph.ontology.parser import SG, SGM, ParsedOntology, parse
 from semgraph.ontology.terms import (
     TRANSFORMS,
@@ -30,6 +30,7 @@ from semgraph.ontology.terms import (
     RoutingRule,
     SourceSystem,
 )
+from semgraph.ontology.validation import validate
 
 __all__ = [
     "ID_BASE",
@@ -76,7 +77,13 @@ class Ontology:
             from semgraph.config import get_settings
 
             paths = sorted(get_settings().ontology_dir.glob("*.ttl"))
-        key = tuple((str(Path(p).resolve()), Path(p).stat().st_mtime_ns) for p in paths)
+        files = [Path(p) for p in paths]
+        if not files:
+            raise OntologyError("no ontology files given", hint="check SEMGRAPH_ONTOLOGY_DIR")
+        missing = [str(f) for f in files if not f.is_file()]
+        if missing:
+            raise OntologyError(f"ontology file not found: {', '.join(missing)}")
+        key = tuple((str(f.resolve()), f.stat().st_mtime_ns) for f in files)
         return _load_cached(key)
 
     # --- classes ----------------------------------------------------------------------
@@ -259,4 +266,4 @@ class Ontology:
 
 @lru_cache(maxsize=8)
 def _load_cached(key: tuple[tuple[str, int], ...]) -> Ontology:
-    return Ontology(parse([Path(path) for path, _ in key]))
+    return Ontology(validate(parse([Path(path) for path, _ in key])))

@@ -1,4 +1,4 @@
-"""Read the ontology Turtle files into terms, and check that they hang together.
+"""Read the ontology Turtle files into terms (validation.py checks they hang together).
 
 Everything here runs once per process (``Ontology.load`` caches it). Each check raises
 ``OntologyError`` naming the file that declares the offending term, so a broken edit
@@ -8,7 +8,7 @@ to ``ontology/*.ttl`` points at itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
@@ -18,7 +18,6 @@ from rdflib.term import Node
 
 from semgraph.exceptions import OntologyError
 from semgraph.ontology.terms import (
-    TRANSFORMS,
     AccessRole,
     Cardinality,
     DatatypeProperty,
@@ -33,11 +32,6 @@ from semgraph.ontology.terms import (
 SG = Namespace("https://semgraph.io/ontology#")
 SGM = Namespace("https://semgraph.io/meta#")
 
-BUSINESS_AREAS = frozenset(
-    {"sales", "service", "finance", "legal", "operations", "hr", "master-data"}
-)
-SENSITIVITIES = frozenset({"personal", "financial", "confidential"})
-XSD_TYPES = frozenset({"string", "decimal", "integer", "boolean", "date", "dateTime"})
 _EXACT = (OWL.cardinality, OWL.qualifiedCardinality)
 _MIN = (OWL.minCardinality, OWL.minQualifiedCardinality)
 _MAX = (OWL.maxCardinality, OWL.maxQualifiedCardinality)
@@ -51,6 +45,7 @@ class ParsedOntology:
     that class only (no inheritance applied yet).
     """
 
+    sources: SourceFiles
     graph: Graph
     classes: dict[str, OntClass]
     datatype_properties: dict[str, DatatypeProperty]
@@ -64,7 +59,7 @@ class ParsedOntology:
     routing_rules: list[RoutingRule] = field(default_factory=list)
 
 
-class _Sources:
+class SourceFiles:
     """The files parsed, kept apart so an error can name the file a term comes from."""
 
     def __init__(self, paths: Sequence[Path]) -> None:
@@ -81,8 +76,10 @@ class _Sources:
         self.graph.bind("sg", SG)
         self.graph.bind("sgm", SGM)
 
-    def error(self, term: Node, message: str) -> OntologyError:
-        where = next((str(p) for p, g in self.files if (term, None, None) in g), "ontology")
+    def error(self, term: Node, message: str, *, about: Node | None = None) -> OntologyError:
+        """An error naming the file that declares ``term`` (or holds the node ``about``)."""
+        needle = about if about is not None else term
+        where = next((str(p) for p, g in self.files if (needle, None, None) in g), "ontology")
         return OntologyError(f"{where}: `{local(term)}`: {message}")
 
 
@@ -112,7 +109,7 @@ def _list(g: Graph, head: Node | None) -> list[Node]:
     return [] if head is None else list(Collection(g, head))
 
 
-def _class_names(src: _Sources, prop: Node, node: Node | None, what: str) -> tuple[str, ...]:
+def _class_names(src: SourceFiles, prop: Node, node: Node | None, what: str) -> tuple[str, ...]:
     """A plain class or an ``owl:unionOf`` list, as local names."""
     g = src.graph
     if node is None:
@@ -123,13 +120,15 @@ def _class_names(src: _Sources, prop: Node, node: Node | None, what: str) -> tup
     return tuple(local(m) for m in members)
 
 
-def _int(src: _Sources, cls: Node, value: Node) -> int:
+def _int(src: SourceFiles, cls: Node, restriction: Node, value: Node) -> int:
     try:
         n = int(str(value))
     except ValueError:
         n = -1
     if n < 0:
-        raise src.error(cls, f"cardinality `{value}` is not a non-negative integer")
+        raise src.error(
+            cls, f"cardinality `{value}` is not a non-negative integer", about=restriction
+        )
     return n
 
 
@@ -154,18 +153,18 @@ def _ancestors(g: Graph, cls: URIRef) -> tuple[str, ...]:
 
 
 def parse(paths: Sequence[Path]) -> ParsedOntology:
-    """Parse and validate the given Turtle files as one ontology.
+    """Read the given Turtle files as one ontology; ``validation.validate`` checks it.
 
-    Raises ``OntologyError`` (naming file and term) on unparsable Turtle or on an
-    inconsistent ontology.
+    Raises ``OntologyError`` (naming the file) on unparsable Turtle, a union that is not
+    a list, or a cardinality that is not a non-negative integer.
     """
-    src = _Sources(paths)
+    src = SourceFiles(paths)
     g = src.graph
     classes = {local(c): _read_class(g, c) for c in _declared(g, OWL.Class, SG)}
     dprops = {local(p): _read_datatype(src, p) for p in _declared(g, OWL.DatatypeProperty, SG)}
     oprops = {local(p): _read_object(src, p, classes) for p in _declared(g, OWL.ObjectProperty, SG)}
     functional = frozenset(local(p) for p in _declared(g, OWL.FunctionalProperty, SG))
-    parsed = ParsedOntology(g, classes, dprops, oprops, functional)
+    parsed = ParsedOntology(src, g, classes, dprops, oprops, functional)
     for c in _declared(g, OWL.Class, SG):
         _read_restrictions(src, c, parsed)
     parsed.systems = {
@@ -178,7 +177,7 @@ def parse(paths: Sequence[Path]) -> ParsedOntology:
         )
         for s in _declared(g, SGM.SourceSystem)
     }
-    parsed.mappings = [_read_mapping(g, m) for m in _declared(g, SGM.FieldMapping)]
+    parsed.mappings = [_read_mapping(g, m, parsed) for m in _declared(g, SGM.FieldMapping)]
     parsed.roles = {}
     for r in _declared(g, SGM.AccessRole):
         key = _text(g, r, SGM.roleKey)
@@ -200,7 +199,6 @@ def parse(paths: Sequence[Path]) -> ParsedOntology:
         )
         for r in _declared(g, SGM.RoutingRule)
     ]
-    _validate(src, parsed)
     return parsed
 
 
@@ -220,7 +218,7 @@ def _read_class(g: Graph, c: URIRef) -> OntClass:
     )
 
 
-def _read_datatype(src: _Sources, p: URIRef) -> DatatypeProperty:
+def _read_datatype(src: SourceFiles, p: URIRef) -> DatatypeProperty:
     g = src.graph
     values_head = g.value(p, SGM.allowedValues)
     return DatatypeProperty(
@@ -245,7 +243,7 @@ def common_superclass(classes: dict[str, OntClass], names: Iterable[str]) -> str
     return next((c for c in chains[0] if c in shared), "BusinessEntity")
 
 
-def _read_object(src: _Sources, p: URIRef, classes: dict[str, OntClass]) -> ObjectProperty:
+def _read_object(src: SourceFiles, p: URIRef, classes: dict[str, OntClass]) -> ObjectProperty:
     g = src.graph
     domains = _class_names(src, p, g.value(p, RDFS.domain), "domain")
     ranges = _class_names(src, p, g.value(p, RDFS.range), "range")
@@ -271,7 +269,7 @@ def _read_object(src: _Sources, p: URIRef, classes: dict[str, OntClass]) -> Obje
     )
 
 
-def _read_restrictions(src: _Sources, c: URIRef, parsed: ParsedOntology) -> None:
+def _read_restrictions(src: SourceFiles, c: URIRef, parsed: ParsedOntology) -> None:
     g = src.graph
     name = local(c)
     for node in g.objects(c, RDFS.subClassOf):
@@ -284,11 +282,11 @@ def _read_restrictions(src: _Sources, c: URIRef, parsed: ParsedOntology) -> None
         low, high = parsed.restrictions.get(key, Cardinality(0, None)).__dict__.values()
         for pred, value in g.predicate_objects(node):
             if pred in _EXACT:
-                low = high = _int(src, c, value)
+                low = high = _int(src, c, node, value)
             elif pred in _MIN:
-                low = max(low, _int(src, c, value))
+                low = max(low, _int(src, c, node, value))
             elif pred in _MAX:
-                n = _int(src, c, value)
+                n = _int(src, c, node, value)
                 high = n if high is None else min(high, n)
             elif pred == OWL.allValuesFrom:
                 codes = _list(g, g.value(value, OWL.oneOf))
@@ -296,8 +294,14 @@ def _read_restrictions(src: _Sources, c: URIRef, parsed: ParsedOntology) -> None
         parsed.restrictions[key] = Cardinality(low, high)
 
 
-def _read_mapping(g: Graph, m: URIRef) -> FieldMapping:
+def _read_mapping(g: Graph, m: URIRef, parsed: ParsedOntology) -> FieldMapping:
+    target_class = _opt(g, m, SGM.targetClass) or ""
     target_prop = _opt(g, m, SGM.targetProperty) or ""
+    declared = parsed.datatype_properties.get(target_prop)
+    # A value whose property the target class lacks belongs on the system's record.
+    on_record = declared is not None and not applies_to(
+        parsed.classes, declared.domains, target_class
+    )
     pairs = tuple(
         sorted(
             (_text(g, vm, SGM["from"]), _text(g, vm, SGM.to)) for vm in g.objects(m, SGM.valueMap)
@@ -308,119 +312,16 @@ def _read_mapping(g: Graph, m: URIRef) -> FieldMapping:
         system=_opt(g, m, SGM.sourceSystem) or "",
         source_table=_text(g, m, SGM.sourceTable),
         source_field=_text(g, m, SGM.sourceField),
-        target_class=_opt(g, m, SGM.targetClass) or "",
+        target_class=target_class,
         target_property=target_prop,
         transform=_opt(g, m, SGM.transform),
         value_map=pairs,
         is_key=str(g.value(m, SGM.isKey)).lower() == "true",
-        on_system_record=False,  # settled in _validate, once properties are known
+        on_system_record=on_record,
     )
 
 
-def _applies(classes: dict[str, OntClass], domains: Iterable[str], cls: str) -> bool:
+def applies_to(classes: dict[str, OntClass], domains: Iterable[str], cls: str) -> bool:
+    """True when a property declared on ``domains`` applies to ``cls`` (or its ancestors)."""
     chain = (cls, *classes[cls].superclasses) if cls in classes else (cls,)
     return any(d in chain for d in domains)
-
-
-def _validate(src: _Sources, o: ParsedOntology) -> None:
-    """Cross-checks every reference; a dangling one raises ``OntologyError``."""
-    prefixes: dict[str, str] = {}
-    for c in o.classes.values():
-        term = URIRef(c.iri)
-        for sup in c.superclasses:
-            if sup not in o.classes:
-                raise src.error(term, f"rdfs:subClassOf names undeclared class `{sup}`")
-        if c.business_area is not None and c.business_area not in BUSINESS_AREAS:
-            raise src.error(
-                term,
-                f"sgm:businessArea `{c.business_area}` is not one of "
-                + ", ".join(sorted(BUSINESS_AREAS)),
-            )
-        if o.systems and c.system_of_record and c.system_of_record not in o.systems:
-            raise src.error(
-                term, f"sgm:systemOfRecord `{c.system_of_record}` is not a source system"
-            )
-        if not c.abstract and not (c.id_prefix and c.label_en and c.label_zh and c.definition_en):
-            raise src.error(term, "needs sgm:idPrefix, rdfs:label @en and @zh, skos:definition @en")
-        if c.id_prefix in prefixes:
-            raise src.error(
-                term, f"sgm:idPrefix `{c.id_prefix}` is also used by {prefixes[c.id_prefix]}"
-            )
-        if c.id_prefix:
-            prefixes[c.id_prefix] = c.name
-    for dp in o.datatype_properties.values():
-        _check_domains(src, o, URIRef(dp.iri), dp.domains, "domain")
-        if dp.datatype not in XSD_TYPES:
-            raise src.error(URIRef(dp.iri), f"rdfs:range xsd:{dp.datatype} is not supported")
-        if dp.sensitivity is not None and dp.sensitivity not in SENSITIVITIES:
-            raise src.error(URIRef(dp.iri), f"sgm:sensitivity `{dp.sensitivity}` is unknown")
-        unknown_roles = set(dp.visible_to) - set(o.roles) if o.roles else set()
-        if unknown_roles:
-            raise src.error(
-                URIRef(dp.iri), f"sgm:visibleTo names unknown role {sorted(unknown_roles)}"
-            )
-        if dp.name in o.object_properties:
-            raise src.error(URIRef(dp.iri), "is declared both as datatype and object property")
-    for op in o.object_properties.values():
-        _check_domains(src, o, URIRef(op.iri), op.domains, "domain")
-        _check_domains(src, o, URIRef(op.iri), op.ranges, "range")
-    for (cls, prop), _ in o.restrictions.items():
-        declared = o.datatype_properties.get(prop) or o.object_properties.get(prop)
-        if declared is None:
-            raise src.error(SG[cls], f"restriction on undeclared property `{prop}`")
-        if not _applies(o.classes, declared.domains, cls):
-            raise src.error(SG[cls], f"restriction on `{prop}`, whose domain excludes {cls}")
-    o.mappings = [_check_mapping(src, o, m) for m in o.mappings]
-    for rule in o.routing_rules:
-        _check_route(src, o, rule)
-
-
-def _check_domains(
-    src: _Sources, o: ParsedOntology, term: URIRef, names: Iterable[str], what: str
-) -> None:
-    for name in names:
-        if name not in o.classes:
-            raise src.error(term, f"rdfs:{what} names undeclared class `{name}`")
-
-
-def _check_mapping(src: _Sources, o: ParsedOntology, m: FieldMapping) -> FieldMapping:
-    term = URIRef(m.iri)
-    if m.system not in o.systems:
-        raise src.error(term, f"sgm:sourceSystem `{m.system}` is not a declared source system")
-    if m.target_class not in o.classes:
-        raise src.error(term, f"sgm:targetClass `{m.target_class}` is not a declared class")
-    prop = o.datatype_properties.get(m.target_property)
-    if prop is None:
-        raise src.error(
-            term, f"sgm:targetProperty `{m.target_property}` is not a datatype property"
-        )
-    on_class = _applies(o.classes, prop.domains, m.target_class)
-    on_record = _applies(o.classes, prop.domains, "SystemRecord")
-    if not (on_class or on_record):
-        raise src.error(
-            term, f"`{m.target_property}` applies neither to {m.target_class} nor to SystemRecord"
-        )
-    if m.transform is not None and m.transform not in TRANSFORMS:
-        raise src.error(
-            term, f"sgm:transform `{m.transform}` is not one of " + ", ".join(sorted(TRANSFORMS))
-        )
-    if m.is_key and m.target_property != "externalId":
-        raise src.error(term, "a key mapping (sgm:isKey true) must target sg:externalId")
-    return replace(m, on_system_record=not on_class)
-
-
-def _check_route(src: _Sources, o: ParsedOntology, rule: RoutingRule) -> None:
-    term = URIRef(rule.iri)
-    for role in (rule.for_role, rule.fallback_role):
-        if role not in o.roles:
-            raise src.error(term, f"role key `{role}` is not a declared sgm:AccessRole")
-    if rule.start_class not in o.classes:
-        raise src.error(term, f"sgm:startClass `{rule.start_class}` is not a declared class")
-    at = rule.start_class
-    for step in rule.path:
-        prop = o.object_properties.get(step)
-        if prop is None or not _applies(o.classes, prop.domains, at):
-            raise src.error(term, f"sgm:resolveVia step `{step}` does not start at {at}")
-        at = prop.range
-    if not rule.path or at != "Employee":
-        raise src.error(term, f"sgm:resolveVia must end at Employee, not {at}")
