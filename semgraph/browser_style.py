@@ -67,9 +67,8 @@ def grass(ontology: Ontology) -> str:
             continue
         fill, border, text = AREA_COLOURS.get(cls.business_area or "", _DEFAULT)
         size = 65 if name in {"Customer", "Contract", "ServiceLevelAgreement"} else 55
-        out.append(
-            _block(f"node.{name}", fill, border, text, "{" + caption_property(ontology, name) + "}", size)
-        )
+        caption = "{" + caption_property(ontology, name) + "}"
+        out.append(_block(f"node.{name}", fill, border, text, caption, size))
     for label, (fill, border, text, caption) in _META_LABELS.items():
         out.append(_block(f"node.{label}", fill, border, text, caption, 45))
     return "\n".join(out)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from semgraph.cli.common import container, out
-from semgraph.ontology.graph_loader import load_ontology
+from semgraph.ontology.graph_loader import default_files, load_ontology
 from semgraph.ontology.schema import ensure_schema
 
 app = typer.Typer(help="Load ontologies (and, later, shapes) into Neo4j.", no_args_is_help=True)
@@ -15,14 +15,14 @@ app = typer.Typer(help="Load ontologies (and, later, shapes) into Neo4j.", no_ar
 
 @app.command("ontology")
 def ontology(
-    files: list[Path] = typer.Argument(  # noqa: B008
+    files: list[Path] = typer.Argument(
         None, help="Turtle, RDF/XML or JSON-LD files; default: semgraph's own ontology/."
     ),
 ) -> None:
     """Load ontology files as browsable nodes; for semgraph's own, also create constraints."""
     c = container()
     own = not files
-    paths = files or sorted(c.settings.ontology_dir.glob("*.ttl"))
+    paths = files or default_files(c.settings.ontology_dir)
     report = load_ontology(c.driver, paths, c.settings.neo4j_database)
     state = "loaded" if report.changed else "unchanged"
     out.print(

@@ -12,7 +12,7 @@ from semgraph.cli.common import out
 from semgraph.config import get_settings
 from semgraph.neo4j_server import ManagedServer
 from semgraph.neo4j_server.server import STYLE_FILE
-from semgraph.ontology.graph_loader import load_ontology
+from semgraph.ontology.graph_loader import default_files, load_ontology
 from semgraph.ontology.schema import ensure_schema
 
 
@@ -23,7 +23,7 @@ def prepare(c: Container) -> ManagedServer | None:
         server = ManagedServer(c.settings, browser_files={STYLE_FILE: grass(c.ontology)})
         with out.status("Starting Neo4j (the first start downloads it from Maven Central)…"):
             server.start()
-    paths = sorted(c.settings.ontology_dir.glob("*.ttl"))
+    paths = default_files(c.settings.ontology_dir)
     report = load_ontology(c.driver, paths, c.settings.neo4j_database)
     ensure_schema(c.driver, c.ontology, c.settings.neo4j_database)
     out.print(f"ontology: {report.classes} classes, {report.mappings} field mappings")
@@ -49,6 +49,5 @@ def up(
     out.print(f"[bold]GraphQL[/]        http://localhost:{settings.api_port}/graphql")
     out.print(f"[bold]Health[/]         http://localhost:{settings.api_port}/readyz")
     if serve:
-        uvicorn.run(
-            create_app(settings, c), host=settings.api_host, port=settings.api_port, log_level="info"
-        )
+        app = create_app(settings, c)
+        uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")

@@ -50,6 +50,11 @@ class LoadReport:
     constraints: list[str] = field(default_factory=list)
 
 
+def default_files(ontology_dir: Path) -> list[Path]:
+    """semgraph's own ontology files, the main one (``semgraph.ttl``) first."""
+    return sorted(ontology_dir.glob("*.ttl"), key=lambda p: (p.name != "semgraph.ttl", p.name))
+
+
 def parse_files(paths: Sequence[Path]) -> tuple[Graph, str | None, list[str]]:
     """Parse ontology files and the local files they import.
 
@@ -83,7 +88,7 @@ def parse_files(paths: Sequence[Path]) -> tuple[Graph, str | None, list[str]]:
                 hint="check the syntax near that line",
             ) from exc
         graph += part
-        if not seen - {path}:  # the first file names the ontology being loaded
+        if primary is None:  # the first file that declares one names the ontology loaded
             primary = next((str(o) for o in part.subjects(RDF.type, OWL.Ontology)), None)
         for imported in part.objects(None, OWL.imports):
             local = _local_import(str(imported), path.parent)

@@ -20,7 +20,8 @@ def schema_statements(ontology: Ontology) -> list[str]:
         if cls.abstract:
             continue
         stmts.append(
-            f"CREATE CONSTRAINT sg_{name}_id IF NOT EXISTS FOR (n:{ident(name)}) REQUIRE n.id IS UNIQUE"
+            f"CREATE CONSTRAINT sg_{name}_id IF NOT EXISTS "
+            f"FOR (n:{ident(name)}) REQUIRE n.id IS UNIQUE"
         )
         for prop in sorted(ontology.datatype_properties(name).values(), key=lambda p: p.name):
             if prop.name == "id":
