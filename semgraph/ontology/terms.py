@@ -6,7 +6,6 @@ full IRI. Class names of domains and ranges are local names too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -112,8 +111,11 @@ class ObjectProperty:
 
     @property
     def rel_type(self) -> str:
-        """Neo4j relationship type: the name in UPPER_SNAKE_CASE (``hasSla`` → ``HAS_SLA``)."""
-        return upper_snake(self.name)
+        """Neo4j relationship type: the property's local name (``sg:hasSla`` → ``hasSla``).
+
+        The same name as the RDF predicate's local name, so the RDF mapping stays one fact.
+        """
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -193,8 +195,3 @@ TRANSFORMS: frozenset[str] = frozenset(
         "yes_no_boolean",
     }
 )
-
-
-def upper_snake(name: str) -> str:
-    """``hasSla`` → ``HAS_SLA``; ``customerSuccessManager`` → ``CUSTOMER_SUCCESS_MANAGER``."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).upper()

@@ -196,8 +196,8 @@ def test_misspelt_names_raise_a_typed_error_with_a_suggestion(onto: Ontology) ->
 
 
 def test_relationships_have_neo4j_types(onto: Ontology) -> None:
-    assert onto.object_properties("Contract")["hasSla"].rel_type == "HAS_SLA"
-    assert {"HAS_SLA", "OWNED_BY", "FINANCE_LEAD", "CUSTOMER"} <= onto.relationship_types()
+    assert onto.object_properties("Contract")["hasSla"].rel_type == "hasSla"
+    assert {"hasSla", "ownedBy", "financeLead", "customer"} <= onto.relationship_types()
     incoming = onto.incoming("Contract")
     assert incoming["invoices"].domain == "Invoice" and incoming["invoices"].range == "Contract"
     assert onto.object_property("invoices").ranges == ("Contract", "SalesOrder")
