@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any
 
 
 class SemgraphError(Exception):
@@ -99,9 +100,16 @@ class InvalidInputError(SemgraphError):
 
 
 class ChangeRefusedError(SemgraphError):
-    """A change set broke a blocking (sh:Violation) rule; nothing was written."""
+    """A change set broke a blocking (sh:Violation) rule; nothing was written.
+
+    ``result`` holds the pipeline's ``ChangeResult`` with the W3C-style results.
+    """
 
     code = "CHANGE_REFUSED"
+
+    def __init__(self, message: str, *, hint: str | None = None, result: Any = None) -> None:
+        super().__init__(message, hint=hint)
+        self.result = result
 
 
 class ConflictError(SemgraphError):

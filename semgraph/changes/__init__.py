@@ -1,0 +1,1 @@
+"""The one pipeline every write goes through: validate → commit → audit → impact → alert."""

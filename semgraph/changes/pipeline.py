@@ -1,0 +1,397 @@
+"""``ChangePipeline``: the one door for writes — validate → commit → audit → impact → alert.
+
+Everything happens inside one Neo4j transaction: the writes, the read of the affected
+neighbourhood, the SHACL validation of just that neighbourhood, the change event with
+before/after values, the impact paths, and (through ``TxHook``s) the alert outbox. A
+Violation rolls the transaction back, so a refused change leaves the graph as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import neo4j
+from neo4j.exceptions import TransientError
+from pydantic import BaseModel
+
+from semgraph.changes import queries as q
+from semgraph.changes.events import ChangeCommitted, RuleViolated
+from semgraph.changes.impact import ImpactAnalyzer, ImpactStep
+from semgraph.changes.model import ChangeSet, resolve
+from semgraph.exceptions import (
+    ChangeRefusedError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+)
+from semgraph.ontology.model import Ontology
+from semgraph.validation.engine import ShapeEngine
+from semgraph.validation.neighbourhood import business_class, find_focus, read_neighbourhood
+from semgraph.validation.rdf_view import NodeRecord, RdfView, ValidationGraph
+from semgraph.validation.reach import ShapeReach
+from semgraph.validation.results import ValidationOutcome, ValidationResult
+
+
+class ChangeResult(BaseModel):
+    """What a caller learns about a change set (dry run or applied)."""
+
+    change_id: str
+    committed: bool
+    results: list[ValidationResult]
+    impact: list[dict[str, Any]]
+    touched: list[dict[str, str]]
+    timings_ms: dict[str, float] = {}
+
+    @property
+    def violations(self) -> list[ValidationResult]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[ValidationResult]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+
+class TxHook(Protocol):
+    """Runs inside the change's transaction after validation (e.g. the alert outbox)."""
+
+    def __call__(
+        self, tx: neo4j.Transaction, change_set: ChangeSet, result: ChangeResult
+    ) -> None: ...
+
+
+def refused(result: ChangeResult) -> ChangeRefusedError:
+    """The error ``apply`` raises on a Violation; ``.result`` carries the results."""
+    first = result.violations[0]
+    return ChangeRefusedError(
+        f"change refused: {len(result.violations)} violation(s); first: "
+        f"{first.message_en} (focus {first.focus_node}, shape {first.shape})",
+        hint="fix the values named in the results, or ask the rule owner",
+        result=result,
+    )
+
+
+class _RollbackError(Exception):
+    def __init__(self, result: ChangeResult) -> None:
+        self.result = result
+
+
+@dataclass
+class ChangePipeline:
+    """Applies change sets for one ontology and shape set against one Neo4j database."""
+
+    driver: neo4j.Driver
+    database: str
+    ontology: Ontology
+    engine: ShapeEngine
+    reach: ShapeReach
+    tx_hooks: list[TxHook] = field(default_factory=list)
+    on_event: Callable[[object], None] | None = None
+    max_retries: int = 3
+
+    def __post_init__(self) -> None:
+        self.view = RdfView(self.ontology)
+        self.impact = ImpactAnalyzer(self.ontology)
+
+    # --- public API ----------------------------------------------------------------------
+    def dry_run(self, change_set: ChangeSet) -> ChangeResult:
+        """Violations, warnings and impact of a change set; nothing is written."""
+        return self._run(change_set, commit=False)
+
+    def apply(self, change_set: ChangeSet) -> ChangeResult:
+        """Apply atomically, or raise ``ChangeRefusedError`` (nothing written) on a Violation.
+
+        Raises:
+            ChangeRefusedError: a blocking rule failed; ``.result`` holds the results.
+            ConflictError: an ``expected_version`` no longer matches (retryable).
+            NotFoundError / InvalidInputError / UnknownTermError: bad input, nothing written.
+        """
+        return self._run(change_set, commit=True)
+
+    # --- the transaction -----------------------------------------------------------------
+    def _run(self, change_set: ChangeSet, commit: bool) -> ChangeResult:
+        ops = resolve(change_set, self.ontology)
+        for attempt in range(self.max_retries + 1):
+            try:
+                with self.driver.session(database=self.database) as session:
+                    tx = session.begin_transaction()
+                    try:
+                        result = self._work(tx, change_set, ops, commit)
+                    except _RollbackError as rollback:
+                        tx.rollback()
+                        if commit:
+                            self._emit(
+                                RuleViolated(
+                                    change_set.id,
+                                    change_set.context.actor,
+                                    tuple(sorted({r.shape for r in refused.result.violations})),
+                                    tuple(
+                                        sorted({r.focus_node for r in refused.result.violations})
+                                    ),
+                                )
+                            )
+                            raise refused(rollback.result) from None
+                        return rollback.result
+                    except BaseException:
+                        tx.rollback()
+                        raise
+                    if commit:
+                        tx.commit()
+                    else:
+                        tx.rollback()
+                        return result
+                break
+            except TransientError as exc:  # deadlock or lock timeout: another change won
+                if attempt == self.max_retries:
+                    raise ConflictError(
+                        "another change to the same entities was committed first",
+                        hint="re-read the entities and retry the change set",
+                    ) from exc
+                time.sleep(0.05 * (attempt + 1))
+        self._emit(
+            ChangeCommitted(
+                change_id=change_set.id,
+                actor=change_set.context.actor,
+                role=change_set.context.role,
+                source_system=change_set.context.source_system,
+                touched=tuple((t["op"], t["cls"], t["iri"]) for t in result.touched),
+                warnings=len(result.warnings),
+                at=change_set.context.at.isoformat(),
+            )
+        )
+        return result
+
+    def _emit(self, event: object) -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+
+    def _read(self, tx: neo4j.Transaction, iris: Sequence[str]) -> dict[str, NodeRecord]:
+        out: dict[str, NodeRecord] = {}
+        for record in tx.run(q.READ_ENTITIES, iris=list(iris)):
+            cls = business_class(record["labels"], self.ontology)
+            if cls is not None:
+                out[record["iri"]] = NodeRecord(record["iri"], cls, dict(record["props"]))
+        return out
+
+    def _work(
+        self, tx: neo4j.Transaction, change_set: ChangeSet, ops: list[dict[str, Any]], commit: bool
+    ) -> ChangeResult:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        ctx = change_set.context
+        at = ctx.at
+        touched_cls: dict[str, str] = {}
+        for op in ops:
+            if op["op"] in {"link", "unlink"}:
+                touched_cls[op["from_iri"]] = op["from_cls"]
+                touched_cls[op["to_iri"]] = op["to_cls"]
+            else:
+                touched_cls[op["iri"]] = op["cls"]
+        before = self._read(tx, sorted(touched_cls))
+        created = {op["iri"] for op in ops if op["op"] == "create"}
+        deleted = {op["iri"] for op in ops if op["op"] == "delete"}
+        self._check_existence(ops, before, created)
+        changed: dict[str, set[str]] = defaultdict(set)
+        for iri, cls in touched_cls.items():
+            changed[cls].add(iri)
+        focus = find_focus(
+            tx, self.reach, {c: i - created for c, i in changed.items()}, self.ontology
+        )
+        timings["read_before"] = (time.perf_counter() - t0) * 1000
+
+        for op in ops:
+            self._write(tx, op, at)
+        after = self._read(tx, sorted(set(touched_cls) - deleted))
+        for cls, iris in find_focus(tx, self.reach, dict(changed), self.ontology).items():
+            focus.setdefault(cls, set()).update(iris)
+        focus = {cls: iris - deleted for cls, iris in focus.items()}
+        timings["write"] = (time.perf_counter() - t0) * 1000 - timings["read_before"]
+
+        t1 = time.perf_counter()
+        nodes, edges = read_neighbourhood(tx, self.reach, focus, self.ontology)
+        data = ValidationGraph()
+        self.view.add_nodes(data, nodes)
+        self.view.add_edges(data, edges)
+        self.view.add_change(
+            data,
+            change_set.id,
+            {
+                "actorRole": ctx.role,
+                "sourceSystem": ctx.source_system,
+                "reason": ctx.reason,
+                "customerApproved": ctx.customer_approved,
+            },
+            before,
+            after,
+            created,
+        )
+        timings["neighbourhood"] = (time.perf_counter() - t1) * 1000
+        t2 = time.perf_counter()
+        outcome = ValidationOutcome(
+            results=self.engine.validate(data, [i for s in focus.values() for i in s])
+        )
+        timings["validate"] = (time.perf_counter() - t2) * 1000
+        touched = [
+            {
+                "op": op["op"],
+                "cls": op.get("cls") or op["from_cls"],
+                "iri": op.get("iri") or op["from_iri"],
+            }
+            for op in ops
+        ]
+        if not outcome.conforms:
+            raise _RollbackError(
+                ChangeResult(
+                    change_id=change_set.id,
+                    committed=False,
+                    results=outcome.results,
+                    impact=[],
+                    touched=touched,
+                    timings_ms=timings,
+                )
+            )
+        t3 = time.perf_counter()
+        start = {iri: touched_cls[iri] for iri in touched_cls if iri not in deleted}
+        impact = self.impact.follow(tx, start)
+        timings["impact"] = (time.perf_counter() - t3) * 1000
+        result = ChangeResult(
+            change_id=change_set.id,
+            committed=commit,
+            results=outcome.results,
+            impact=[vars(step) for step in impact],
+            touched=touched,
+            timings_ms=timings,
+        )
+        if commit:
+            self._record(tx, change_set, ops, before, after, outcome, impact)
+            for hook in self.tx_hooks:
+                hook(tx, change_set, result)
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return result
+
+    def _check_existence(
+        self, ops: list[dict[str, Any]], before: dict[str, NodeRecord], created: set[str]
+    ) -> None:
+        for op in ops:
+            if op["op"] == "create":
+                if op["iri"] in before:
+                    raise InvalidInputError(
+                        f"{op['cls']} `{op['id']}` already exists", hint="use an update instead"
+                    )
+                continue
+            iris = [op["from_iri"], op["to_iri"]] if op["op"] in {"link", "unlink"} else [op["iri"]]
+            for iri in iris:
+                if iri not in before and iri not in created:
+                    cls, _, ident_ = iri.removeprefix(self.ontology.entity_iri("", "")).partition(
+                        "/"
+                    )
+                    raise NotFoundError(f"{cls} `{ident_}` does not exist; nothing was written")
+            expected = op.get("expected_version")
+            if expected is not None:
+                current = before[op["iri"]].props.get("version", 0)
+                if current != expected:
+                    raise ConflictError(
+                        f"{op['cls']} `{op['id']}` is at version {current}, not {expected}",
+                        hint="another change won; re-read the entity and retry",
+                    )
+
+    def _write(self, tx: neo4j.Transaction, op: dict[str, Any], at: Any) -> None:
+        kind = op["op"]
+        if kind == "create":
+            tx.run(q.create_entity(op["cls"]), iri=op["iri"], id=op["id"], props=op["props"], at=at)
+        elif kind == "update":
+            tx.run(q.update_entity(op["cls"]), iri=op["iri"], props=op["props"], at=at)
+        elif kind == "delete":
+            tx.run(q.delete_entity(op["cls"]), iri=op["iri"])
+        elif kind == "link":
+            tx.run(q.link(op["rel"]), from_iri=op["from_iri"], to_iri=op["to_iri"], at=at)
+        else:
+            tx.run(q.unlink(op["rel"]), from_iri=op["from_iri"], to_iri=op["to_iri"], at=at)
+
+    def _record(
+        self,
+        tx: neo4j.Transaction,
+        change_set: ChangeSet,
+        ops: list[dict[str, Any]],
+        before: dict[str, NodeRecord],
+        after: dict[str, NodeRecord],
+        outcome: ValidationOutcome,
+        impact: list[ImpactStep],
+    ) -> None:
+        ctx = change_set.context
+        touched_rows = []
+        for op in ops:
+            iri = op.get("iri") or op["from_iri"]
+            old, new = before.get(iri), after.get(iri)
+            touched_rows.append(
+                {
+                    "iri": iri,
+                    "op": op["op"] + (f":{op['rel']}" if "rel" in op else ""),
+                    "before": _json(old.props if old else None),
+                    "after": _json(new.props if new else None),
+                }
+            )
+        summary = ", ".join(_describe(op) for op in ops[:5])
+        summary += f" (+{len(ops) - 5} more)" if len(ops) > 5 else ""
+        tx.run(
+            q.RECORD_CHANGE,
+            id=change_set.id,
+            at=ctx.at,
+            actor=ctx.actor,
+            role=ctx.role,
+            source_system=ctx.source_system,
+            session_id=ctx.session_id,
+            device=ctx.device_fingerprint,
+            reason=ctx.reason,
+            summary=summary,
+            touched_iris=sorted({r["iri"] for r in touched_rows}),
+            results=json.dumps([r.model_dump() for r in outcome.results], ensure_ascii=False),
+            impact_paths=[step.path for step in impact],
+            warnings=len(outcome.warnings),
+            infos=len(outcome.infos),
+            touched=touched_rows,
+        ).consume()
+        fired = [
+            {
+                "iri": r.shape,
+                "name": r.shape.rsplit("/", 1)[-1].rsplit("#", 1)[-1],
+                "severity": r.severity,
+                "focus": r.focus_node,
+                "message": r.message_en,
+            }
+            for r in outcome.results
+        ]
+        if fired:
+            tx.run(q.LINK_FIRED_RULES, id=change_set.id, rules=fired).consume()
+        if impact:
+            rows = [{"iri": s.iri, "depth": s.depth, "path": s.path} for s in impact]
+            tx.run(q.LINK_IMPACTED, id=change_set.id, impacted=rows).consume()
+
+
+def _describe(op: dict[str, Any]) -> str:
+    if "rel" in op:
+        return (
+            f"{op['op']} {op['from_iri'].rsplit('/', 1)[-1]} -[{op['rel']}]-> "
+            + op["to_iri"].rsplit("/", 1)[-1]
+        )
+    return f"{op['op']} {op['cls']} {op['id']}"
+
+
+def _json(props: dict[str, Any] | None) -> str | None:
+    if props is None:
+        return None
+    return json.dumps({k: _plain(v) for k, v in sorted(props.items())}, ensure_ascii=False)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

@@ -1,0 +1,81 @@
+"""Cypher owned by the change pipeline: named, parameterised; labels pass ``ident()``."""
+
+from __future__ import annotations
+
+from semgraph.graph.identifiers import ident
+
+READ_ENTITIES = """
+UNWIND $iris AS iri
+MATCH (n:Resource {iri: iri})
+RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, properties(n) AS props
+"""
+
+
+def create_entity(cls: str) -> str:
+    return (
+        f"CREATE (n:Resource:{ident(cls)} {{iri: $iri, id: $id, version: 1, "
+        "createdAt: $at, updatedAt: $at}) SET n += $props"
+    )
+
+
+def update_entity(cls: str) -> str:
+    return (
+        f"MATCH (n:{ident(cls)} {{iri: $iri}}) "
+        "SET n += $props, n.version = coalesce(n.version, 0) + 1, n.updatedAt = $at"
+    )
+
+
+def delete_entity(cls: str) -> str:
+    return f"MATCH (n:{ident(cls)} {{iri: $iri}}) DETACH DELETE n"
+
+
+def link(rel: str) -> str:
+    return (
+        "MATCH (a:Resource {iri: $from_iri}), (b:Resource {iri: $to_iri}) "
+        f"MERGE (a)-[:{ident(rel)}]->(b) "
+        "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at"
+    )
+
+
+def unlink(rel: str) -> str:
+    return (
+        f"MATCH (a:Resource {{iri: $from_iri}})-[r:{ident(rel)}]->(b:Resource {{iri: $to_iri}}) "
+        "DELETE r SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at"
+    )
+
+
+CHANGE_EVENT_CONSTRAINT = (
+    "CREATE CONSTRAINT change_event_id IF NOT EXISTS FOR (c:ChangeEvent) REQUIRE c.id IS UNIQUE"
+)
+RULE_CONSTRAINT = "CREATE CONSTRAINT rule_iri IF NOT EXISTS FOR (r:Rule) REQUIRE r.iri IS UNIQUE"
+CHANGE_EVENT_AT_INDEX = "CREATE INDEX change_event_at IF NOT EXISTS FOR (c:ChangeEvent) ON (c.at)"
+
+RECORD_CHANGE = """
+CREATE (c:ChangeEvent {
+  id: $id, kind: 'change', at: $at, actor: $actor, role: $role, sourceSystem: $source_system,
+  sessionId: $session_id, deviceFingerprint: $device, reason: $reason, summary: $summary,
+  touchedIris: $touched_iris, results: $results, impactPaths: $impact_paths,
+  warnings: $warnings, infos: $infos
+})
+WITH c
+UNWIND $touched AS t
+OPTIONAL MATCH (n:Resource {iri: t.iri})
+FOREACH (_ IN CASE WHEN n IS NULL THEN [] ELSE [1] END |
+  CREATE (c)-[:TOUCHED {op: t.op, before: t.before, after: t.after}]->(n))
+"""
+
+LINK_FIRED_RULES = """
+MATCH (c:ChangeEvent {id: $id})
+UNWIND $rules AS rule
+MERGE (r:Rule {iri: rule.iri})
+ON CREATE SET r.name = rule.name
+CREATE (c)-[:FIRED {severity: rule.severity, focus: rule.focus, message: rule.message}]->(r)
+"""
+
+LINK_IMPACTED = """
+MATCH (c:ChangeEvent {id: $id})
+UNWIND $impacted AS row
+MATCH (n:Resource {iri: row.iri})
+MERGE (c)-[i:IMPACTED]->(n)
+SET i.depth = row.depth, i.path = row.path
+"""

@@ -1,0 +1,1 @@
+"""SHACL validation of the business graph: per change (incremental) and whole (full)."""

@@ -1,0 +1,60 @@
+"""Read the part of the graph that some focus nodes' shapes can see, as node/edge records."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from semgraph.ontology.model import Ontology
+from semgraph.validation.rdf_view import EdgeRecord, NodeRecord
+from semgraph.validation.reach import ShapeReach
+
+
+class Runner(Protocol):
+    """Anything that runs Cypher: a session, a managed or an explicit transaction."""
+
+    def run(self, query: Any, parameters: Any = None, **kwargs: Any) -> Any: ...
+
+
+def business_class(labels: Iterable[str], ontology: Ontology) -> str | None:
+    """The ontology class among a node's labels (None for non-business nodes)."""
+    for label in labels:
+        if label in ontology.classes:
+            return label
+    return None
+
+
+def find_focus(
+    tx: Runner, reach: ShapeReach, changed: dict[str, set[str]], ontology: Ontology
+) -> dict[str, set[str]]:
+    """Focus nodes (by class) whose verdict the changed entities (iris by class) can move."""
+    focus: dict[str, set[str]] = defaultdict(set)
+    for cls, iris in changed.items():
+        query = reach.focus_query(cls)
+        if query is None or not iris:
+            continue
+        for record in tx.run(query, iris=sorted(iris)):
+            target = business_class(record["labels"], ontology)
+            if target is not None:
+                focus[target].add(record["iri"])
+    return dict(focus)
+
+
+def read_neighbourhood(
+    tx: Runner, reach: ShapeReach, focus: dict[str, set[str]], ontology: Ontology
+) -> tuple[list[NodeRecord], list[EdgeRecord]]:
+    """Nodes and edges on the read paths of the given focus nodes."""
+    nodes: dict[str, NodeRecord] = {}
+    edges: set[EdgeRecord] = set()
+    for cls, iris in focus.items():
+        if not iris:
+            continue
+        for record in tx.run(reach.neighbourhood_query(cls), iris=sorted(iris)):
+            node_cls = business_class(record["labels"], ontology)
+            if node_cls is not None and record["iri"] not in nodes:
+                nodes[record["iri"]] = NodeRecord(record["iri"], node_cls, dict(record["props"]))
+            if record["edge"] is not None:
+                source, rel, target = record["edge"]
+                edges.add(EdgeRecord(source, rel, target))
+    return list(nodes.values()), sorted(edges, key=lambda e: (e.source, e.rel, e.target))

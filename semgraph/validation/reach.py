@@ -1,0 +1,100 @@
+"""Which focus nodes a change can affect, and which neighbourhood each one needs.
+
+From the shapes: every shape targets a class and reads a set of relationship paths from
+its focus node (``sh:path`` of its property shapes, ``sgm:reads`` of its SPARQL
+constraints). A changed entity ``e`` can change the verdict of a focus node ``f`` only if
+``f`` is of a target class and ``e`` lies on one of that class's paths from ``f`` — so
+walking each path prefix *backwards* from ``e`` finds every focus node to re-validate,
+and walking the paths *forwards* from ``f`` reads everything its shapes can see.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from functools import cached_property
+
+from semgraph.graph.identifiers import ident
+from semgraph.ontology.model import Ontology
+from semgraph.validation.paths import Path, Step, parse_path, prefixes
+
+
+class ShapeReach:
+    """Paths per target class, and the Cypher that walks them (built once per shape set)."""
+
+    def __init__(self, ontology: Ontology, reads_by_class: Mapping[str, Iterable[str]]) -> None:
+        self.ontology = ontology
+        rels = ontology.relationship_types()
+        self.paths: dict[str, set[Path]] = {
+            cls: prefixes({p for text in texts if (p := parse_path(text, rels))})
+            for cls, texts in reads_by_class.items()
+        }
+
+    @property
+    def target_classes(self) -> set[str]:
+        return set(self.paths)
+
+    def _classes_at(self, step: Step) -> set[str]:
+        """Classes a node reached by ``step`` can have (for pruning backward walks)."""
+        prop = self.ontology.object_property(step.rel)
+        names = (prop.domains or (prop.domain,)) if step.inverse else (prop.ranges or (prop.range,))
+        out: set[str] = set()
+        for name in names:
+            if self.ontology.cls(name).abstract:
+                out |= {c.name for c in self.ontology.concrete_classes()}
+            else:
+                out.add(name)
+        return out
+
+    @cached_property
+    def _backward(self) -> dict[str, list[tuple[str, Path]]]:
+        """For a changed class: (target class, path prefix ending at a node of that class)."""
+        table: dict[str, set[tuple[str, Path]]] = defaultdict(set)
+        for target, paths in self.paths.items():
+            for path in paths:
+                for changed in self._classes_at(path[-1]):
+                    table[changed].add((target, path))
+        return {cls: sorted(entries, key=str) for cls, entries in table.items()}
+
+    def focus_query(self, changed_cls: str) -> str | None:
+        """Cypher: ``$iris`` of changed ``changed_cls`` entities → affected focus nodes."""
+        entries = self._backward.get(changed_cls, [])
+        branches = []
+        for target, path in entries:
+            pattern = "(e)"
+            for i, step in enumerate(reversed(path)):
+                node = f"(f:{ident(target)})" if i == len(path) - 1 else "()"
+                # walking backwards: a forward step is followed against its direction
+                arrow = f"-[:{ident(step.rel)}]->" if step.inverse else f"<-[:{ident(step.rel)}]-"
+                pattern += arrow + node
+            branches.append(f"MATCH {pattern} RETURN f")
+        if changed_cls in self.paths:
+            branches.append("WITH e AS f WHERE f:" + ident(changed_cls) + " RETURN f")
+        if not branches:
+            return None
+        body = "\n  UNION\n  ".join(branches)
+        return (
+            "UNWIND $iris AS iri MATCH (e:Resource {iri: iri})\n"
+            f"CALL (e) {{\n  {body}\n}}\n"
+            "RETURN DISTINCT f.iri AS iri, [l IN labels(f) WHERE l <> 'Resource'] AS labels"
+        )
+
+    def neighbourhood_query(self, target_cls: str) -> str:
+        """Cypher: ``$iris`` of focus nodes → the nodes and edges their shapes read."""
+        branches = ["RETURN f AS n, null AS r"]
+        for path in sorted(self.paths.get(target_cls, set()), key=str):
+            pattern = "(f)"
+            for i, step in enumerate(path):
+                rel = f"[r{i}:{ident(step.rel)}]"
+                pattern += f"<-{rel}-(n{i})" if step.inverse else f"-{rel}->(n{i})"
+            last = len(path) - 1
+            branches.append(f"MATCH {pattern} RETURN n{last} AS n, r{last} AS r")
+        body = "\n  UNION\n  ".join(branches)
+        return (
+            f"UNWIND $iris AS iri MATCH (f:{ident(target_cls)} {{iri: iri}})\n"
+            f"CALL (f) {{\n  {body}\n}}\n"
+            "RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, "
+            "properties(n) AS props, "
+            "CASE WHEN r IS NULL THEN null ELSE "
+            "[startNode(r).iri, type(r), endNode(r).iri] END AS edge"
+        )

@@ -1,0 +1,59 @@
+"""Validation results in the W3C report's terms, plus semgraph's business annotations."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Severity = Literal["Violation", "Warning", "Info"]
+SEVERITY_ORDER: dict[str, int] = {"Info": 0, "Warning": 1, "Violation": 2}
+
+
+class ValidationResult(BaseModel):
+    """One ``sh:ValidationResult``: focus node, path, value, shape and message (en, zh)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    focus_node: str
+    focus_class: str | None = None
+    path: str | None = None
+    value: str | None = None
+    shape: str
+    source_shape: str | None = None
+    severity: Severity
+    message_en: str
+    message_zh: str = ""
+    risk_level: str | None = None
+    business_area: str | None = None
+    notify_role: str | None = None
+    accounting_ref: str | None = None
+    recommended_review: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str | None, str | None]:
+        """Identity used to compare verdicts (incremental vs full)."""
+        return (self.focus_node, self.shape, self.path, self.value)
+
+
+class ValidationOutcome(BaseModel):
+    """All results of one validation, split by what they mean for a change."""
+
+    results: list[ValidationResult]
+
+    @property
+    def violations(self) -> list[ValidationResult]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[ValidationResult]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+    @property
+    def infos(self) -> list[ValidationResult]:
+        return [r for r in self.results if r.severity == "Info"]
+
+    @property
+    def conforms(self) -> bool:
+        """True when nothing blocks (warnings and infos do not)."""
+        return not self.violations
