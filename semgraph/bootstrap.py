@@ -8,9 +8,22 @@ from functools import cached_property
 import neo4j
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
+from semgraph.changes.pipeline import ChangePipeline
 from semgraph.config import Settings
 from semgraph.graph.connection import open_driver
+from semgraph.ontology.graph_loader import default_files
 from semgraph.ontology.model import Ontology
+from semgraph.shapes.loader import ShapeSet, load_shapes
+from semgraph.validation.engine import ShapeEngine
+from semgraph.validation.reach import ShapeReach
+
+
+def reach_for(ontology: Ontology, shapes: ShapeSet) -> ShapeReach:
+    """The read paths of every shape, grouped by target class."""
+    reads: dict[str, set[str]] = {}
+    for info in shapes.shapes.values():
+        reads.setdefault(info.target_class, set()).update(info.reads)
+    return ShapeReach(ontology, reads)
 
 
 class Container:
@@ -23,7 +36,31 @@ class Container:
 
     @cached_property
     def ontology(self) -> Ontology:
-        return Ontology.load(sorted(self.settings.ontology_dir.glob("*.ttl")))
+        return Ontology.load(default_files(self.settings.ontology_dir))
+
+    @cached_property
+    def shapes(self) -> ShapeSet:
+        """Shapes in force: shapes/*.ttl, compiled shapes/rules/*.yaml, derived integrity."""
+        return load_shapes(self.settings.shapes_dir, self.ontology)
+
+    @cached_property
+    def engine(self) -> ShapeEngine:
+        return ShapeEngine(self.shapes)
+
+    @cached_property
+    def reach(self) -> ShapeReach:
+        return reach_for(self.ontology, self.shapes)
+
+    @cached_property
+    def pipeline(self) -> ChangePipeline:
+        """The one door for writes (see semgraph.changes.pipeline)."""
+        return ChangePipeline(
+            driver=self.driver,
+            database=self.settings.neo4j_database,
+            ontology=self.ontology,
+            engine=self.engine,
+            reach=self.reach,
+        )
 
     @property
     def driver(self) -> neo4j.Driver:

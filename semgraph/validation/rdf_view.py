@@ -92,9 +92,9 @@ class RdfView:
             graph.add((subject, RDF.type, SG[node.cls]))
             known = self.ontology.datatype_properties(node.cls)
             for name, value in node.props.items():
-                if name == "iri" or name.startswith("_") or value is None:
-                    continue
-                datatype = known[name].datatype if name in known else "string"
+                if name not in known or value is None:
+                    continue  # bookkeeping such as `iri` and `version` is not business data
+                datatype = known[name].datatype
                 for item in value if isinstance(value, list) else [value]:
                     graph.add((subject, SG[name], literal(item, datatype)))
 

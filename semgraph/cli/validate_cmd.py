@@ -1,0 +1,63 @@
+"""``semgraph validate``: full validation of the graph with a JSON and a table report."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from semgraph.cli.common import container, out
+from semgraph.validation.full import validate_graph
+
+
+def validate(
+    report: Path = typer.Option(Path("validation-report.json"), help="Where to write the JSON."),
+    strategy: str = typer.Option("batched", help="batched (bounded memory) or whole."),
+    show: int = typer.Option(20, help="How many results to list in the table."),
+) -> None:
+    """Check the whole graph against every shape (pySHACL); exit 1 if a Violation is found."""
+    if strategy not in {"batched", "whole"}:
+        raise typer.BadParameter("strategy is `batched` or `whole`")
+    c = container()
+    with Progress(transient=True) as bar:
+        task = bar.add_task("validating", total=None)
+        full = validate_graph(
+            c.driver,
+            c.settings.neo4j_database,
+            c.ontology,
+            c.engine,
+            c.reach,
+            strategy="whole" if strategy == "whole" else "batched",
+            progress=lambda n: bar.advance(task, n),
+        )
+    outcome = full.outcome
+    report.write_text(
+        json.dumps(
+            {
+                "focus_nodes": full.focus_nodes,
+                "seconds": round(full.seconds, 3),
+                "conforms": outcome.conforms,
+                "counts": Counter(r.severity for r in outcome.results),
+                "results": [r.model_dump() for r in outcome.results],
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
+    by_shape = Counter((r.severity, r.shape.rsplit("/", 1)[-1]) for r in outcome.results)
+    table = Table(title=f"{full.focus_nodes} focus nodes checked in {full.seconds:.1f} s")
+    for column in ("severity", "shape", "count"):
+        table.add_column(column)
+    for (severity, shape), count in by_shape.most_common(show):
+        table.add_row(severity, shape, str(count))
+    out.print(table)
+    out.print(
+        f"{len(outcome.violations)} violations, {len(outcome.warnings)} warnings, "
+        f"{len(outcome.infos)} infos; report: {report}"
+    )
+    c.close()
+    raise typer.Exit(0 if outcome.conforms else 1)

@@ -1,0 +1,211 @@
+"""The one write pipeline: atomic, validated inside the transaction, audited, impact-aware."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import neo4j
+import pytest
+
+from semgraph.bootstrap import Container
+from semgraph.changes.audit import AuditTrail
+from semgraph.changes.model import ChangeSet, DeleteEntity, UpdateEntity
+from semgraph.changes.pipeline import ChangePipeline
+from semgraph.config import Settings
+from semgraph.exceptions import (
+    ChangeRefusedError,
+    ConflictError,
+    NotFoundError,
+    UnknownTermError,
+)
+from semgraph.ontology.schema import ensure_schema
+from tests.integration.world import World, contract_world, ctx, update
+
+
+@pytest.fixture
+def pipeline(empty_db: neo4j.Driver, settings: Settings) -> ChangePipeline:
+    container = Container(settings)
+    ensure_schema(empty_db, container.ontology, settings.neo4j_database)
+    return container.pipeline
+
+
+def snapshot(driver: neo4j.Driver) -> str:
+    """Every node and relationship with all properties, in a stable order."""
+    nodes = driver.execute_query(
+        "MATCH (n) RETURN labels(n) AS l, properties(n) AS p ORDER BY n.iri, n.id"
+    ).records
+    rels = driver.execute_query(
+        "MATCH (a)-[r]->(b) RETURN a.iri AS a, type(r) AS t, properties(r) AS p, b.iri AS b "
+        "ORDER BY a, t, b"
+    ).records
+    return json.dumps(
+        [[sorted(r["l"]), r["p"]] for r in nodes] + [dict(r) for r in rels],
+        default=str,
+        sort_keys=True,
+    )
+
+
+def test_sla_credit_change_commits_with_a_warning_and_an_impact_path(
+    pipeline: ChangePipeline, empty_db: neo4j.Driver
+) -> None:
+    ids = contract_world(pipeline)
+    result = pipeline.apply(
+        update(pipeline, "ServiceLevelAgreement", ids["sla"], serviceCreditPercent=25.0)
+    )
+    assert result.committed
+    assert result.warnings, "raising service credits is variable consideration: a risk"
+    warning = result.warnings[0]
+    assert warning.notify_role in {"finance_lead", "cfo"}
+    assert "15.5" in (warning.accounting_ref or "")  # IFRS 15.50-59
+    reached = {step["cls"] for step in result.impact}
+    assert {"Contract", "PerformanceObligation", "RevenueSchedule", "Employee"} <= reached
+    schedule = next(s for s in result.impact if s["cls"] == "RevenueSchedule")
+    assert "ServiceLevelAgreement" in schedule["path"] and "Contract" in schedule["path"]
+    stored = empty_db.execute_query(
+        "MATCH (s:ServiceLevelAgreement {id: $id}) RETURN s.serviceCreditPercent AS v",
+        id=ids["sla"],
+    ).records[0]["v"]
+    assert stored == 25.0
+
+
+def test_audit_trail_answers_who_changed_this_sla_from_where_and_what_it_affected(
+    pipeline: ChangePipeline, settings: Settings
+) -> None:
+    ids = contract_world(pipeline)
+    change = update(pipeline, "ServiceLevelAgreement", ids["sla"], uptimeTarget=99.99)
+    change = change.model_copy(
+        update={
+            "context": ctx(
+                actor="li.wei@northwind.example",
+                role="csm",
+                source_system="CRM",
+                session_id="sess-42",
+                device_fingerprint="macbook-a1b2",
+                reason="customer asked for four nines",
+            )
+        }
+    )
+    pipeline.apply(change)
+    sla_iri = pipeline.ontology.entity_iri("ServiceLevelAgreement", ids["sla"])
+    trail = AuditTrail(pipeline.driver, settings.neo4j_database).for_entity(sla_iri)
+    latest = trail[0]
+    assert latest.actor == "li.wei@northwind.example" and latest.role == "csm"
+    assert latest.source_system == "CRM"
+    assert latest.session_id == "sess-42" and latest.device_fingerprint == "macbook-a1b2"
+    assert latest.reason == "customer asked for four nines"
+    assert latest.before and latest.after
+    assert latest.before["uptimeTarget"] == 99.9 and latest.after["uptimeTarget"] == 99.99
+    impacted = {i["iri"].split("/")[-2] for i in latest.impacted}
+    assert {"Contract", "RevenueSchedule"} <= impacted
+    assert latest.fired, "the rule that fired is on the change event"
+    detail = AuditTrail(pipeline.driver, settings.neo4j_database).for_change(latest.change_id)
+    assert [t["iri"] for t in detail.touched] == [sla_iri]
+
+
+def test_blocked_change_leaves_the_graph_byte_for_byte_unchanged(
+    pipeline: ChangePipeline, empty_db: neo4j.Driver
+) -> None:
+    w = World(pipeline)
+    customer = w.new("Customer", name="Acme", status="active", rating="A")
+    order = w.new(
+        "SalesOrder", orderNumber="SO-1", status="draft", totalAmount=750000.0, currency="EUR"
+    )
+    w.link("SalesOrder", order, "customer", "Customer", customer)
+    w.commit()
+    before = snapshot(empty_db)
+    with pytest.raises(ChangeRefusedError) as refused:
+        pipeline.apply(update(pipeline, "SalesOrder", order, role="analyst", status="confirmed"))
+    results = refused.value.result.violations
+    assert results and results[0].focus_node.endswith(f"/SalesOrder/{order}")
+    assert results[0].message_zh, "messages come in Chinese too"
+    assert snapshot(empty_db) == before
+    # the near miss: countersigned, it is accepted
+    ok = pipeline.apply(
+        update(pipeline, "SalesOrder", order, status="confirmed", legalCountersigned=True)
+    )
+    assert ok.committed and not ok.violations
+
+
+def test_dry_run_reports_without_writing(pipeline: ChangePipeline, empty_db: neo4j.Driver) -> None:
+    ids = contract_world(pipeline)
+    before = snapshot(empty_db)
+    result = pipeline.dry_run(
+        update(pipeline, "Contract", ids["contract"], paymentTerms="conditional_on_sla")
+    )
+    assert not result.committed
+    assert result.warnings and result.impact
+    assert snapshot(empty_db) == before
+
+
+def test_unknown_property_is_refused_with_a_suggestion(
+    pipeline: ChangePipeline, empty_db: neo4j.Driver
+) -> None:
+    ids = contract_world(pipeline)
+    before = snapshot(empty_db)
+    with pytest.raises(UnknownTermError) as err:
+        pipeline.apply(update(pipeline, "Customer", ids["customer"], creditLimt=5))
+    assert "creditLimit" in (err.value.hint or "")
+    with pytest.raises(UnknownTermError) as err2:
+        pipeline.apply(update(pipeline, "Custmer", ids["customer"], name="x"))
+    assert "Customer" in (err2.value.hint or "")
+    assert snapshot(empty_db) == before
+
+
+def test_missing_entity_is_not_found_and_nothing_is_written(
+    pipeline: ChangePipeline, empty_db: neo4j.Driver
+) -> None:
+    ids = contract_world(pipeline)
+    before = snapshot(empty_db)
+    change = ChangeSet(
+        context=ctx(),
+        operations=[
+            UpdateEntity(cls="Customer", id=ids["customer"], properties={"name": "renamed"}),
+            DeleteEntity(cls="Contract", id="NO-SUCH-CONTRACT"),
+        ],
+    )
+    with pytest.raises(NotFoundError, match="NO-SUCH-CONTRACT"):
+        pipeline.apply(change)
+    assert snapshot(empty_db) == before
+
+
+def test_concurrent_changes_to_one_entity_one_wins_the_other_conflicts(
+    pipeline: ChangePipeline, empty_db: neo4j.Driver
+) -> None:
+    ids = contract_world(pipeline)
+    version = empty_db.execute_query(
+        "MATCH (c:Customer {id: $id}) RETURN c.version AS v", id=ids["customer"]
+    ).records[0]["v"]
+    outcomes: list[Any] = []
+    barrier = threading.Barrier(2)
+
+    def attempt(name: str) -> None:
+        change = ChangeSet(
+            context=ctx(),
+            operations=[
+                UpdateEntity(
+                    cls="Customer",
+                    id=ids["customer"],
+                    properties={"name": name},
+                    expected_version=version,
+                )
+            ],
+        )
+        barrier.wait()
+        try:
+            outcomes.append(pipeline.apply(change))
+        except ConflictError as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in ("Acme One", "Acme Two")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(isinstance(o, ConflictError) for o in outcomes) == 1
+    winner = next(o for o in outcomes if not isinstance(o, ConflictError))
+    name = empty_db.execute_query(
+        "MATCH (c:Customer {id: $id}) RETURN c.name AS n", id=ids["customer"]
+    ).records[0]["n"]
+    assert name in {"Acme One", "Acme Two"} and winner.committed
