@@ -7,7 +7,16 @@ import sys
 import typer
 from rich.console import Console
 
-from semgraph.cli import load_cmd, neo4j_cmd, up_cmd
+from semgraph.cli import (
+    ask_cmd,
+    audit_cmd,
+    index_cmd,
+    load_cmd,
+    neo4j_cmd,
+    rdf_cmd,
+    up_cmd,
+    validate_cmd,
+)
 from semgraph.exceptions import SemgraphError
 
 app = typer.Typer(
@@ -24,6 +33,12 @@ app = typer.Typer(
 app.command("up")(up_cmd.up)
 app.add_typer(neo4j_cmd.app, name="neo4j")
 app.add_typer(load_cmd.app, name="load")
+app.add_typer(index_cmd.app, name="index")
+app.command("ask")(ask_cmd.ask)
+app.command("validate")(validate_cmd.validate)
+app.command("audit")(audit_cmd.audit)
+app.command("import")(rdf_cmd.import_file)
+app.command("export")(rdf_cmd.export)
 
 _err = Console(stderr=True)
 

@@ -256,3 +256,10 @@ class IndexStore:
 
     def disk_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
+
+
+def open_index(settings: RagSettings | None = None) -> IndexStore:
+    """The index named by the settings (``SEMGRAPH_RAG_INDEX_DIR``), with its embedder."""
+    settings = settings or RagSettings()
+    embedder = Embedder(settings.model, batch_size=settings.embed_batch_size)
+    return IndexStore.open(settings.index_dir, embedder, settings)

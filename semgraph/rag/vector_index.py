@@ -66,7 +66,8 @@ class VectorIndex:
             inner = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = 80
         else:
-            nlist = max(16, int(4 * math.sqrt(n)))
+            # ~4·√n lists, but at least 39 training points per list (faiss's minimum).
+            nlist = max(1, min(int(4 * math.sqrt(n)), n // 39))
             quantizer = faiss.IndexFlatIP(dim)
             inner = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
             rng = np.random.default_rng(0)

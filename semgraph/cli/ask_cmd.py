@@ -1,0 +1,62 @@
+"""``semgraph ask "question"``: grounded context (and an answer when a local LLM is set)."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from semgraph.cli.common import out
+from semgraph.exceptions import ConfigurationError
+from semgraph.rag.answer import CONFIGURE_HINT, generate_answer
+from semgraph.rag.context import grounded_context
+from semgraph.rag.index_store import open_index
+from semgraph.rag.retriever import HybridRetriever
+from semgraph.rag.settings import RagSettings
+from semgraph.rag.types import RetrievalMode, SearchFilters
+
+
+def ask(
+    question: str = typer.Argument(..., help="The question, in English or Chinese."),
+    k: int = typer.Option(5, "--k", min=1, max=50, help="Passages to return."),
+    doc_type: list[str] = typer.Option([], "--type", help="Document type filter (repeatable)."),
+    lang: list[str] = typer.Option([], "--lang", help="Language filter: en or zh."),
+    system: list[str] = typer.Option([], "--system", help="Source system filter."),
+    entity: list[str] = typer.Option([], "--entity", help="Entity IRI filter."),
+    mode: str = typer.Option("hybrid", "--mode", help="hybrid, bm25 or vector."),
+    as_json: bool = typer.Option(False, "--json", help="Print the context as JSON."),
+    answer: bool = typer.Option(False, "--answer", help="Also ask the local LLM (if set)."),
+) -> None:
+    """Show the numbered passages, sources and confidence that ground an answer."""
+    settings = RagSettings()
+    filters = SearchFilters(doc_types=doc_type, languages=lang, systems=system, entities=entity)
+    store = open_index(settings)
+    try:
+        retriever = HybridRetriever(store, mode=_mode(mode))
+        context = grounded_context(question, filters, k, retriever=retriever)
+    finally:
+        store.close()
+    if as_json:
+        typer.echo(json.dumps(context.model_dump(mode="json"), ensure_ascii=False, indent=2))
+    else:
+        out.print(context.context_text, highlight=False, markup=False)
+        out.print()
+        ev = context.evidence
+        window = f"{ev.time_window.start} – {ev.time_window.end}"
+        out.print(f"[bold]sources[/] (mode {ev.retrieval_mode}, model {ev.model}):")
+        for line, score in zip(ev.sources, ev.scores, strict=True):
+            out.print(f"  {line}  score {score:.4f}", highlight=False, markup=False)
+        out.print(f"[bold]time window[/] {window}   [bold]confidence[/] {ev.confidence:.2f}")
+    if answer:
+        if not settings.llm_url:
+            raise ConfigurationError("no local answer model is configured", hint=CONFIGURE_HINT)
+        result = generate_answer(context, settings)
+        out.print(f"\n[bold]answer[/] ({result.model}):\n{result.answer}")
+
+
+def _mode(value: str) -> RetrievalMode:
+    if value == "bm25":
+        return "bm25"
+    if value == "vector":
+        return "vector"
+    return "hybrid"
