@@ -166,6 +166,17 @@ def deskolemize(graph: Graph) -> Graph:
     return out
 
 
+def _serialize(graph: Graph, serializer: str, format: str) -> bytes:
+    try:
+        return graph.serialize(format=serializer, encoding="utf-8")
+    except Exception as exc:  # rdflib raises bare Exception for IRIs it cannot write
+        raise InvalidInputError(
+            f"the graph cannot be written as {format}: {str(exc).splitlines()[0][:300]}",
+            hint="RDF/XML needs predicates ending in an XML name; no syntax can write IRIs "
+            'with spaces or <>"{}|^` (export_graph still returns them in memory)',
+        ) from exc
+
+
 def export_rdf(
     driver: neo4j.Driver,
     out: IO[bytes],
@@ -181,33 +192,27 @@ def export_rdf(
 
     Raises:
         InvalidInputError: unknown format, or a graph that the format cannot express
-            (RDF/XML needs every predicate to split into a namespace and an XML name).
+            (RDF/XML needs every predicate to split into a namespace and an XML name; no
+            format can write IRIs that rdflib deems invalid, such as ones with spaces).
     """
     serializer = export_format(format)
     report = ExportReport()
-    registry = read_registry(driver, database)
-    try:
-        if serializer == "nt" and not deskolemized:
-            for batch in iter_triples(driver, database, report=report):
-                chunk = Graph(bind_namespaces="none")
-                for triple in batch:
-                    chunk.add(triple)
-                out.write(chunk.serialize(format="nt", encoding="utf-8"))
-                report.triples += len(chunk)
-        else:
-            graph = _new_graph(registry)
-            for batch in iter_triples(driver, database, report=report):
-                for triple in batch:
-                    graph.add(triple)
-            if deskolemized:
-                graph = deskolemize(graph)
-            report.triples = len(graph)
-            out.write(graph.serialize(format=serializer, encoding="utf-8"))
-    except (ValueError, TypeError) as exc:  # rdflib's serialisers raise these for bad names
-        raise InvalidInputError(
-            f"the graph cannot be written as {format}: {str(exc)[:300]}",
-            hint="export as turtle or nt, which can express every IRI",
-        ) from exc
+    if serializer == "nt" and not deskolemized:
+        for batch in iter_triples(driver, database, report=report):
+            chunk = Graph(bind_namespaces="none")
+            for triple in batch:
+                chunk.add(triple)
+            out.write(_serialize(chunk, serializer, format))
+            report.triples += len(chunk)
+    else:
+        graph = _new_graph(read_registry(driver, database))
+        for batch in iter_triples(driver, database, report=report):
+            for triple in batch:
+                graph.add(triple)
+        if deskolemized:
+            graph = deskolemize(graph)
+        report.triples = len(graph)
+        out.write(_serialize(graph, serializer, format))
     for item in report.skipped:
         log.warning("export skipped %s", item)
     return report

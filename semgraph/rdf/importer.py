@@ -99,15 +99,25 @@ def rdf_format(path: Path, name: str | None = None) -> str:
 
 
 def _error_line(exc: Exception) -> int | None:
-    for attr in ("lines", "line", "lineno"):
-        value = getattr(exc, attr, None)
-        if isinstance(value, int):
-            return value
-    get_line = getattr(exc, "getLineNumber", None)  # SAX (RDF/XML) errors
-    if callable(get_line):
-        line = get_line()
-        return line if isinstance(line, int) else None
-    return None
+    """The 1-based line a parser error points at, when the parser says."""
+    lines = getattr(exc, "lines", None)  # Turtle's BadSyntax counts from 0
+    if isinstance(lines, int):
+        return lines + 1
+    lineno = getattr(exc, "lineno", None)  # JSON-LD (json.JSONDecodeError)
+    if isinstance(lineno, int):
+        return lineno
+    get_line = getattr(exc, "getLineNumber", None)  # RDF/XML (SAXParseException)
+    line = get_line() if callable(get_line) else None
+    return line if isinstance(line, int) else None
+
+
+def _error_reason(exc: Exception) -> str:
+    """The parser's reason without its position preamble or echo of the input."""
+    for text in str(exc).splitlines():
+        text = text.strip()
+        if text and not text.startswith("at line"):
+            return text.split(" at ^ in:")[0][:300]
+    return type(exc).__name__
 
 
 def parse_file(path: Path, format: str | None = None) -> Graph:
@@ -124,9 +134,8 @@ def parse_file(path: Path, format: str | None = None) -> Graph:
     try:
         graph.parse(path, format=parser)
     except Exception as exc:  # rdflib's parsers raise many unrelated types
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise InvalidInputError(
-            f"cannot parse as {parser}: {first[:300]}",
+            f"cannot parse as {parser}: {_error_reason(exc)}",
             file=str(path),
             line=_error_line(exc),
             hint="check the syntax near that line, or pass the right --format",

@@ -285,3 +285,16 @@ def test_decimal_values_keep_their_datatype(empty_db: neo4j.Driver, settings: Se
     )
     import_graph(empty_db, graph, db)
     assert isomorphic(export_graph(empty_db, db), graph)
+
+
+def test_a_graph_a_format_cannot_express_is_refused_clearly(
+    empty_db: neo4j.Driver, settings: Settings
+) -> None:
+    db = settings.neo4j_database
+    graph = graph_of([(URIRef(EX + "a"), URIRef(EX + "p/"), Literal("x"))])
+    import_graph(empty_db, graph, db)
+    with pytest.raises(InvalidInputError, match="cannot be written as xml"):
+        export_rdf(empty_db, io.BytesIO(), db, format="xml")
+    buffer = io.BytesIO()
+    export_rdf(empty_db, buffer, db, format="turtle")
+    assert isomorphic(Graph().parse(data=buffer.getvalue(), format="turtle"), graph)
