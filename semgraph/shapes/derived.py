@@ -1,0 +1,166 @@
+"""Integrity shapes derived from the ontology in code (one source of truth, nothing hand-typed).
+
+For every concrete class ``C`` there is a NodeShape ``<https://semgraph.io/shapes/integrity/C>``
+targeting ``sg:C``, with one property shape ``…/integrity/C/<property>`` per property that
+has something to check: cardinality (``sh:minCount``/``sh:maxCount``), ``sh:datatype``,
+allowed codes (``sh:in``) and, for relationships, the range class (``sh:class``, or
+``sh:or`` of classes for a union range). All are ``sh:Violation``: a change that breaks
+the ontology is refused. Messages are generated from the ontology's en/zh labels.
+"""
+
+from __future__ import annotations
+
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import SH
+from rdflib.term import Node
+
+from semgraph.ontology.model import SG, SGM, Ontology
+from semgraph.ontology.terms import DatatypeProperty, ObjectProperty, OntClass
+
+SHAPES_BASE = "https://semgraph.io/shapes/"
+INTEGRITY_BASE = SHAPES_BASE + "integrity/"
+DERIVED_SOURCE = "<derived from ontology>"
+
+_TYPE_EN = {
+    "string": "text",
+    "decimal": "a decimal number",
+    "integer": "an integer",
+    "boolean": "true or false",
+    "date": "a date (YYYY-MM-DD)",
+    "dateTime": "a date-time",
+}
+_TYPE_ZH = {
+    "string": "文本",
+    "decimal": "小数",
+    "integer": "整数",
+    "boolean": "布尔值",
+    "date": "日期（YYYY-MM-DD）",
+    "dateTime": "日期时间",
+}
+
+
+def integrity_shape_iri(cls: str) -> URIRef:
+    """IRI of the derived NodeShape for class ``cls``."""
+    return URIRef(INTEGRITY_BASE + cls)
+
+
+def derive_integrity_shapes(ontology: Ontology) -> Graph:
+    """Integrity shapes for every concrete class of ``ontology`` (a new rdflib Graph)."""
+    g = Graph()
+    g.bind("sh", SH)
+    g.bind("sg", SG)
+    g.bind("sgm", SGM)
+    for cls in ontology.concrete_classes():
+        _class_shape(g, ontology, cls)
+    return g
+
+
+def _class_shape(g: Graph, ontology: Ontology, cls: OntClass) -> None:
+    node = integrity_shape_iri(cls.name)
+    g.add((node, RDF.type, SH.NodeShape))
+    g.add((node, SH.targetClass, SG[cls.name]))
+    g.add((node, SH.severity, SH.Violation))
+    g.add((node, RDFS.label, Literal(f"{cls.label_en} integrity", lang="en")))
+    g.add((node, RDFS.label, Literal(f"{cls.label_zh}完整性", lang="zh")))
+    g.add(
+        (
+            node,
+            RDFS.comment,
+            Literal(
+                f"Derived from the ontology: every {cls.label_en} must have its required "
+                "properties, with the declared datatypes, codes and relationship targets.",
+                lang="en",
+            ),
+        )
+    )
+    g.add((node, SH.message, Literal(f"{cls.label_en} breaks the ontology", lang="en")))
+    g.add((node, SH.message, Literal(f"{cls.label_zh}不符合本体定义", lang="zh")))
+    g.add((node, SGM.businessArea, Literal(cls.business_area or "master-data")))
+    g.add((node, SGM.notifyRole, Literal("admin")))
+    g.add((node, SGM.riskLevel, Literal("medium")))
+    for name, dprop in ontology.datatype_properties(cls.name).items():
+        _datatype_shape(g, ontology, cls, node, dprop, name)
+    for name, oprop in ontology.object_properties(cls.name).items():
+        _object_shape(g, ontology, cls, node, oprop, name)
+
+
+def _datatype_shape(
+    g: Graph, ontology: Ontology, cls: OntClass, node: URIRef, prop: DatatypeProperty, name: str
+) -> None:
+    card = ontology.cardinality(cls.name, name)
+    ps = _property_shape(g, node, cls, name, card.min, card.max)
+    g.add((ps, SH.datatype, XSD[prop.datatype]))
+    en = [_TYPE_EN.get(prop.datatype, prop.datatype)]
+    zh = [_TYPE_ZH.get(prop.datatype, prop.datatype)]
+    if prop.allowed_values:
+        # Both the xsd:string-typed and the plain form, so data written either way matches.
+        items: list[Node] = []
+        for code in prop.allowed_values:
+            items += [Literal(code, datatype=XSD.string), Literal(code)]
+        head = BNode()
+        Collection(g, head, items)
+        g.add((ps, SH["in"], head))
+        en.append("one of " + ", ".join(prop.allowed_values))
+        zh.append("取值须为 " + "、".join(prop.allowed_values))
+    _messages(g, ps, cls, prop.label_en, prop.label_zh, card.min, card.max, en, zh)
+
+
+def _object_shape(
+    g: Graph, ontology: Ontology, cls: OntClass, node: URIRef, prop: ObjectProperty, name: str
+) -> None:
+    card = ontology.cardinality(cls.name, name)
+    ps = _property_shape(g, node, cls, name, card.min, card.max)
+    ranges = prop.ranges or (prop.range,)
+    if len(ranges) == 1:
+        g.add((ps, SH["class"], SG[ranges[0]]))
+    else:
+        alternatives: list[Node] = []
+        for r in ranges:
+            alt = BNode()
+            g.add((alt, SH["class"], SG[r]))
+            alternatives.append(alt)
+        head = BNode()
+        Collection(g, head, alternatives)
+        g.add((ps, SH["or"], head))
+    labels_en = [ontology.cls(r).label_en for r in ranges]
+    labels_zh = [ontology.cls(r).label_zh for r in ranges]
+    en = ["a " + " or ".join(labels_en)]
+    zh = ["须指向" + "或".join(labels_zh)]
+    _messages(g, ps, cls, prop.label_en, prop.label_zh, card.min, card.max, en, zh)
+
+
+def _property_shape(
+    g: Graph, node: URIRef, cls: OntClass, name: str, low: int, high: int | None
+) -> URIRef:
+    ps = URIRef(f"{INTEGRITY_BASE}{cls.name}/{name}")
+    g.add((node, SH.property, ps))
+    g.add((ps, RDF.type, SH.PropertyShape))
+    g.add((ps, SH.path, SG[name]))
+    g.add((ps, SH.severity, SH.Violation))
+    if low > 0:
+        g.add((ps, SH.minCount, Literal(low)))
+    if high is not None:
+        g.add((ps, SH.maxCount, Literal(high)))
+    return ps
+
+
+def _messages(
+    g: Graph,
+    ps: URIRef,
+    cls: OntClass,
+    label_en: str,
+    label_zh: str,
+    low: int,
+    high: int | None,
+    en: list[str],
+    zh: list[str],
+) -> None:
+    if low > 0:
+        en.insert(0, "required")
+        zh.insert(0, "必填")
+    if high == 1:
+        en.insert(1 if low else 0, "single value")
+        zh.insert(1 if low else 0, "只能有一个值")
+    g.add((ps, SH.message, Literal(f"{cls.label_en} “{label_en}”: {'; '.join(en)}", lang="en")))
+    g.add((ps, SH.message, Literal(f"{cls.label_zh}的「{label_zh}」：{'；'.join(zh)}", lang="zh")))

@@ -1,0 +1,65 @@
+"""The ``sgm:reads`` path syntax: which neighbours a shape's query walks from its focus node.
+
+A path is relationship local names joined by ``/``; ``^name`` walks a relationship
+backwards (``"^hasSla"`` from an SLA reaches its Contract). ``""`` means the query reads
+only the focus node (and the change description). Datatype properties of reached nodes
+are read implicitly, so they never appear in a path.
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph
+from rdflib.collection import Collection
+from rdflib.namespace import SH
+from rdflib.term import BNode, Node, URIRef
+
+from semgraph.exceptions import did_you_mean
+from semgraph.ontology.model import SG, Ontology
+
+
+def check_read_path(ontology: Ontology, cls: str, path: str) -> str | None:
+    """None when ``path`` walks existing relationships from ``cls``; else what is wrong."""
+    if path == "":
+        return None
+    current = [cls]
+    for step in path.split("/"):
+        inverse = step.startswith("^")
+        name = step[1:] if inverse else step
+        nxt: list[str] = []
+        known: set[str] = set()
+        for c in current:
+            props = ontology.incoming(c) if inverse else ontology.object_properties(c)
+            known.update(props)
+            if name in props:
+                prop = ontology.object_property(name)
+                nxt.extend(prop.domains if inverse else (prop.ranges or (prop.range,)))
+        if not nxt:
+            where = " or ".join(current)
+            kind = "incoming relationship" if inverse else "relationship"
+            hint = did_you_mean(name, known)
+            return f"sgm:reads `{path}`: no {kind} `{name}` on {where}" + (
+                f"; {hint}" if hint else ""
+            )
+        current = list(dict.fromkeys(nxt))
+    return None
+
+
+def path_strings(g: Graph, path: Node | None) -> list[str]:
+    """``sh:path`` of a property shape in the ``sgm:reads`` syntax (empty if unsupported)."""
+    if path is None:
+        return []
+    if isinstance(path, URIRef):
+        return [_local(path)]
+    if isinstance(path, BNode):
+        inverse = g.value(path, SH.inversePath)
+        if isinstance(inverse, URIRef):
+            return ["^" + _local(inverse)]
+        if (path, None, None) in g and g.value(path, SH.inversePath) is None:
+            steps = [path_strings(g, item) for item in Collection(g, path)]
+            if steps and all(len(s) == 1 for s in steps):
+                return ["/".join(s[0] for s in steps)]
+    return []
+
+
+def _local(iri: URIRef) -> str:
+    return str(iri).removeprefix(str(SG))
