@@ -10,6 +10,7 @@ from rich.console import Console
 from semgraph.cli import (
     ask_cmd,
     audit_cmd,
+    demo_cmd,
     index_cmd,
     load_cmd,
     neo4j_cmd,
@@ -37,6 +38,7 @@ app.add_typer(index_cmd.app, name="index")
 app.command("ask")(ask_cmd.ask)
 app.command("validate")(validate_cmd.validate)
 app.command("audit")(audit_cmd.audit)
+app.command("demo")(demo_cmd.demo)
 app.command("import")(rdf_cmd.import_file)
 app.command("export")(rdf_cmd.export)
 

@@ -1,0 +1,68 @@
+"""Cypher of the demo loader, built from the ontology (labels and types via ``ident``)."""
+
+from __future__ import annotations
+
+from semgraph.demo.records import Link
+from semgraph.exceptions import OntologyError
+from semgraph.graph.identifiers import ident
+from semgraph.ontology.model import Ontology
+
+
+def _is_a(ontology: Ontology, cls: str, candidates: tuple[str, ...]) -> bool:
+    found = ontology.cls(cls)
+    return any(c in candidates for c in (found.name, *found.superclasses))
+
+
+def check_link(ontology: Ontology, cls: str, link: Link) -> str:
+    """The relationship type of ``link`` on rows of ``cls``; OntologyError if it is not
+    an object property of the ontology joining those two classes in that direction."""
+    domain, range_ = (cls, link.target) if link.outgoing else (link.target, cls)
+    prop = ontology.object_property(link.prop)
+    if not (_is_a(ontology, domain, prop.domains) and _is_a(ontology, range_, prop.ranges)):
+        raise OntologyError(f"`{link.prop}` does not link {domain} to {range_} in the ontology")
+    return prop.rel_type
+
+
+def create_batch(ontology: Ontology, cls: str, links: tuple[Link, ...]) -> str:
+    """One statement creating a batch's nodes (``$rows``) and their relationships.
+
+    Parameters: ``$rows`` (see ``semgraph.demo.records``) and ``$iri`` (the IRI prefix of
+    ``cls``, to which the id is appended). Links to absent ids create nothing.
+    """
+    ontology.cls(cls)
+    parts = [
+        "UNWIND $rows AS row",
+        # iri set in CREATE (not a later SET) so the planner needs no Eager barrier.
+        f"CREATE (n:Resource:{ident(cls)} {{iri: $iri + row.props.id}})",
+        "SET n += row.props",
+    ]
+    if links:
+        parts.append("WITH n, row")
+    for link in links:
+        rel = ident(check_link(ontology, cls, link))
+        target = ident(link.target)
+        key = ident(link.key)
+        edge = f"(n)-[:{rel}]->(t)" if link.outgoing else f"(t)-[:{rel}]->(n)"
+        if link.many:
+            body = f"UNWIND row.links.{key} AS tid MATCH (t:{target} {{id: tid}}) CREATE {edge}"
+        else:
+            body = f"MATCH (t:{target} {{id: row.links.{key}}}) CREATE {edge}"
+        parts.append(f"CALL (n, row) {{ {body} }}")
+    return "\n".join(parts)
+
+
+def count_label(cls: str) -> str:
+    """Count of the nodes of ``cls`` (answered from Neo4j's count store)."""
+    return f"MATCH (n:{ident(cls)}) RETURN count(n) AS count"
+
+
+def delete_label(cls: str, batch: int = 10_000) -> str:
+    """Delete every node of ``cls`` in batches; run it in an auto-commit session."""
+    return f"MATCH (n:{ident(cls)}) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {batch} ROWS"
+
+
+RECORD_BULK_LOAD = """
+CREATE (e:ChangeEvent {id: $id, kind: 'bulk_load', actor: $actor, sourceSystem: 'demo',
+                       at: datetime(), entities: $entities, seed: $seed,
+                       seconds: $seconds, summary: $summary})
+"""
