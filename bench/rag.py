@@ -127,8 +127,10 @@ def distractor_vectors(texts: list[str], embedder: Embedder) -> tuple[np.ndarray
     """Embeddings of ``texts``, cached on disk; also chunks/s when freshly embedded."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     cache = RESULTS / f"distractors-{embedder.name}-{len(texts)}.npy"
-    if cache.exists():
-        return np.load(cache), None
+    # The generator is sequential, so a larger cache's prefix holds exactly these texts.
+    for other in sorted(RESULTS.glob(f"distractors-{embedder.name}-*.npy")):
+        if int(other.stem.rsplit("-", 1)[1]) >= len(texts):
+            return np.load(other, mmap_mode="r")[: len(texts)].copy(), None
     started = time.perf_counter()
     embedder.batch_size = 256  # short texts: bigger batches, less per-batch overhead
     vectors = embedder.encode(texts, show_progress=True)

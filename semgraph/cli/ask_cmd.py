@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.console import Console
 
-from semgraph.cli.common import out
 from semgraph.exceptions import ConfigurationError
 from semgraph.rag.answer import CONFIGURE_HINT, generate_answer
 from semgraph.rag.context import grounded_context
@@ -14,6 +14,9 @@ from semgraph.rag.index_store import open_index
 from semgraph.rag.retriever import HybridRetriever
 from semgraph.rag.settings import RagSettings
 from semgraph.rag.types import RetrievalMode, SearchFilters
+
+# Own console: the RAG commands must work without the Neo4j container (cli.common).
+out = Console()
 
 
 def ask(

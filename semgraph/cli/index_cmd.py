@@ -6,14 +6,17 @@ import datetime as dt
 from pathlib import Path
 
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
-from semgraph.cli.common import out
 from semgraph.rag.documents import load_corpus
 from semgraph.rag.index_store import IndexStore, open_index
 from semgraph.rag.indexer import SyncReport, sync_documents
 from semgraph.rag.settings import RagSettings
+
+# Own console: the RAG commands must work without the Neo4j container (cli.common).
+out = Console()
 
 app = typer.Typer(
     help="Build and maintain the RAG index (SEMGRAPH_RAG_INDEX_DIR, SEMGRAPH_RAG_MODEL).",

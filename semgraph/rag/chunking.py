@@ -50,10 +50,14 @@ def _sections(body: str, title: str) -> list[_Section]:
     stack: list[str] = []
     para_start: int | None = None
     pos = 0
+    in_fence = False
     for line in body.splitlines(keepends=True):
         stripped = line.strip()
-        heading = _HEADING.match(stripped)
-        if heading or not stripped:
+        if stripped.startswith("```"):
+            in_fence = not in_fence
+        # Inside a code fence, "#" lines and blank lines are content, not structure.
+        heading = None if in_fence else _HEADING.match(stripped)
+        if heading or (not stripped and not in_fence):
             if para_start is not None:
                 sections[-1].paragraphs.append((para_start, pos))
                 para_start = None

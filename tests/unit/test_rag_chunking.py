@@ -89,3 +89,10 @@ def test_redact_masks_values_patterns_and_hook() -> None:
     rules = RedactionRules(values=["Northwind"], patterns=[r"\d{3}-\d{4}"], mask=str.upper)
     assert redact("northwind calls 555-1234", rules) == "[REDACTED] CALLS [REDACTED]"
     assert redact("unchanged") == "unchanged"
+
+
+def test_hash_lines_inside_code_fences_are_not_headings() -> None:
+    fenced = "```\n# not a heading\n\nstill code\n```"
+    chunks = chunk_document(parse_document(DOC.replace("Beta text.", fenced)))
+    assert [c.section for c in chunks] == ["Test policy", "First section", "Deep part"]
+    assert "# not a heading" in chunks[2].text and "still code" in chunks[2].text
