@@ -1,0 +1,343 @@
+"""Shapes behave as the business expects: each fires on the change it is for, not on its near-miss.
+
+Pure pySHACL over small data graphs written the way the validator writes them: entities
+at https://semgraph.io/id/<Class>/<id>, typed literals, and the change described with
+sgm:pendingChange / sgm:createdIn.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyshacl import validate
+from rdflib import Graph, URIRef
+from rdflib.namespace import SH
+
+from semgraph.ontology import Ontology
+from semgraph.shapes import ShapeSet, load_shapes
+
+SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
+S = "https://semgraph.io/shapes/"
+PREFIXES = """
+@prefix sg: <https://semgraph.io/ontology#> .
+@prefix sgm: <https://semgraph.io/meta#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix id: <https://semgraph.io/id/> .
+<urn:semgraph:change:T> a sgm:Change ; sgm:actorRole "csm" ; sgm:sourceSystem "CRM" .
+"""
+
+
+@pytest.fixture(scope="module")
+def shape_set() -> ShapeSet:
+    return load_shapes(SHAPES_DIR, Ontology.load())
+
+
+def change(entity: str, n: int, prop: str, old: str | None = None, new: str | None = None) -> str:
+    """Turtle for one property change of ``entity`` (``id:Class/X``) in change T."""
+    pc = f"<urn:semgraph:change:T:{n}>"
+    ttl = f"{entity} sgm:pendingChange {pc} . {pc} a sgm:PropertyChange ; "
+    ttl += f"sgm:inChange <urn:semgraph:change:T> ; sgm:property sg:{prop} "
+    ttl += f"; sgm:oldValue {old} " if old is not None else ""
+    ttl += f"; sgm:newValue {new} " if new is not None else ""
+    return ttl + ".\n"
+
+
+def sla(approval: str = "approved", fee: str = "10000.0", ssp: str = "10000.0", **extra: str) -> str:
+    props = "".join(f" ; sg:{k} {v}" for k, v in extra.items())
+    return f"""
+id:Contract\\/C1 a sg:Contract ; sg:id "C1" ; sg:contractNumber "CTR-1"^^xsd:string ;
+    sg:hasSla id:ServiceLevelAgreement\\/S1 .
+id:ServiceLevelAgreement\\/S1 a sg:ServiceLevelAgreement ; sg:id "S1" ; sg:tier "gold"^^xsd:string ;
+    sg:uptimeTarget 99.9 ; sg:monthlyFee {fee} ; sg:standaloneSellingPrice {ssp} ;
+    sg:approvalStatus "{approval}"^^xsd:string {props} .
+"""
+
+
+SLA = "id:ServiceLevelAgreement\\/S1"
+CTR = "id:Contract\\/C1"
+
+
+def contract(**props: str) -> str:
+    body = "".join(f" ; sg:{k} {v}" for k, v in props.items())
+    return (
+        f'{CTR} a sg:Contract ; sg:id "C1" ; sg:contractNumber "CTR-1" ; '
+        f"sg:customer id:Customer\\/K1 {body} .\n"
+        'id:Customer\\/K1 a sg:Customer ; sg:id "K1" ; sg:name "Acme" ; sg:status "active" .\n'
+    )
+
+
+def customer(*records: tuple[str, str, str | None], limit: str | None = None) -> str:
+    ttl = 'id:Customer\\/K1 a sg:Customer ; sg:id "K1" ; sg:name "Acme" ; sg:status "active"'
+    ttl += f" ; sg:creditLimit {limit}" if limit else ""
+    out = ""
+    for i, (system, status, reported) in enumerate(records):
+        rec = f"id:SystemRecord\\/R{i}"
+        ttl += f" ; sg:hasSystemRecord {rec}"
+        out += f'{rec} a sg:SystemRecord ; sg:sourceSystem "{system}"^^xsd:string ; '
+        out += f'sg:externalId "X{i}" ; sg:recordStatus "{status}"^^xsd:string'
+        out += f" ; sg:reportedCreditLimit {reported} .\n" if reported else " .\n"
+    return ttl + " .\n" + out
+
+
+def order(total: str, rating: str = "A", cust_status: str = "active", **props: str) -> str:
+    body = "".join(f" ; sg:{k} {v}" for k, v in props.items())
+    return (
+        f'id:SalesOrder\\/O1 a sg:SalesOrder ; sg:id "O1" ; sg:orderNumber "SO-1" ; '
+        f'sg:totalAmount {total} ; sg:status "confirmed"^^xsd:string ; '
+        f"sg:customer id:Customer\\/K1 {body} .\n"
+        f'id:Customer\\/K1 a sg:Customer ; sg:id "K1" ; sg:name "Acme" ; sg:rating "{rating}" ; '
+        f'sg:status "{cust_status}" ; sg:creditLimit 500000.0 .\n'
+    )
+
+
+ORDER = "id:SalesOrder\\/O1"
+CONFIRM = change(ORDER, 1, "status", '"draft"', '"confirmed"')
+
+
+def stock(quantity: str, line_status: str = "open") -> str:
+    return (
+        f'id:OrderLine\\/L1 a sg:OrderLine ; sg:id "L1" ; sg:quantity {quantity} ; '
+        f'sg:status "{line_status}" ; sg:salesOrder {ORDER} ; sg:product id:Product\\/P1 .\n'
+        f'{ORDER} a sg:SalesOrder ; sg:status "confirmed" .\n'
+        "id:Product\\/P1 a sg:Product ; sg:sku \"P1\" .\n"
+        "id:StockItem\\/A a sg:StockItem ; sg:stockOf id:Product\\/P1 ; "
+        "sg:quantityOnHand 6.0 ; sg:quantityReserved 1.0 .\n"
+        "id:StockItem\\/B a sg:StockItem ; sg:stockOf id:Product\\/P1 ; sg:quantityOnHand 3.0 .\n"
+    ) + CONFIRM
+
+
+UPTIME_UP = change(SLA, 1, "uptimeTarget", "99.5", "99.9")
+CASES: list[tuple[str, str, str]] = [
+    ("SlaPendingModification", sla("draft") + UPTIME_UP, sla("approved") + UPTIME_UP),
+    (
+        "SlaModificationApproved",
+        sla() + change(SLA, 1, "approvalStatus", '"pending_customer"', '"approved"'),
+        sla("pending_customer") + change(SLA, 1, "approvalStatus", '"draft"', '"pending_customer"'),
+    ),
+    (
+        "SlaHigherTargetSamePrice",
+        sla() + UPTIME_UP,
+        sla() + UPTIME_UP + change(SLA, 2, "monthlyFee", "9000.0", "10000.0"),
+    ),
+    (
+        "SlaHigherTargetSamePrice",
+        sla() + change(SLA, 1, "responseTimeHours", "8.0", "4.0"),
+        sla() + change(SLA, 1, "responseTimeHours", "4.0", "8.0"),
+    ),
+    (
+        "SlaCreditTermsIncreased",
+        sla(serviceCreditPercent="8.0") + change(SLA, 1, "serviceCreditPercent", "5.0", "8.0"),
+        sla(serviceCreditPercent="15.0") + change(SLA, 1, "serviceCreditPercent", "5.0", "15.0"),
+    ),
+    (
+        "SlaCreditTermsMaterial",
+        sla(serviceCreditPercent="15.0") + change(SLA, 1, "serviceCreditPercent", "5.0", "15.0"),
+        sla(serviceCreditPercent="8.0") + change(SLA, 1, "serviceCreditPercent", "5.0", "8.0"),
+    ),
+    (
+        "SlaCreditTermsMaterial",
+        sla(penaltyCap="20000.0") + change(SLA, 1, "penaltyCap", None, "20000.0"),
+        sla(penaltyCap="20000.0") + change(SLA, 1, "penaltyCap", "30000.0", "20000.0"),
+    ),
+    (
+        "SlaDistinctAddOnAtStandalonePrice",
+        sla(isDistinctAddOn="true") + f"{SLA} sgm:createdIn <urn:semgraph:change:T> .",
+        sla(fee="8000.0", isDistinctAddOn="true") + f"{SLA} sgm:createdIn <urn:semgraph:change:T> .",
+    ),
+    (
+        "SlaRepricedBelowStandalone",
+        sla(fee="8000.0", ssp="12000.0") + change(SLA, 1, "tier", '"gold"', '"platinum"'),
+        sla(fee="12000.0", ssp="12000.0") + change(SLA, 1, "tier", '"gold"', '"platinum"'),
+    ),
+    (
+        "SlaRepricedBelowStandalone",
+        sla(fee="9000.0", ssp="9000.0") + change(SLA, 1, "monthlyFee", "10000.0", "9000.0"),
+        sla(fee="11000.0", ssp="9000.0") + change(SLA, 1, "monthlyFee", "10000.0", "11000.0"),
+    ),
+    (
+        "SlaScopeAgreedPricePending",
+        sla(priceStatus='"pending"') + UPTIME_UP,
+        sla(priceStatus='"agreed"') + UPTIME_UP,
+    ),
+    (
+        "ContractPaymentBecameConditional",
+        contract(paymentTerms='"conditional_on_sla"')
+        + change(CTR, 1, "paymentTerms", '"unconditional"', '"conditional_on_sla"'),
+        contract(paymentTerms='"unconditional"')
+        + change(CTR, 1, "paymentTerms", '"conditional_on_sla"', '"unconditional"'),
+    ),
+    (
+        "ContractPaymentBecameConditional",
+        contract(rightToPayment="false") + change(CTR, 1, "rightToPayment", "true", "false"),
+        contract(rightToPayment="true") + change(CTR, 1, "rightToPayment", "false", "true"),
+    ),
+    (
+        "OverTimeContractConditionalPayment",
+        contract(recognitionMethod='"over_time"', paymentTerms='"conditional_on_acceptance"'),
+        contract(recognitionMethod='"point_in_time"', paymentTerms='"conditional_on_acceptance"'),
+    ),
+    (
+        "ContractTerminationOnSlaBreach",
+        contract() + change(CTR, 1, "terminationOnSlaBreach", "false", "true"),
+        contract() + change(CTR, 1, "terminationOnSlaBreach", "true", "false"),
+    ),
+    (
+        "CustomerActiveInCrmBlockedInErp",
+        customer(("CRM", "active", None), ("ERP", "blocked", None)),
+        customer(("CRM", "active", None), ("ERP", "active", None)),
+    ),
+    (
+        "CustomerCreditLimitDisagreement",
+        customer(("ERP", "active", "120000.0"), limit="100000.0"),
+        customer(("ERP", "active", "100500.0"), limit="100000.0"),
+    ),
+    (
+        "CustomerCreditLimitDisagreement",
+        customer(("ERP", "active", "120000.0"), ("Finance", "active", "100000.0")),
+        customer(("ERP", "active", "100000.0"), ("Finance", "active", "100000.0")),
+    ),
+    (
+        "InvoiceCurrencyDiffersFromContract",
+        'id:Invoice\\/I1 a sg:Invoice ; sg:invoiceNumber "INV-1" ; sg:currency "USD" ; '
+        f'sg:invoices {CTR} . {CTR} a sg:Contract ; sg:currency "EUR" .',
+        'id:Invoice\\/I1 a sg:Invoice ; sg:invoiceNumber "INV-1" ; sg:currency "EUR" ; '
+        f'sg:invoices {CTR} . {CTR} a sg:Contract ; sg:currency "EUR" .',
+    ),
+    (
+        "OrderConfirmedForBlockedCustomer",
+        order("1000.0", cust_status="blocked") + CONFIRM,
+        order("1000.0", cust_status="active") + CONFIRM,
+    ),
+    ("OrderOverCustomerCreditLimit", order("600000.0") + CONFIRM, order("400000.0") + CONFIRM),
+    ("OrderLineOversell", stock("10.0"), stock("8.0")),
+    ("OrderLineOversell", stock("10.0"), stock("10.0", line_status="reserved")),
+    (
+        "StockReservedExceedsOnHand",
+        'id:StockItem\\/A a sg:StockItem ; sg:quantityOnHand 3.0 ; sg:quantityReserved 5.0 .',
+        'id:StockItem\\/A a sg:StockItem ; sg:quantityOnHand 3.0 ; sg:quantityReserved 3.0 .',
+    ),
+    (
+        "rule/big-order-legal-countersign",
+        order("600000.0", legalCountersigned="false"),
+        order("600000.0", legalCountersigned="true"),
+    ),
+    ("rule/big-order-legal-countersign", order("600000.0"), order("600000.0", rating="B")),
+    (
+        "rule/quote-discount-needs-finance",
+        'id:Quote\\/Q1 a sg:Quote ; sg:quoteNumber "Q-1" ; sg:discountPercent 35.0 ; '
+        'sg:status "sent"^^xsd:string .',
+        'id:Quote\\/Q1 a sg:Quote ; sg:quoteNumber "Q-1" ; sg:discountPercent 25.0 ; '
+        'sg:status "sent"^^xsd:string .',
+    ),
+    (
+        "rule/credit-limit-jump",
+        customer(limit="160000.0")
+        + change("id:Customer\\/K1", 1, "creditLimit", "100000.0", "160000.0"),
+        customer(limit="140000.0")
+        + change("id:Customer\\/K1", 1, "creditLimit", "100000.0", "140000.0"),
+    ),
+]
+
+
+def flagged(shape_set: ShapeSet, body: str) -> dict[str, list[tuple[str, str]]]:
+    """Shape (short IRI) → [(severity, message)] for every result on ``body``."""
+    data = Graph().parse(data=PREFIXES + body, format="turtle")
+    _, report, _ = validate(data, shacl_graph=shape_set.graph, allow_warnings=True)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for result in report.subjects(SH.resultSeverity, None):
+        info = shape_set.info_for(report.value(result, SH.sourceShape))  # type: ignore[arg-type]
+        assert info is not None
+        severity = str(report.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
+        message = str(report.value(result, SH.resultMessage))
+        out.setdefault(info.iri.removeprefix(S), []).append((severity, message))
+    return out
+
+
+@pytest.mark.parametrize(("shape", "firing", "near_miss"), CASES)
+def test_shape_fires_on_its_change_and_not_on_the_near_miss(
+    shape_set: ShapeSet, shape: str, firing: str, near_miss: str
+) -> None:
+    hits = flagged(shape_set, firing)
+    assert shape in hits, f"{shape} should fire; got {sorted(hits)}"
+    expected = shape_set.shapes[S + shape].severity
+    assert {sev for sev, _ in hits[shape]} == {expected}
+    assert all("{?" not in msg for _, msg in hits[shape]), hits[shape]
+    assert shape not in flagged(shape_set, near_miss)
+
+
+def test_every_sla_table_row_has_a_shape(shape_set: ShapeSet) -> None:
+    rows = {
+        "SlaHigherTargetSamePrice": ("Warning", "medium"),
+        "SlaCreditTermsIncreased": ("Warning", "medium"),
+        "SlaCreditTermsMaterial": ("Warning", "high"),
+        "SlaDistinctAddOnAtStandalonePrice": ("Info", "low"),
+        "SlaRepricedBelowStandalone": ("Warning", "high"),
+        "ContractPaymentBecameConditional": ("Warning", "highest"),
+        "SlaScopeAgreedPricePending": ("Warning", "medium"),
+        "ContractTerminationOnSlaBreach": ("Warning", "medium"),
+    }
+    for name, (severity, risk) in rows.items():
+        info = shape_set.shapes[S + name]
+        assert (info.severity, info.risk_level) == (severity, risk), name
+        assert info.accounting_ref and "IFRS 15" in info.accounting_ref
+        assert info.recommended_review_en and info.recommended_review_zh
+    assert {"cfo", "finance_lead"} <= set(shape_set.shapes[S + "ContractPaymentBecameConditional"].notify_roles)
+
+
+def test_transition_shapes_are_silent_in_a_full_validation(shape_set: ShapeSet) -> None:
+    hits = flagged(shape_set, sla("draft", fee="8000.0", ssp="12000.0", serviceCreditPercent="15.0"))
+    assert not {k for k in hits if k.startswith("Sla")}
+
+
+def test_every_shape_carries_its_annotations(shape_set: ShapeSet) -> None:
+    g = shape_set.graph
+    for iri, info in shape_set.shapes.items():
+        assert info.message_en and info.message_zh, iri
+        assert info.severity in ("Violation", "Warning", "Info")
+        assert info.risk_level in ("low", "medium", "high", "highest")
+        assert info.business_area and info.notify_roles
+        label = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+        comment = URIRef("http://www.w3.org/2000/01/rdf-schema#comment")
+        assert g.value(URIRef(iri), label) is not None, iri
+        assert g.value(URIRef(iri), comment) is not None, iri
+
+
+@pytest.mark.parametrize(
+    ("body", "property_shape"),
+    [
+        ('id:Customer\\/K1 a sg:Customer ; sg:id "K1" ; sg:status "active" .', "Customer/name"),
+        (
+            'id:Customer\\/K1 a sg:Customer ; sg:id "K1" ; sg:name "A" ; sg:status "active" ; '
+            'sg:creditLimit "lots" .',
+            "Customer/creditLimit",
+        ),
+        (
+            'id:Customer\\/K1 a sg:Customer ; sg:id "K1" ; sg:name "A" ; sg:status "zombie" .',
+            "Customer/status",
+        ),
+        (
+            'id:Contact\\/C1 a sg:Contact ; sg:id "C1" ; sg:name "Li" ; sg:customer id:Product\\/P1 .'
+            ' id:Product\\/P1 a sg:Product .',
+            "Contact/customer",
+        ),
+        ('id:Customer\\/K1 a sg:Customer ; sg:name "A" ; sg:status "active" .', "Customer/id"),
+    ],
+)
+def test_derived_integrity_shapes_refuse_what_breaks_the_ontology(
+    shape_set: ShapeSet, body: str, property_shape: str
+) -> None:
+    data = Graph().parse(data=PREFIXES + body, format="turtle")
+    _, report, _ = validate(data, shacl_graph=shape_set.graph, allow_warnings=True)
+    sources = {str(s) for s in report.objects(None, SH.sourceShape)}
+    assert f"{S}integrity/{property_shape}" in sources
+    info = shape_set.info_for(URIRef(f"{S}integrity/{property_shape}"))
+    assert info is not None and info.severity == "Violation"
+
+
+def test_valid_entity_passes_integrity(shape_set: ShapeSet) -> None:
+    body = (
+        'id:Customer\\/K1 a sg:Customer ; sg:id "K1"^^xsd:string ; sg:name "A"^^xsd:string ; '
+        'sg:status "active"^^xsd:string ; sg:rating "A" ; sg:creditLimit 10.0 .'
+    )
+    assert "integrity/Customer" not in flagged(shape_set, body)
