@@ -15,6 +15,7 @@ from semgraph.cli import (
     load_cmd,
     neo4j_cmd,
     rdf_cmd,
+    rules_cmd,
     up_cmd,
     validate_cmd,
 )
@@ -34,6 +35,7 @@ app = typer.Typer(
 app.command("up")(up_cmd.up)
 app.add_typer(neo4j_cmd.app, name="neo4j")
 app.add_typer(load_cmd.app, name="load")
+app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(index_cmd.app, name="index")
 app.command("ask")(ask_cmd.ask)
 app.command("validate")(validate_cmd.validate)

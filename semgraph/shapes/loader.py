@@ -20,7 +20,7 @@ from semgraph.ontology.model import SG, SGM, Ontology
 from semgraph.shapes.derived import DERIVED_SOURCE, derive_integrity_shapes
 from semgraph.shapes.read_paths import check_read_path, path_strings
 from semgraph.shapes.rules_errors import RuleFileError, RuleProblem
-from semgraph.shapes.rules_yaml import RISK_LEVELS, compile_rules
+from semgraph.shapes.rules_yaml import RISK_LEVELS, CompiledRules, compile_rules
 
 _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -111,6 +111,27 @@ def load_shapes(shapes_dir: Path, ontology: Ontology) -> ShapeSet:
             rule_ids[rule.id] = str(path)
         _collect(compiled.graph, merged, sources, str(path), "", problems)
     _collect(derive_integrity_shapes(ontology), merged, sources, DERIVED_SOURCE, "", problems)
+    return _finish(merged, sources, ontology, problems)
+
+
+def rules_shape_set(compiled: CompiledRules, source: str, ontology: Ontology) -> ShapeSet:
+    """The ShapeSet of one compiled rule file alone (``semgraph rules test`` uses it).
+
+    Raises ``RuleFileError`` as ``load_shapes`` does.
+    """
+    merged = Graph()
+    sources: dict[str, tuple[str, str]] = {}
+    problems: list[RuleProblem] = []
+    _collect(compiled.graph, merged, sources, source, "", problems)
+    return _finish(merged, sources, ontology, problems)
+
+
+def _finish(
+    merged: Graph,
+    sources: dict[str, tuple[str, str]],
+    ontology: Ontology,
+    problems: list[RuleProblem],
+) -> ShapeSet:
     shapes: dict[str, ShapeInfo] = {}
     owners: dict[str, str] = {}
     for iri, (file, text) in sorted(sources.items()):

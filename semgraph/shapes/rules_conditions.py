@@ -191,7 +191,8 @@ class ConditionCompiler:
             lits = [self.literal(v, prop) for v in value_node.value]
             if any(lit is None for lit in lits):
                 return None
-            test = f"{term} IN ({', '.join(lit for lit in lits if lit is not None)})"
+            # `=` per value, not IN: rdflib's IN compares terms, so 500 would not match 500.0
+            test = " || ".join(f"{term} = {lit}" for lit in lits if lit is not None)
         else:
             lit = self.literal(value_node, prop)
             if lit is None:

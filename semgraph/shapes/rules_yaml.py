@@ -134,7 +134,7 @@ def compile_rules_text(text: str, file: str, ontology: Ontology) -> CompiledRule
         seen[rule.id] = rule.line
         compiled.append(rule)
     if report.problems:
-        raise RuleFileError(report.problems)
+        raise RuleFileError(sorted(report.problems, key=lambda p: p.line or 0))
     return CompiledRules(graph, tuple(compiled))
 
 

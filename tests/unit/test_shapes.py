@@ -43,7 +43,9 @@ def change(entity: str, n: int, prop: str, old: str | None = None, new: str | No
     return ttl + ".\n"
 
 
-def sla(approval: str = "approved", fee: str = "10000.0", ssp: str = "10000.0", **extra: str) -> str:
+def sla(
+    approval: str = "approved", fee: str = "10000.0", ssp: str = "10000.0", **extra: str
+) -> str:
     props = "".join(f" ; sg:{k} {v}" for k, v in extra.items())
     return f"""
 id:Contract\\/C1 a sg:Contract ; sg:id "C1" ; sg:contractNumber "CTR-1"^^xsd:string ;
@@ -100,7 +102,7 @@ def stock(quantity: str, line_status: str = "open") -> str:
         f'id:OrderLine\\/L1 a sg:OrderLine ; sg:id "L1" ; sg:quantity {quantity} ; '
         f'sg:status "{line_status}" ; sg:salesOrder {ORDER} ; sg:product id:Product\\/P1 .\n'
         f'{ORDER} a sg:SalesOrder ; sg:status "confirmed" .\n'
-        "id:Product\\/P1 a sg:Product ; sg:sku \"P1\" .\n"
+        'id:Product\\/P1 a sg:Product ; sg:sku "P1" .\n'
         "id:StockItem\\/A a sg:StockItem ; sg:stockOf id:Product\\/P1 ; "
         "sg:quantityOnHand 6.0 ; sg:quantityReserved 1.0 .\n"
         "id:StockItem\\/B a sg:StockItem ; sg:stockOf id:Product\\/P1 ; sg:quantityOnHand 3.0 .\n"
@@ -143,7 +145,8 @@ CASES: list[tuple[str, str, str]] = [
     (
         "SlaDistinctAddOnAtStandalonePrice",
         sla(isDistinctAddOn="true") + f"{SLA} sgm:createdIn <urn:semgraph:change:T> .",
-        sla(fee="8000.0", isDistinctAddOn="true") + f"{SLA} sgm:createdIn <urn:semgraph:change:T> .",
+        sla(fee="8000.0", isDistinctAddOn="true")
+        + f"{SLA} sgm:createdIn <urn:semgraph:change:T> .",
     ),
     (
         "SlaRepricedBelowStandalone",
@@ -214,8 +217,8 @@ CASES: list[tuple[str, str, str]] = [
     ("OrderLineOversell", stock("10.0"), stock("10.0", line_status="reserved")),
     (
         "StockReservedExceedsOnHand",
-        'id:StockItem\\/A a sg:StockItem ; sg:quantityOnHand 3.0 ; sg:quantityReserved 5.0 .',
-        'id:StockItem\\/A a sg:StockItem ; sg:quantityOnHand 3.0 ; sg:quantityReserved 3.0 .',
+        "id:StockItem\\/A a sg:StockItem ; sg:quantityOnHand 3.0 ; sg:quantityReserved 5.0 .",
+        "id:StockItem\\/A a sg:StockItem ; sg:quantityOnHand 3.0 ; sg:quantityReserved 3.0 .",
     ),
     (
         "rule/big-order-legal-countersign",
@@ -282,11 +285,15 @@ def test_every_sla_table_row_has_a_shape(shape_set: ShapeSet) -> None:
         assert (info.severity, info.risk_level) == (severity, risk), name
         assert info.accounting_ref and "IFRS 15" in info.accounting_ref
         assert info.recommended_review_en and info.recommended_review_zh
-    assert {"cfo", "finance_lead"} <= set(shape_set.shapes[S + "ContractPaymentBecameConditional"].notify_roles)
+    assert {"cfo", "finance_lead"} <= set(
+        shape_set.shapes[S + "ContractPaymentBecameConditional"].notify_roles
+    )
 
 
 def test_transition_shapes_are_silent_in_a_full_validation(shape_set: ShapeSet) -> None:
-    hits = flagged(shape_set, sla("draft", fee="8000.0", ssp="12000.0", serviceCreditPercent="15.0"))
+    hits = flagged(
+        shape_set, sla("draft", fee="8000.0", ssp="12000.0", serviceCreditPercent="15.0")
+    )
     assert not {k for k in hits if k.startswith("Sla")}
 
 
@@ -317,8 +324,9 @@ def test_every_shape_carries_its_annotations(shape_set: ShapeSet) -> None:
             "Customer/status",
         ),
         (
-            'id:Contact\\/C1 a sg:Contact ; sg:id "C1" ; sg:name "Li" ; sg:customer id:Product\\/P1 .'
-            ' id:Product\\/P1 a sg:Product .',
+            'id:Contact\\/C1 a sg:Contact ; sg:id "C1" ; sg:name "Li" ; '
+            "sg:customer id:Product\\/P1 ."
+            " id:Product\\/P1 a sg:Product .",
             "Contact/customer",
         ),
         ('id:Customer\\/K1 a sg:Customer ; sg:name "A" ; sg:status "active" .', "Customer/id"),
