@@ -1,0 +1,36 @@
+"""Run semgraph's app (with /graphql) under uvicorn for the benchmark.
+
+    python bench/graphql/semgraph_server.py <entities> <port> <api-key>
+
+Uses the cached benchmark Neo4j of ``bench_db`` (pool size from ``Settings``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import uvicorn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_db import bench_settings
+
+from semgraph.api.app import create_app
+from semgraph.api.graphql.app_graphql import mount_graphql
+from semgraph.api.graphql.settings import ApiSettings
+from semgraph.bootstrap import Container
+
+
+def main() -> None:
+    entities, port, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    settings = bench_settings(entities)
+    app = create_app(settings, Container(settings))
+    if not hasattr(app.state, "graphql"):
+        api = ApiSettings(keys={key: {"actor": "bench", "role": "admin"}}, _env_file=None)
+        mount_graphql(app, app.state.container, api)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

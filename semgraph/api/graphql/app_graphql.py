@@ -1,0 +1,127 @@
+"""Mount ``/graphql`` (strawberry on FastAPI) into the app built by ``create_app``.
+
+``mount_graphql(app, container)`` generates the schema from the ontology, opens the
+async read driver (same pool size as the rest of semgraph), and wires authentication,
+limits and error codes. GraphiQL is served only when ``SEMGRAPH_API_DEV_MODE`` is set.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import neo4j
+import strawberry
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.requests import HTTPConnection
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.fastapi import GraphQLRouter
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+
+from semgraph.api.graphql.auth import Authenticator
+from semgraph.api.graphql.context import GraphQLServices, RequestContext
+from semgraph.api.graphql.errors import AuthenticationError, ErrorCodes
+from semgraph.api.graphql.reads import GraphReader, ReadBatch
+from semgraph.api.graphql.schema_builder import SchemaBuilder
+from semgraph.api.graphql.schema_model import EntityType, build_model
+from semgraph.api.graphql.settings import ApiSettings
+from semgraph.bootstrap import Container
+from semgraph.graph.connection import credentials
+
+
+def _read_field(source: Any, name: str) -> Any:
+    """Default resolver: generated types are plain dicts from the Cypher result."""
+    if isinstance(source, dict):
+        return source.get(name)
+    return getattr(source, name)
+
+
+async def _resolve_root(info: Info, kind: str, entity: EntityType) -> Any:
+    ctx: RequestContext = info.context
+    if ctx.batch is None:
+        ctx.batch = ReadBatch()
+    return await ctx.batch.column(info)
+
+
+def build_schema(services: GraphQLServices) -> strawberry.Schema:
+    """The full schema: generated entity reads plus the hand-written operations."""
+    from semgraph.api.graphql.operations import Mutation, StaticQuery, Subscription
+
+    generated, roots = SchemaBuilder(services.model).build(_resolve_root)
+    services.roots.update(roots)
+    query = strawberry.type(type("Query", (StaticQuery, generated), {}), name="Query")
+    s = services.settings
+    extensions: list[Any] = [
+        ErrorCodes,
+        QueryDepthLimiter(max_depth=s.max_depth),
+        MaxAliasesLimiter(max_alias_count=s.max_aliases),
+        MaxTokensLimiter(max_token_count=s.max_tokens),
+    ]
+    if not s.introspection:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        config=StrawberryConfig(default_resolver=_read_field),
+    )
+
+
+def mount_graphql(app: FastAPI, container: Container, settings: ApiSettings | None = None) -> None:
+    """Add ``/graphql`` (HTTP and ``graphql-transport-ws``) to ``app``."""
+    api = settings or ApiSettings()
+    core = container.settings
+
+    def open_async_driver() -> neo4j.AsyncDriver:
+        return neo4j.AsyncGraphDatabase.driver(
+            core.bolt_uri,
+            auth=credentials(core),
+            max_connection_pool_size=core.neo4j_pool_size,
+            connection_acquisition_timeout=api.timeout_s,
+            connection_timeout=3.0,
+            notifications_min_severity="OFF",
+        )
+
+    services = GraphQLServices(
+        container=container,
+        settings=api,
+        model=build_model(container.ontology),
+        reader=GraphReader(open_async_driver, core.neo4j_database, api.timeout_s),
+        authenticator=Authenticator(api, container.ontology.role_keys()),
+    )
+    schema = build_schema(services)
+
+    async def context_getter(connection: HTTPConnection) -> RequestContext:
+        headers = {k.lower(): v for k, v in connection.headers.items()}
+        if connection.scope["type"] == "websocket":
+            return RequestContext(services, None)  # authenticated on connection_init
+        return RequestContext(services, services.authenticator.caller(headers))
+
+    from semgraph.api.graphql.subscriptions import AuthenticatingRouter
+
+    router: GraphQLRouter[RequestContext, None] = AuthenticatingRouter(
+        schema,
+        context_getter=context_getter,
+        graphql_ide="graphiql" if api.dev_mode else None,
+        subscription_protocols=["graphql-transport-ws"],
+    )
+    app.include_router(router, prefix="/graphql")
+    app.state.graphql = services
+
+    @app.exception_handler(AuthenticationError)
+    async def unauthenticated(_request: Request, exc: AuthenticationError) -> JSONResponse:
+        error: dict[str, Any] = {"message": exc.message, "extensions": {"code": exc.code}}
+        if exc.hint:
+            error["extensions"]["hint"] = exc.hint
+        return JSONResponse(
+            {"data": None, "errors": [error]},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )

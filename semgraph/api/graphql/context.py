@@ -1,0 +1,50 @@
+"""Per-request context and the long-lived services the resolvers use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from strawberry.fastapi import BaseContext
+
+from semgraph.api.graphql.auth import Authenticator, Caller
+from semgraph.api.graphql.schema_model import EntityType
+from semgraph.api.graphql.settings import ApiSettings
+
+if TYPE_CHECKING:
+    from semgraph.api.graphql.reads import GraphReader, ReadBatch
+    from semgraph.bootstrap import Container
+
+
+@dataclass
+class GraphQLServices:
+    """Built once per app: the schema model, the reader and the settings."""
+
+    container: Container
+    settings: ApiSettings
+    model: dict[str, EntityType]
+    reader: GraphReader
+    authenticator: Authenticator
+    # root field name → ("by_id" | "connection" | "aggregate", entity)
+    roots: dict[str, tuple[str, EntityType]] = field(default_factory=dict)
+
+    def masked(self, entity: EntityType, caller: Caller) -> frozenset[str]:
+        """Scalar fields of ``entity`` that ``caller`` sees masked."""
+        return _masked(entity, caller.roles)
+
+
+@lru_cache(maxsize=1024)
+def _masked(entity: EntityType, roles: tuple[str, ...]) -> frozenset[str]:
+    return entity.masked_for(roles)
+
+
+class RequestContext(BaseContext):
+    """What every resolver gets as ``info.context``: the caller and the services."""
+
+    def __init__(self, services: GraphQLServices, caller: Caller | None) -> None:
+        super().__init__()
+        self.services = services
+        self.caller = caller
+        self.batch: ReadBatch | None = None
+        self.extra: dict[str, Any] = {}

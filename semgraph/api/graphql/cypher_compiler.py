@@ -1,0 +1,218 @@
+"""A GraphQL selection set → ONE Cypher statement (nested map projections, no N+1).
+
+Every root entity field of an operation becomes one column of a single
+``RETURN expr AS f0, expr AS f1`` statement. Nested relations compile to pattern
+comprehensions or ``COLLECT { … }`` subqueries (when filtered, sorted or paged),
+counts to ``COUNT { … }``, aggregates to one aggregating ``COLLECT`` row. The result
+is a tree of maps shaped like the response: child fields only read from it.
+
+Map keys: scalars under their field name (aliases of a scalar share one value);
+relation, connection and aggregate fields under their response key (alias), since
+two aliases may carry different arguments. Masked fields are never read: the
+projection holds ``null`` and ``maskedFields`` lists them.
+
+Connections come back raw as ``{rows, total, offset, first}`` (``rows`` holds one
+extra row to tell whether a next page exists); ``edges``/``pageInfo`` are built by
+their resolvers. Cursors are opaque offset cursors (see ``encode_cursor``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from semgraph.api.graphql.errors import ForbiddenError, PageTooLargeError
+from semgraph.api.graphql.filters import FilterCompiler, Params, relation_pattern
+from semgraph.api.graphql.schema_model import EntityType
+from semgraph.api.graphql.selection import Field
+from semgraph.exceptions import InvalidInputError
+from semgraph.graph.identifiers import ident
+
+CONNECTION_SUFFIX = "Connection"
+AGGREGATE_SUFFIX = "Aggregate"
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    """The offset a cursor stands for; raises InvalidInputError for a foreign cursor."""
+    try:
+        kind, _, number = base64.b64decode(cursor, validate=True).decode().partition(":")
+        if kind == "offset" and number.isdigit():
+            return int(number)
+    except (binascii.Error, UnicodeDecodeError):
+        pass
+    raise InvalidInputError(f"`{cursor}` is not a cursor this API issued", hint="pass an endCursor")
+
+
+@dataclass(frozen=True)
+class PageLimits:
+    default: int
+    maximum: int
+
+
+class CypherCompiler:
+    """Compiles the root entity fields of one request for one caller."""
+
+    def __init__(
+        self,
+        model: dict[str, EntityType],
+        masked: Callable[[EntityType], frozenset[str]],
+        pages: PageLimits,
+    ) -> None:
+        self.model, self.masked, self.pages = model, masked, pages
+        self.params = Params()
+        self.filters = FilterCompiler(model, self.params, masked)
+
+    # --- root fields --------------------------------------------------------------------
+
+    def by_id(self, entity: EntityType, field: Field) -> str:
+        v = self.params.var()
+        id_param = self.params.add(str(field.arguments.get("id")))
+        return (
+            f"head(COLLECT {{ MATCH ({v}:{ident(entity.name)} {{id: {id_param}}}) "
+            f"RETURN {self.project(entity, v, field.selections)} AS x }})"
+        )
+
+    def connection(self, entity: EntityType, field: Field, anchor: str = "") -> str:
+        """``{rows, total, offset, first}`` of a page; ``anchor`` is a relation pattern prefix."""
+        args = field.arguments
+        first = self._page_size(args.get("first"))
+        offset = decode_cursor(args["after"]) + 1 if args.get("after") else 0
+        v, match = self._match(entity, anchor)
+        where = self.filters.where(entity, v, args.get("where"))
+        order = self.filters.order_by(entity, v, args.get("sort"))
+        sub = field.children()
+        node_sel: list[Field] = []
+        for edge in (f for f in sub.values() if f.name == "edges"):
+            for node in (f for f in edge.selections if f.name == "node"):
+                node_sel.extend(node.selections)
+        o, lim = self.params.add(offset), self.params.add(first + 1)
+        rows = (
+            f"COLLECT {{ MATCH {match} WHERE {where} WITH {v} ORDER BY {order} "
+            f"SKIP {o} LIMIT {lim} RETURN {self.project(entity, v, node_sel)} AS x }}"
+            if any(f.name in ("edges", "pageInfo") for f in sub.values())
+            else "[]"
+        )
+        total = "null"
+        if any(f.name == "totalCount" for f in sub.values()):
+            v2, match2 = self._match(entity, anchor)
+            where2 = self.filters.where(entity, v2, args.get("where"))
+            total = f"COUNT {{ MATCH {match2} WHERE {where2} }}"
+        return f"{{rows: {rows}, total: {total}, offset: {o}, first: {self.params.add(first)}}}"
+
+    def aggregate(self, entity: EntityType, field: Field, anchor: str = "") -> str:
+        """One aggregating row: ``count`` and min/max/sum/avg of each selected field.
+
+        Keyed by field name (not alias): every statistic of a field is computed once.
+        """
+        v, match = self._match(entity, anchor)
+        where = self.filters.where(entity, v, field.arguments.get("where"))
+        items: list[str] = []
+        for name in sorted({f.name for f in field.selections}):
+            if name == "count":
+                items.append(f"count: count({v})")
+            elif name in entity.scalars:
+                if name in self.masked(entity):
+                    raise ForbiddenError(
+                        f"cannot aggregate `{entity.name}.{name}`: it is masked for your role"
+                    )
+                prop = f"{v}.{ident(name)}"
+                if entity.scalars[name].temporal:
+                    stats = f"{{min: toString(min({prop})), max: toString(max({prop}))}}"
+                else:
+                    stats = (
+                        f"{{min: min({prop}), max: max({prop}), sum: sum({prop}), "
+                        f"avg: avg({prop})}}"
+                    )
+                items.append(f"{ident(name)}: {stats}")
+        body = "{" + ", ".join(items) + "}"
+        return f"head(COLLECT {{ MATCH {match} WHERE {where} RETURN {body} AS x }})"
+
+    # --- projections ----------------------------------------------------------------------
+
+    def project(self, entity: EntityType, v: str, selections: list[Field]) -> str:
+        """``v {.id, name: …, customer: …}`` for the selected fields of ``entity``."""
+        masked = self.masked(entity)
+        items: list[str] = []
+        seen: set[str] = set()
+        for key, field in ((f.key, f) for f in selections):
+            name = field.name
+            if name == "__typename":
+                continue
+            if name in entity.scalars or name == "iri":
+                if name in seen:
+                    continue
+                seen.add(name)
+                scalar = entity.scalars.get(name)
+                if scalar is not None and name in masked:
+                    items.append(f"{ident(name)}: null")
+                elif scalar is not None and scalar.temporal:
+                    items.append(f"{ident(name)}: toString({v}.{ident(name)})")
+                else:
+                    items.append(f".{ident(name)}")
+            elif name == "maskedFields":
+                items.append(f"maskedFields: {self.params.add(sorted(masked))}")
+            elif name in entity.relations:
+                items.append(f"{ident(key)}: {self._relation(entity, v, field)}")
+            elif (
+                name.endswith(CONNECTION_SUFFIX)
+                and name[: -len(CONNECTION_SUFFIX)] in entity.relations
+            ):
+                rel = entity.relations[name[: -len(CONNECTION_SUFFIX)]]
+                anchor = relation_pattern(v, rel, "{target}")
+                items.append(
+                    f"{ident(key)}: {self.connection(self.model[rel.target], field, anchor)}"
+                )
+            elif (
+                name.endswith(AGGREGATE_SUFFIX)
+                and name[: -len(AGGREGATE_SUFFIX)] in entity.relations
+            ):
+                rel = entity.relations[name[: -len(AGGREGATE_SUFFIX)]]
+                anchor = relation_pattern(v, rel, "{target}")
+                items.append(
+                    f"{ident(key)}: {self.aggregate(self.model[rel.target], field, anchor)}"
+                )
+        return f"{v} {{" + ", ".join(items) + "}"
+
+    def _relation(self, entity: EntityType, v: str, field: Field) -> str:
+        rel = entity.relations[field.name]
+        target = self.model[rel.target]
+        w = self.params.var()
+        pattern = relation_pattern(v, rel, w)
+        proj = self.project(target, w, field.selections)
+        if not rel.many:
+            return f"head([{pattern} | {proj}])"
+        args = field.arguments
+        limit = self.params.add(self._page_size(args.get("first"), nested=True))
+        if not args.get("where") and not args.get("sort"):
+            return f"[{pattern} | {proj}][..{limit}]"
+        where = self.filters.where(target, w, args.get("where"))
+        order = self.filters.order_by(target, w, args.get("sort"))
+        return (
+            f"COLLECT {{ MATCH {pattern} WHERE {where} WITH {w} ORDER BY {order} "
+            f"LIMIT {limit} RETURN {proj} AS x }}"
+        )
+
+    def _match(self, entity: EntityType, anchor: str) -> tuple[str, str]:
+        v = self.params.var()
+        if anchor:
+            return v, anchor.replace("{target}", v)
+        return v, f"({v}:{ident(entity.name)})"
+
+    def _page_size(self, first: Any, *, nested: bool = False) -> int:
+        if first is None:
+            return self.pages.maximum if nested else self.pages.default
+        if not isinstance(first, int) or first < 0:
+            raise InvalidInputError(f"`first` must be a non-negative integer, got {first!r}")
+        if first > self.pages.maximum:
+            raise PageTooLargeError(
+                f"`first: {first}` is above the maximum page size of {self.pages.maximum}",
+                hint=f"ask for at most {self.pages.maximum} items and page with `after`",
+            )
+        return first

@@ -1,0 +1,123 @@
+"""Stable error codes of the GraphQL API and how errors reach the client.
+
+Every error the client sees carries ``extensions.code`` (and ``hint`` where we have
+one). Errors semgraph raises on purpose keep their message; anything else is masked
+as ``INTERNAL_SERVER_ERROR`` without a stack trace (the server log keeps it).
+
+Codes: ``INVALID_FILTER``, ``INVALID_INPUT``, ``UNKNOWN_TERM``, ``NOT_FOUND``,
+``PAGE_TOO_LARGE``, ``FORBIDDEN``, ``UNAUTHENTICATED``, ``TIMEOUT``,
+``NEO4J_UNAVAILABLE`` (HTTP 503 + ``Retry-After``), ``CHANGE_REFUSED``, ``CONFLICT``,
+``GRAPHQL_VALIDATION_FAILED``, ``GRAPHQL_PARSE_FAILED``, ``QUERY_TOO_COMPLEX``,
+``INTERNAL_SERVER_ERROR``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from strawberry.extensions import SchemaExtension
+
+from semgraph.exceptions import InvalidInputError, Neo4jUnavailableError, SemgraphError
+
+log = logging.getLogger("semgraph.graphql")
+
+RETRY_AFTER_S = 5
+
+
+class InvalidFilterError(InvalidInputError):
+    """A ``where`` or ``sort`` argument that cannot be applied as given."""
+
+    code = "INVALID_FILTER"
+
+
+class PageTooLargeError(InvalidInputError):
+    """``first`` above the configured maximum page size."""
+
+    code = "PAGE_TOO_LARGE"
+
+
+class ForbiddenError(SemgraphError):
+    """The caller's role may not do or see this."""
+
+    code = "FORBIDDEN"
+
+
+class AuthenticationError(SemgraphError):
+    """Missing, malformed, expired or unknown credentials."""
+
+    code = "UNAUTHENTICATED"
+
+
+class QueryTimeoutError(SemgraphError):
+    """The request ran past the configured timeout."""
+
+    code = "TIMEOUT"
+
+
+_LIMIT_WORDS = ("exceeds maximum operation depth", "aliases found", "tokens")
+
+
+def _code_for(error: GraphQLError) -> tuple[str, str | None, bool]:
+    """(code, hint, keep message) for one execution or validation error."""
+    original = error.original_error
+    if isinstance(original, SemgraphError):
+        return original.code, original.hint, True
+    if isinstance(original, (ServiceUnavailable, SessionExpired, ConnectionError)):
+        return (
+            Neo4jUnavailableError.code,
+            f"Neo4j is not reachable; retry in {RETRY_AFTER_S} s",
+            False,
+        )
+    if original is None:
+        text = error.message
+        if error.message.startswith("Syntax Error"):
+            return "GRAPHQL_PARSE_FAILED", None, True
+        if any(w in text for w in _LIMIT_WORDS):
+            return "QUERY_TOO_COMPLEX", "simplify the query or split it", True
+        return "GRAPHQL_VALIDATION_FAILED", None, True
+    return "INTERNAL_SERVER_ERROR", None, False
+
+
+class ErrorCodes(SchemaExtension):
+    """Adds ``extensions.code``/``hint`` to every error and masks unexpected ones.
+
+    A Neo4j outage also turns the HTTP status into 503 with ``Retry-After``.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        masked: list[GraphQLError] = []
+        for error in result.errors:
+            code, hint, keep = _code_for(error)
+            message = error.message if keep else _public_message(code)
+            if code == "INTERNAL_SERVER_ERROR":
+                log.error("unexpected GraphQL error", exc_info=error.original_error)
+            if code == Neo4jUnavailableError.code:
+                _set_unavailable(self.execution_context.context)
+            extensions: dict[str, Any] = {"code": code}
+            if hint:
+                extensions["hint"] = hint
+            masked.append(
+                GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
+            )
+        result.errors = masked
+
+
+def _public_message(code: str) -> str:
+    if code == Neo4jUnavailableError.code:
+        return "the graph database is unavailable"
+    return "unexpected error; see the server log"
+
+
+def _set_unavailable(context: Any) -> None:
+    response = getattr(context, "response", None)
+    if response is not None and hasattr(response, "status_code"):
+        response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)

@@ -1,0 +1,117 @@
+"""Runs the read side: one Cypher statement per request, shared by its root fields.
+
+The first root entity field that resolves compiles EVERY root entity field of the
+operation (``CypherCompiler``) into one ``RETURN … AS c0, … AS c1`` statement and runs
+it once; the other root fields await the same result. Neo4j errors become typed
+errors: ``Neo4jUnavailableError`` (503 + retry advice) and ``QueryTimeoutError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import neo4j
+from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired
+from strawberry.types import Info
+
+from semgraph.api.graphql.context import RequestContext
+from semgraph.api.graphql.cypher_compiler import CypherCompiler, PageLimits
+from semgraph.api.graphql.errors import AuthenticationError, QueryTimeoutError
+from semgraph.api.graphql.selection import fields_of
+from semgraph.exceptions import Neo4jUnavailableError
+
+
+class GraphReader:
+    """Owns the async Neo4j driver used for reads (pool size from ``Settings``)."""
+
+    def __init__(self, driver_factory: Any, database: str, timeout_s: float) -> None:
+        self._factory = driver_factory
+        self._driver: neo4j.AsyncDriver | None = None
+        self.database, self.timeout_s = database, timeout_s
+
+    @property
+    def driver(self) -> neo4j.AsyncDriver:
+        if self._driver is None:
+            self._driver = self._factory()
+        return self._driver
+
+    async def single_row(self, query: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Run one read statement and return its single row as a dict.
+
+        Raises Neo4jUnavailableError when Neo4j cannot be reached and QueryTimeoutError
+        past the configured timeout.
+        """
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                async with self.driver.session(
+                    database=self.database, default_access_mode=neo4j.READ_ACCESS
+                ) as session:
+                    result = await session.run(neo4j.Query(query, timeout=self.timeout_s), params)
+                    record = await result.single(strict=True)
+                    return dict(record)
+        except TimeoutError:
+            raise QueryTimeoutError(
+                f"the query ran past {self.timeout_s:g} s", hint="narrow the filter or page size"
+            ) from None
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise Neo4jUnavailableError(
+                "the graph database is unavailable", hint="retry in a few seconds"
+            ) from exc
+        except ClientError as exc:
+            if "Timeout" in (exc.code or ""):
+                raise QueryTimeoutError(f"the query ran past {self.timeout_s:g} s") from exc
+            raise
+
+    async def close(self) -> None:
+        if self._driver is not None:
+            await self._driver.close()
+            self._driver = None
+
+
+class ReadBatch:
+    """The one read statement of a request, compiled on first use."""
+
+    def __init__(self) -> None:
+        self._task: asyncio.Future[dict[str, Any]] | None = None
+        self.last_query: str = ""
+
+    async def column(self, info: Info) -> Any:
+        """This root field's part of the shared result."""
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._run(info))
+        results = await self._task
+        return results[str(info.path.key)]
+
+    async def _run(self, info: Info) -> dict[str, Any]:
+        ctx: RequestContext = info.context
+        services, caller = ctx.services, ctx.caller
+        if caller is None:
+            raise AuthenticationError("credentials required")
+        raw = info._raw_info
+        compiler = CypherCompiler(
+            services.model,
+            lambda entity: services.masked(entity, caller),
+            PageLimits(services.settings.default_page_size, services.settings.max_page_size),
+        )
+        roots = fields_of(raw, raw.operation.selection_set.selections)
+        columns: list[str] = []
+        keys: dict[str, str] = {}
+        for field in roots:
+            key = field.key
+            kind_entity = services.roots.get(field.name)
+            if kind_entity is None:
+                continue
+            kind, entity = kind_entity
+            if kind == "by_id":
+                expr = compiler.by_id(entity, field)
+            elif kind == "connection":
+                expr = compiler.connection(entity, field)
+            else:
+                expr = compiler.aggregate(entity, field)
+            column = f"c{len(columns)}"
+            columns.append(f"{expr} AS {column}")
+            keys[column] = key
+        self.last_query = "RETURN " + ",\n       ".join(columns)
+        row = await services.reader.single_row(self.last_query, compiler.params.values)
+        return {keys[c]: v for c, v in row.items()}

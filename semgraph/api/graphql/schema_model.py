@@ -1,0 +1,170 @@
+"""What the GraphQL schema looks like, derived from the ontology (pure, no strawberry).
+
+One ``EntityType`` per concrete ontology class: its scalar fields (datatype
+properties) and its relation fields, both directions. The strawberry schema
+(``schema_builder``), the Cypher compiler and the benchmark's @neo4j/graphql type
+definitions all read this one model, so naming rules live only here:
+
+- outgoing object property ``p`` → field ``p`` (``p<Target>`` when the range is a union,
+  one field per member); single-valued (``owl:FunctionalProperty``) → one object, else a
+  list;
+- incoming ``p`` from class ``D`` → list field ``<plural of d>`` (``contracts``), or
+  ``<plural>As<P>`` (``customersAsAccountManager``) when that name would be ambiguous.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Literal
+
+from semgraph.ontology.model import Ontology
+
+GqlScalar = Literal["ID", "String", "Float", "Int", "Boolean", "Date", "DateTime"]
+
+_SCALARS: dict[str, GqlScalar] = {
+    "string": "String",
+    "decimal": "Float",
+    "double": "Float",
+    "float": "Float",
+    "integer": "Int",
+    "int": "Int",
+    "long": "Int",
+    "boolean": "Boolean",
+    "date": "Date",
+    "dateTime": "DateTime",
+}
+
+
+@dataclass(frozen=True)
+class ScalarField:
+    """A datatype property as a GraphQL field (``sensitive`` ones may be masked)."""
+
+    name: str
+    gql: GqlScalar
+    description: str
+    sensitive: bool
+    visible_to: tuple[str, ...]
+    allowed_values: tuple[str, ...] | None
+
+    @property
+    def numeric(self) -> bool:
+        return self.gql in ("Float", "Int")
+
+    @property
+    def temporal(self) -> bool:
+        return self.gql in ("Date", "DateTime")
+
+
+@dataclass(frozen=True)
+class RelationField:
+    """A relationship as a GraphQL field; ``outgoing`` follows ``(self)-[:rel_type]->``."""
+
+    name: str
+    rel_type: str
+    outgoing: bool
+    target: str
+    many: bool
+    description: str
+
+
+@dataclass(eq=False)
+class EntityType:
+    """One concrete ontology class as a GraphQL object type."""
+
+    name: str
+    description: str
+    scalars: dict[str, ScalarField] = field(default_factory=dict)
+    relations: dict[str, RelationField] = field(default_factory=dict)
+
+    @property
+    def single_name(self) -> str:
+        """Root lookup field: ``customer(id:)``."""
+        return self.name[0].lower() + self.name[1:]
+
+    @property
+    def plural_name(self) -> str:
+        """Root list field: ``customers``."""
+        return plural(self.single_name)
+
+    def masked_for(self, roles: tuple[str, ...]) -> frozenset[str]:
+        """Names of the scalar fields a caller holding ``roles`` sees masked."""
+        return frozenset(
+            f.name
+            for f in self.scalars.values()
+            if f.sensitive and not set(roles) & set(f.visible_to)
+        )
+
+
+def plural(word: str) -> str:
+    """Naive English plural, enough for class names (``opportunity`` → ``opportunities``)."""
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+def _lower_first(name: str) -> str:
+    return name[0].lower() + name[1:]
+
+
+def _concrete_members(ontology: Ontology, names: tuple[str, ...]) -> list[str]:
+    """Concrete classes that are, or descend from, one of ``names``."""
+    return [
+        c.name
+        for c in ontology.concrete_classes()
+        if c.name in names or any(s in names for s in c.superclasses)
+    ]
+
+
+@lru_cache(maxsize=4)
+def build_model(ontology: Ontology) -> dict[str, EntityType]:
+    """The GraphQL view of every concrete class, keyed by class name."""
+    model: dict[str, EntityType] = {}
+    for cls in ontology.concrete_classes():
+        entity = EntityType(cls.name, cls.definition_en or cls.label_en)
+        for prop in ontology.datatype_properties(cls.name).values():
+            entity.scalars[prop.name] = ScalarField(
+                name=prop.name,
+                gql="ID" if prop.name == "id" else _SCALARS.get(prop.datatype, "String"),
+                description=prop.definition or prop.label_en,
+                sensitive=prop.sensitive,
+                visible_to=prop.visible_to,
+                allowed_values=prop.allowed_values,
+            )
+        for rel in ontology.object_properties(cls.name).values():
+            targets = _concrete_members(ontology, rel.ranges or (rel.range,))
+            many = not ontology.cardinality(cls.name, rel.name).single
+            for target in targets:
+                name = rel.name if len(targets) == 1 else rel.name + target
+                entity.relations[name] = RelationField(
+                    name, rel.rel_type, True, target, many, rel.definition or rel.label_en
+                )
+        model[cls.name] = entity
+    for cls in ontology.concrete_classes():
+        entity = model[cls.name]
+        incoming = [
+            (inc, source)
+            for inc in ontology.incoming(cls.name).values()
+            for source in _concrete_members(ontology, inc.domains or (inc.domain,))
+        ]
+        per_source: dict[str, int] = {}
+        for _, source in incoming:
+            per_source[source] = per_source.get(source, 0) + 1
+        for inc, source in incoming:
+            base = plural(_lower_first(source))
+            name = base
+            if per_source[source] > 1 or source == cls.name or name in entity.scalars:
+                name = base + "As" + inc.name[0].upper() + inc.name[1:]
+            if name in entity.relations:
+                name = base + "As" + inc.name[0].upper() + inc.name[1:]
+            entity.relations[name] = RelationField(
+                name,
+                inc.rel_type,
+                False,
+                source,
+                True,
+                f"{model[source].name} entities whose `{inc.name}` is this {cls.name}.",
+            )
+    return model
