@@ -8,6 +8,9 @@ from functools import cached_property
 import neo4j
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
+from semgraph.alerts.dispatcher import AlertDispatcher
+from semgraph.alerts.service import AlertService
+from semgraph.alerts.settings import AlertSettings
 from semgraph.changes.pipeline import ChangePipeline
 from semgraph.config import Settings
 from semgraph.graph.connection import open_driver
@@ -29,8 +32,9 @@ def reach_for(ontology: Ontology, shapes: ShapeSet) -> ShapeReach:
 class Container:
     """Holds the long-lived objects of one semgraph process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, alert_settings: AlertSettings | None = None) -> None:
         self.settings = settings
+        self._alert_settings = alert_settings
         self._driver: neo4j.Driver | None = None
         self._lock = threading.Lock()
 
@@ -60,7 +64,25 @@ class Container:
             ontology=self.ontology,
             engine=self.engine,
             reach=self.reach,
+            tx_hooks=[self.alerts.outbox],
+            on_event=self.alerts.after_commit,
         )
+
+    @cached_property
+    def alerts(self) -> AlertService:
+        """Alert outbox, dispatcher, live stream and store (see semgraph.alerts)."""
+        return AlertService(
+            self.driver,
+            self.settings.neo4j_database,
+            self.ontology,
+            self._alert_settings or AlertSettings(),
+            self.settings.browser_url,
+        )
+
+    @property
+    def dispatcher(self) -> AlertDispatcher:
+        """Delivers alerts; the app calls ``start()``/``stop()`` on it."""
+        return self.alerts.dispatcher
 
     @property
     def driver(self) -> neo4j.Driver:
@@ -83,6 +105,8 @@ class Container:
         return None
 
     def close(self) -> None:
+        if "alerts" in self.__dict__:
+            self.alerts.close()
         with self._lock:
             if self._driver is not None:
                 self._driver.close()

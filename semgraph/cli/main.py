@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from semgraph.cli import (
+    alerts_cmd,
     ask_cmd,
     audit_cmd,
     demo_cmd,
@@ -43,6 +44,7 @@ app.command("audit")(audit_cmd.audit)
 app.command("demo")(demo_cmd.demo)
 app.command("import")(rdf_cmd.import_file)
 app.command("export")(rdf_cmd.export)
+app.add_typer(alerts_cmd.app, name="alerts")
 
 _err = Console(stderr=True)
 

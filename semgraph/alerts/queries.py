@@ -1,0 +1,190 @@
+"""Cypher owned by the alerts package: named, parameterised strings.
+
+Times are Neo4j ``datetime()`` values taken from the database clock, so replicas with
+skewed clocks agree on what is due and whose lease has expired.
+"""
+
+from __future__ import annotations
+
+SCHEMA = [
+    "CREATE CONSTRAINT risk_alert_id IF NOT EXISTS FOR (a:RiskAlert) REQUIRE a.id IS UNIQUE",
+    # Only alerts that are not resolved carry openKey = rule|focus: at most one per pair.
+    "CREATE CONSTRAINT risk_alert_open_key IF NOT EXISTS "
+    "FOR (a:RiskAlert) REQUIRE a.openKey IS UNIQUE",
+    "CREATE CONSTRAINT delivery_id IF NOT EXISTS FOR (d:Delivery) REQUIRE d.id IS UNIQUE",
+    "CREATE CONSTRAINT delivery_idempotency_key IF NOT EXISTS "
+    "FOR (d:Delivery) REQUIRE d.idempotencyKey IS UNIQUE",
+    "CREATE INDEX delivery_due IF NOT EXISTS FOR (d:Delivery) ON (d.status, d.nextAttemptAt)",
+    "CREATE INDEX risk_alert_status IF NOT EXISTS FOR (a:RiskAlert) ON (a.status)",
+]
+
+# --- outbox (inside the change's transaction) ----------------------------------------------
+
+UPSERT_ALERT = """
+MATCH (c:ChangeEvent {id: $change_id})
+MATCH (r:Rule {iri: $rule_iri})
+MATCH (f:Resource {iri: $focus_iri})
+MERGE (a:RiskAlert {openKey: $open_key})
+ON CREATE SET a += $first, a.status = 'open', a.count = 0, a.openedAt = datetime(),
+              a.firstChangeId = $change_id
+SET a += $latest, a.count = a.count + 1, a.lastChangeId = $change_id,
+    a.lastRaisedAt = datetime()
+MERGE (a)-[:FIRED_RULE]->(r)
+MERGE (a)-[:ABOUT]->(f)
+CREATE (a)-[:RAISED_BY {occurrence: a.count}]->(c)
+WITH a
+CALL (a) {
+  UNWIND $impacted AS row
+  MATCH (n:Resource {iri: row.iri})
+  MERGE (a)-[p:ON_PATH]->(n)
+  SET p.depth = row.depth, p.path = row.path
+}
+CALL (a) {
+  UNWIND $recipients AS row
+  MATCH (e:Resource {iri: row.iri})
+  MERGE (a)-[t:ROUTED_TO]->(e)
+  SET t.role = row.role, t.via = row.via
+}
+RETURN a.id AS id, a.count AS count, a.status AS status
+"""
+
+SET_LAST_MESSAGE = """
+MATCH (a:RiskAlert {id: $id})
+SET a.lastMessage = $message, a.browserQuery = $view_query, a.browserUrl = $url
+"""
+
+CREATE_DELIVERIES = """
+MATCH (a:RiskAlert {id: $alert_id})
+UNWIND $deliveries AS row
+CREATE (a)-[:HAS_DELIVERY]->(:Delivery {
+  id: row.id, idempotencyKey: row.key, channel: row.channel, target: row.target,
+  event: row.event, changeId: row.change_id, payload: row.payload, status: 'pending',
+  attempts: 0, createdAt: datetime(), nextAttemptAt: datetime()
+})
+"""
+
+# --- dispatcher: claim, then record the outcome -----------------------------------------
+
+DUE_DELIVERIES = """
+MATCH (d:Delivery)
+WHERE d.status = 'pending' AND d.nextAttemptAt <= datetime()
+  AND (d.leaseUntil IS NULL OR d.leaseUntil < datetime())
+RETURN d.id AS id ORDER BY d.nextAttemptAt LIMIT $limit
+"""
+
+# Taking the write lock first, in a statement of its own, makes the re-check below read
+# what a competing dispatcher committed: two workers never both win the same delivery.
+LOCK_DELIVERIES = """
+UNWIND $ids AS id
+MATCH (d:Delivery {id: id})
+SET d.claimToken = $token
+"""
+
+CLAIM_LOCKED = """
+UNWIND $ids AS id
+MATCH (d:Delivery {id: id})
+WHERE d.status = 'pending' AND (d.leaseUntil IS NULL OR d.leaseUntil < datetime())
+SET d.claimedBy = $worker, d.leaseUntil = datetime() + duration({milliseconds: $lease_ms}),
+    d.attempts = d.attempts + 1
+RETURN d.id AS id, d.idempotencyKey AS key, d.channel AS channel, d.target AS target,
+       d.attempts AS attempts, d.payload AS payload
+"""
+
+RECORD_OUTCOMES = """
+UNWIND $rows AS row
+MATCH (d:Delivery {id: row.id})
+WHERE d.status = 'pending'
+SET d.leaseUntil = null, d.claimedBy = null,
+    d.status = CASE
+      WHEN row.outcome = 'delivered' THEN 'delivered'
+      WHEN row.permanent OR d.attempts >= $max_attempts THEN 'dead'
+      ELSE 'pending' END,
+    d.deliveredAt = CASE WHEN row.outcome = 'delivered' THEN datetime() ELSE null END,
+    d.lastError = row.error,
+    d.nextAttemptAt = datetime() + duration({milliseconds: row.retry_ms})
+CREATE (d)-[:ATTEMPT]->(:DeliveryAttempt {
+  at: datetime(), attempt: d.attempts, outcome: row.outcome, error: row.error,
+  worker: $worker, ms: row.ms
+})
+RETURN d.id AS id, d.status AS status
+"""
+
+# --- escalation ----------------------------------------------------------------------------
+
+DUE_ESCALATIONS = """
+MATCH (a:RiskAlert)
+WHERE a.status = 'open' AND a.riskLevel IN $levels
+  AND a.openedAt <= datetime() - duration({milliseconds: $after_ms})
+RETURN a.id AS id ORDER BY a.openedAt LIMIT $limit
+"""
+
+LOCK_ALERTS = "UNWIND $ids AS id MATCH (a:RiskAlert {id: id}) SET a.lockToken = $token"
+
+ESCALATE_LOCKED = """
+UNWIND $ids AS id
+MATCH (a:RiskAlert {id: id})
+WHERE a.status = 'open'
+SET a.status = 'escalated', a.escalatedAt = datetime()
+RETURN a.id AS id, a.lastMessage AS message
+"""
+
+LINK_ESCALATED = """
+MATCH (a:RiskAlert {id: $alert_id})
+UNWIND $recipients AS row
+MATCH (e:Resource {iri: row.iri})
+MERGE (a)-[t:ROUTED_TO]->(e)
+SET t.role = row.role, t.via = row.via, t.escalation = true
+"""
+
+
+# --- operators (semgraph alerts …) -------------------------------------------------------
+
+FIND_ALERT_IDS = """
+MATCH (a:RiskAlert) WHERE a.id STARTS WITH $prefix RETURN a.id AS id LIMIT 2
+"""
+
+LIST_ALERTS = """
+MATCH (a:RiskAlert)
+WHERE ($status IS NULL OR a.status = $status)
+  AND ($risk IS NULL OR a.riskLevel = $risk)
+OPTIONAL MATCH (a)-[:HAS_DELIVERY]->(d:Delivery)
+WITH a, collect(d {.*}) AS deliveries
+WHERE $delivery IS NULL OR any(d IN deliveries WHERE d.status = $delivery)
+OPTIONAL MATCH (a)-[t:ROUTED_TO]->(e)
+WITH a, deliveries,
+     collect({iri: e.iri, name: e.name, email: e.email, role: t.role, via: t.via}) AS routed
+RETURN a {.*} AS alert, deliveries, routed
+ORDER BY a.lastRaisedAt DESC LIMIT $limit
+"""
+
+SHOW_ALERT = """
+MATCH (a:RiskAlert {id: $id})
+OPTIONAL MATCH (a)-[t:ROUTED_TO]->(e)
+WITH a, collect({iri: e.iri, name: e.name, email: e.email, role: t.role, via: t.via}) AS routed
+OPTIONAL MATCH (a)-[:HAS_DELIVERY]->(d:Delivery)
+OPTIONAL MATCH (d)-[:ATTEMPT]->(x:DeliveryAttempt)
+WITH a, routed, d, x ORDER BY x.at
+WITH a, routed, d, collect(x {.*}) AS history
+WITH a, routed, collect(CASE WHEN d IS NULL THEN null ELSE d {.*, history: history} END)
+     AS deliveries
+RETURN a {.*} AS alert, deliveries, routed
+"""
+
+ACKNOWLEDGE = """
+MATCH (a:RiskAlert {id: $id})
+WITH a, a.status AS was
+FOREACH (_ IN CASE WHEN was IN ['open', 'escalated'] THEN [1] ELSE [] END |
+  SET a.status = 'acknowledged', a.acknowledgedAt = datetime(), a.acknowledgedBy = $by,
+      a.acknowledgeNote = $note)
+RETURN was, a.status AS status
+"""
+
+RESOLVE = """
+MATCH (a:RiskAlert {id: $id})
+WITH a, a.status AS was
+FOREACH (_ IN CASE WHEN was <> 'resolved' THEN [1] ELSE [] END |
+  SET a.status = 'resolved', a.resolvedAt = datetime(), a.resolvedBy = $by,
+      a.resolveNote = $note
+  REMOVE a.openKey)
+RETURN was, a.status AS status
+"""

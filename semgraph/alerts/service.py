@@ -1,0 +1,94 @@
+"""``AlertService``: the alerts package wired once — outbox hook, dispatcher, stream, store.
+
+``bootstrap.Container`` builds one per process: it registers ``outbox`` in the
+pipeline's ``tx_hooks`` and ``after_commit`` as (part of) its ``on_event``; the app
+starts the dispatcher loop; the CLI uses ``store``.
+"""
+
+from __future__ import annotations
+
+import neo4j
+
+from semgraph.alerts.channels.base import AlertChannel
+from semgraph.alerts.channels.email import EmailChannel
+from semgraph.alerts.channels.stream import AlertStream
+from semgraph.alerts.channels.webhook import WebhookChannel
+from semgraph.alerts.dispatcher import AlertDispatcher
+from semgraph.alerts.escalation import Escalator
+from semgraph.alerts.outbox import AlertOutbox
+from semgraph.alerts.routing import AlertRouter
+from semgraph.alerts.settings import AlertSettings
+from semgraph.alerts.store import AlertStore
+from semgraph.changes.events import ChangeCommitted
+from semgraph.ontology.model import Ontology
+
+
+def build_channels(settings: AlertSettings) -> dict[str, AlertChannel]:
+    """The channels the settings configure (webhook with a secret; e-mail with a host)."""
+    channels: dict[str, AlertChannel] = {}
+    if settings.webhook_secret is not None:
+        channels["webhook"] = WebhookChannel(
+            settings.webhook_secret.get_secret_value(), settings.webhook_timeout_s
+        )
+    if settings.smtp_host:
+        channels["email"] = EmailChannel(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_from,
+            starttls=settings.smtp_starttls,
+            user=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            timeout_s=settings.smtp_timeout_s,
+        )
+    return channels
+
+
+class AlertService:
+    """Everything alerts need in one process."""
+
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        database: str,
+        ontology: Ontology,
+        settings: AlertSettings,
+        browser_base_url: str,
+        *,
+        worker_id: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.router = AlertRouter(ontology)
+        self.outbox = AlertOutbox(
+            ontology, self.router, settings, settings.browser_url or browser_base_url
+        )
+        self.store = AlertStore(driver, database)
+        self.stream = AlertStream()
+        self.escalator = Escalator(driver, database, self.router, settings)
+        self.dispatcher = AlertDispatcher(
+            driver,
+            database,
+            settings,
+            build_channels(settings),
+            escalate=self.escalator.sweep,
+            worker_id=worker_id,
+        )
+
+    def after_commit(self, event: object) -> None:
+        """Pipeline ``on_event`` handler: publish raised alerts live and wake the dispatcher."""
+        if not isinstance(event, ChangeCommitted) or not event.warnings:
+            return
+        messages = self.outbox.take(event.change_id)
+        for message in messages:
+            self.stream.publish(message)
+        if messages:
+            self.dispatcher.wake()
+
+    def ensure_schema(self) -> None:
+        self.store.ensure_schema()
+
+    def start(self) -> None:
+        """Start delivering in the background (the app's start-up)."""
+        self.dispatcher.start()
+
+    def close(self) -> None:
+        self.dispatcher.close()
