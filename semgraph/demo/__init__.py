@@ -5,13 +5,14 @@
 """
 
 from semgraph.demo.generator import CONFLICTS, DemoSize, conflict_count, generate, size_demo
-from semgraph.demo.loader import LoadSummary, load_demo
+from semgraph.demo.loader import LoadSummary, count_business_entities, load_demo
 
 __all__ = [
     "CONFLICTS",
     "DemoSize",
     "LoadSummary",
     "conflict_count",
+    "count_business_entities",
     "generate",
     "load_demo",
     "size_demo",
