@@ -1,0 +1,203 @@
+"""Alert delivery benchmark: commit N alert-raising changes, time commit → webhook receipt.
+
+    python bench/alerts.py --changes 500 [--rate 50] [--contracts 20] [--workers 8]
+
+Starts its own managed Neo4j (temporary folder, free ports; removed at the end), a real
+HTTP webhook receiver that verifies every signature and keeps idempotency keys, and the
+alert dispatcher in this process. It builds ``--contracts`` contract worlds, then commits
+``--changes`` SLA service-credit changes (each raises a Warning) at ``--rate`` per second
+from ``--workers`` threads, through the real pipeline (SHACL validation, audit, outbox).
+
+Latency of a delivery = time the webhook receiver got it − time its change committed
+(taken in the pipeline's after-commit event). ``lost``: deliveries written by the outbox
+that never reached the receiver; ``duplicates``: idempotency keys received more than once.
+The LAST line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+# The benchmark reuses the test suite's world builder and receivers (repo root on the path).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from semgraph.alerts import AlertSettings
+from semgraph.bootstrap import Container
+from semgraph.changes.events import ChangeCommitted
+from semgraph.config import Settings
+from semgraph.neo4j_server import ManagedServer
+from semgraph.ontology.schema import ensure_schema
+from tests.integration.alert_receivers import WebhookReceiver, free_port
+from tests.integration.world import contract_world, update
+
+SECRET = "bench-secret"
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--changes", type=int, default=500)
+    parser.add_argument("--rate", type=float, default=50.0, help="changes per second")
+    parser.add_argument("--contracts", type=int, default=20, help="SLAs the changes spread over")
+    parser.add_argument("--workers", type=int, default=8, help="threads committing changes")
+    parser.add_argument("--heap", default="2g")
+    parser.add_argument("--pagecache", default="1g")
+    args = parser.parse_args()
+    console = Console(stderr=True)
+
+    data_dir = Path(tempfile.mkdtemp(prefix="semgraph-bench-alerts-"))
+    settings = Settings(
+        data_dir=data_dir,
+        neo4j_bolt_port=free_port(),
+        neo4j_http_port=free_port(),
+        neo4j_heap=args.heap,
+        neo4j_pagecache=args.pagecache,
+        _env_file=None,
+    )
+    server = ManagedServer(settings)
+    receiver = WebhookReceiver(SECRET).start()
+    try:
+        with console.status("starting Neo4j…"):
+            server.start()
+        result = run(settings, receiver, args, console)
+    finally:
+        receiver.stop()
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    table = Table(title=f"alert delivery: {args.changes} changes at {args.rate}/s")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in result.items():
+        table.add_row(key, str(value))
+    Console().print(table)
+    print(json.dumps(result))
+
+
+def run(
+    settings: Settings, receiver: WebhookReceiver, args: argparse.Namespace, console: Console
+) -> dict[str, Any]:
+    alert_settings = AlertSettings(
+        _env_file=None,
+        webhook_urls=[receiver.url],
+        webhook_secret=SECRET,
+        poll_interval_s=0.5,
+        backoff_base_s=0.1,
+    )
+    c = Container(settings, alert_settings)
+    ensure_schema(c.driver, c.ontology, settings.neo4j_database)
+    c.alerts.ensure_schema()
+    committed_at: dict[str, float] = {}
+    pipeline = c.pipeline
+    after_commit = pipeline.on_event
+
+    def on_event(event: object) -> None:
+        if isinstance(event, ChangeCommitted):
+            committed_at[event.change_id] = time.time()
+        if after_commit is not None:
+            after_commit(event)
+
+    pipeline.on_event = on_event
+    outbox, outbox_ms = c.alerts.outbox, []
+
+    def timed_outbox(tx: Any, change_set: Any, result: Any) -> None:
+        t0 = time.perf_counter()
+        outbox(tx, change_set, result)
+        outbox_ms.append((time.perf_counter() - t0) * 1000)
+
+    pipeline.tx_hooks[:] = [timed_outbox if h is outbox else h for h in pipeline.tx_hooks]
+    with console.status(f"building {args.contracts} contracts…"):
+        slas = [contract_world(pipeline)["sla"] for _ in range(args.contracts)]
+        for sla in slas:  # warm-up: first validations compile the shapes' queries
+            pipeline.apply(update(pipeline, "ServiceLevelAgreement", sla, serviceCreditPercent=15))
+    c.dispatcher.drain()
+    baseline = set(receiver.processed)
+    c.dispatcher.start()
+
+    apply_ms: list[float] = []
+    timings: dict[str, list[float]] = {}
+    lock = threading.Lock()
+    changed: list[str] = []
+
+    def one(i: int, due: float) -> None:
+        time.sleep(max(0.0, due - time.monotonic()))
+        sla = slas[i % len(slas)]
+        change = update(
+            pipeline, "ServiceLevelAgreement", sla, serviceCreditPercent=20.0 + (i % 50) / 10
+        )
+        t0 = time.perf_counter()
+        result = pipeline.apply(change)
+        with lock:
+            apply_ms.append((time.perf_counter() - t0) * 1000)
+            changed.append(change.id)
+            for k, v in result.timings_ms.items():
+                timings.setdefault(k, []).append(v)
+
+    start = time.monotonic()
+    with (
+        console.status(f"committing {args.changes} changes at {args.rate}/s…"),
+        ThreadPoolExecutor(args.workers) as pool,
+    ):
+        futures = [pool.submit(one, i, start + i / args.rate) for i in range(args.changes)]
+        for f in futures:
+            f.result()
+    elapsed = time.monotonic() - start
+
+    expected = {
+        r["key"]: r["change"]
+        for r in c.driver.execute_query(
+            "MATCH (d:Delivery {channel: 'webhook'}) WHERE d.changeId IN $ids "
+            "RETURN d.idempotencyKey AS key, d.changeId AS change",
+            ids=changed,
+        ).records
+    }
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not set(expected) <= set(receiver.processed):
+        time.sleep(0.05)
+    c.dispatcher.stop()
+    latencies = [
+        (receiver.processed[key].at - committed_at[change]) * 1000
+        for key, change in expected.items()
+        if key in receiver.processed and change in committed_at
+    ]
+    lost = len(set(expected) - set(receiver.processed))
+    duplicates = len([k for k in receiver.repeats if k not in baseline])
+    c.close()
+    return {
+        "changes": args.changes,
+        "rate_target_per_s": args.rate,
+        "rate_achieved_per_s": round(args.changes / elapsed, 1),
+        "deliveries": len(expected),
+        "apply_p50_ms": round(percentile(apply_ms, 50), 1),
+        "apply_p99_ms": round(percentile(apply_ms, 99), 1),
+        **{f"apply_{k}_mean_ms": round(statistics.mean(v), 1) for k, v in sorted(timings.items())},
+        "apply_alert_outbox_mean_ms": round(statistics.mean(outbox_ms[-args.changes :]), 1),
+        "commit_to_delivery_p50_ms": round(percentile(latencies, 50), 1),
+        "p99_ms": round(percentile(latencies, 99), 1),
+        "max_ms": round(max(latencies, default=float("nan")), 1),
+        "lost": lost,
+        "duplicates": duplicates,
+    }
+
+
+if __name__ == "__main__":
+    main()
