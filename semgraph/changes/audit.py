@@ -26,7 +26,7 @@ OPTIONAL MATCH (c)-[f:FIRED]->(r:Rule)
 RETURN c {.*} AS change, t.op AS op, t.before AS before, t.after AS after, impacted,
        collect(DISTINCT {rule: r.iri, severity: f.severity, focus: f.focus,
                          message: f.message}) AS fired
-ORDER BY c.at DESC
+ORDER BY change.at DESC
 """
 
 _FOR_CHANGE = """

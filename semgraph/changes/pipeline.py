@@ -29,7 +29,7 @@ from semgraph.exceptions import (
     InvalidInputError,
     NotFoundError,
 )
-from semgraph.ontology.model import Ontology
+from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.neighbourhood import business_class, find_focus, read_neighbourhood
 from semgraph.validation.rdf_view import NodeRecord, RdfView, ValidationGraph
@@ -49,7 +49,8 @@ class ChangeResult(BaseModel):
 
     @property
     def violations(self) -> list[ValidationResult]:
-        return [r for r in self.results if r.severity == "Violation"]
+        """The Violations this change introduces (pre-existing ones do not block)."""
+        return [r for r in self.results if r.severity == "Violation" and not r.pre_existing]
 
     @property
     def warnings(self) -> list[ValidationResult]:
@@ -128,9 +129,9 @@ class ChangePipeline:
                                 RuleViolated(
                                     change_set.id,
                                     change_set.context.actor,
-                                    tuple(sorted({r.shape for r in refused.result.violations})),
+                                    tuple(sorted({r.shape for r in rollback.result.violations})),
                                     tuple(
-                                        sorted({r.focus_node for r in refused.result.violations})
+                                        sorted({r.focus_node for r in rollback.result.violations})
                                     ),
                                 )
                             )
@@ -191,6 +192,7 @@ class ChangePipeline:
                 touched_cls[op["to_iri"]] = op["to_cls"]
             else:
                 touched_cls[op["iri"]] = op["cls"]
+        tx.run(q.LOCK_ENTITIES, iris=sorted(touched_cls)).consume()
         before = self._read(tx, sorted(touched_cls))
         created = {op["iri"] for op in ops if op["op"] == "create"}
         deleted = {op["iri"] for op in ops if op["op"] == "delete"}
@@ -232,7 +234,9 @@ class ChangePipeline:
         timings["neighbourhood"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
         outcome = ValidationOutcome(
-            results=self.engine.validate(data, [i for s in focus.values() for i in s])
+            results=self._mark_pre_existing(
+                self.engine.validate(data, [i for s in focus.values() for i in s])
+            )
         )
         timings["validate"] = (time.perf_counter() - t2) * 1000
         touched = [
@@ -273,6 +277,38 @@ class ChangePipeline:
         timings["total"] = (time.perf_counter() - t0) * 1000
         return result
 
+    def _mark_pre_existing(self, results: list[ValidationResult]) -> list[ValidationResult]:
+        """Flag Violations the committed graph already had, so they do not block this change.
+
+        Only computed when there are Violations (rare), by validating the same focus nodes
+        in a separate read session, which sees the graph as it was before this change.
+        """
+        blocking = [r for r in results if r.severity == "Violation"]
+        if not blocking:
+            return results
+        focus: dict[str, set[str]] = defaultdict(set)
+        for r in blocking:
+            if r.focus_class:
+                focus[r.focus_class].add(r.focus_node)
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS
+        ) as session:
+            nodes, edges = read_neighbourhood(session, self.reach, dict(focus), self.ontology)
+        earlier = ValidationGraph()
+        self.view.add_nodes(earlier, nodes)
+        self.view.add_edges(earlier, edges)
+        known = {
+            r.key
+            for r in self.engine.validate(earlier, [i for s in focus.values() for i in s])
+            if r.severity == "Violation"
+        }
+        return [
+            r.model_copy(update={"pre_existing": True})
+            if r.severity == "Violation" and r.key in known
+            else r
+            for r in results
+        ]
+
     def _check_existence(
         self, ops: list[dict[str, Any]], before: dict[str, NodeRecord], created: set[str]
     ) -> None:
@@ -286,9 +322,7 @@ class ChangePipeline:
             iris = [op["from_iri"], op["to_iri"]] if op["op"] in {"link", "unlink"} else [op["iri"]]
             for iri in iris:
                 if iri not in before and iri not in created:
-                    cls, _, ident_ = iri.removeprefix(self.ontology.entity_iri("", "")).partition(
-                        "/"
-                    )
+                    cls, _, ident_ = iri.removeprefix(ID_BASE).partition("/")
                     raise NotFoundError(f"{cls} `{ident_}` does not exist; nothing was written")
             expected = op.get("expected_version")
             if expected is not None:
@@ -374,9 +408,9 @@ class ChangePipeline:
 
 def _describe(op: dict[str, Any]) -> str:
     if "rel" in op:
+        source, target = str(op["from_iri"]), str(op["to_iri"])
         return (
-            f"{op['op']} {op['from_iri'].rsplit('/', 1)[-1]} -[{op['rel']}]-> "
-            + op["to_iri"].rsplit("/", 1)[-1]
+            f"{op['op']} {source.rsplit('/', 1)[-1]} -[{op['rel']}]-> {target.rsplit('/', 1)[-1]}"
         )
     return f"{op['op']} {op['cls']} {op['id']}"
 

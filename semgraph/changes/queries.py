@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from semgraph.graph.identifiers import ident
 
+# A no-op write takes each node's exclusive lock, in iri order (no lock-order deadlocks), so
+# the state read next is the latest committed one and cannot change under this change.
+LOCK_ENTITIES = """
+UNWIND $iris AS iri
+MATCH (n:Resource {iri: iri})
+SET n.version = coalesce(n.version, 0)
+"""
+
 READ_ENTITIES = """
 UNWIND $iris AS iri
 MATCH (n:Resource {iri: iri})

@@ -19,7 +19,7 @@ def ident(name: str) -> str:
     Raises:
         InvalidInputError: the name has characters that could change the query.
     """
-    if not _IDENT.match(name):
+    if not _IDENT.fullmatch(name):
         raise InvalidInputError(
             f"`{name}` is not a valid label, relationship type or property name",
             hint="names are letters, digits and underscores, starting with a letter",

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,8 +107,13 @@ class ManagedServer:
 
     @property
     def browser_extra(self) -> Path:
-        """Folder put first on the classpath: Neo4j serves its ``browser/`` files."""
-        return self.home / "browser-extra"
+        """The Browser's jar plus ``browser_files``, put first on the classpath.
+
+        Neo4j serves ``/browser`` from the first ``browser/`` on the classpath only, so a
+        folder holding just our files would hide the Browser itself (403): the whole jar
+        is copied and our files added to the copy.
+        """
+        return self.home / "browser-extra" / "neo4j-browser-semgraph.jar"
 
     @property
     def log_file(self) -> Path:
@@ -169,10 +176,13 @@ class ManagedServer:
             "browser.post_connect_cmd": style_cmd,
             "browser.remote_content_hostname_whitelist": "localhost,127.0.0.1",
         }
-        served = self.browser_extra / "browser"
-        served.mkdir(parents=True, exist_ok=True)
-        for name, content in self.browser_files.items():
-            (served / name).write_text(content)
+        self.browser_extra.unlink(missing_ok=True)
+        if self.browser_files:
+            self.browser_extra.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(next(dist.lib.glob("neo4j-browser-*.jar")), self.browser_extra)
+            with zipfile.ZipFile(self.browser_extra, "a") as jar:
+                for name, content in self.browser_files.items():
+                    jar.writestr(f"browser/{name}", content)
         text = "# Written by semgraph on every start; edit SEMGRAPH_* settings instead.\n"
         text += "".join(f"{k}={v}\n" for k, v in conf.items())
         (self.conf_dir / "neo4j.conf").write_text(text)
@@ -225,7 +235,7 @@ class ManagedServer:
     def _set_initial_password(self, java: str, dist: Distribution) -> None:
         if self.password_file.exists():
             return
-        password = secrets.token_urlsafe(18)
+        password = secrets.token_hex(16)  # hex: never starts with "-" (read as an option)
         env = {**os.environ, "NEO4J_HOME": str(self.home), "NEO4J_CONF": str(self.conf_dir)}
         proc = subprocess.run(
             [java, "-cp", dist.classpath(), _ADMIN_TOOL, "dbms", "set-initial-password", password],
@@ -275,7 +285,7 @@ class ManagedServer:
             f"-Xmx{s.neo4j_heap}",
             *_JVM_FLAGS,
             "-cp",
-            f"{self.browser_extra}:{dist.classpath()}",
+            f"{self.browser_extra}:{dist.classpath()}" if self.browser_files else dist.classpath(),
             _ENTRY_POINT,
             f"--home-dir={self.home}",
             f"--config-dir={self.conf_dir}",

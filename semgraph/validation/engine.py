@@ -105,7 +105,9 @@ class ShapeEngine:
                     value=None if value is None or isinstance(value, BNode) else str(value),
                     shape=shape_iri,
                     source_shape=None if isinstance(source, BNode) else _short(source),
-                    severity=_SEVERITY.get(report.value(result, SH.resultSeverity), "Violation"),
+                    severity=_SEVERITY.get(
+                        report.value(result, SH.resultSeverity) or SH.Violation, "Violation"
+                    ),
                     message_en=messages.get("en")
                     or (info.message_en if info else "")
                     or next(iter(messages.values()), ""),

@@ -29,6 +29,8 @@ class ValidationResult(BaseModel):
     notify_role: str | None = None
     accounting_ref: str | None = None
     recommended_review: str | None = None
+    pre_existing: bool = False
+    """True for a Violation the graph already had before the change: reported, not blocking."""
 
     @property
     def key(self) -> tuple[str, str, str | None, str | None]:
@@ -43,7 +45,8 @@ class ValidationOutcome(BaseModel):
 
     @property
     def violations(self) -> list[ValidationResult]:
-        return [r for r in self.results if r.severity == "Violation"]
+        """Blocking results: Violations the change introduces (not pre-existing ones)."""
+        return [r for r in self.results if r.severity == "Violation" and not r.pre_existing]
 
     @property
     def warnings(self) -> list[ValidationResult]:

@@ -209,3 +209,33 @@ def test_concurrent_changes_to_one_entity_one_wins_the_other_conflicts(
         "MATCH (c:Customer {id: $id}) RETURN c.name AS n", id=ids["customer"]
     ).records[0]["n"]
     assert name in {"Acme One", "Acme Two"} and winner.committed
+
+
+def test_a_violation_the_graph_already_had_does_not_block_an_unrelated_change(
+    pipeline: ChangePipeline, empty_db: neo4j.Driver
+) -> None:
+    w = World(pipeline)
+    customer = w.new("Customer", name="Acme", status="active", rating="A")
+    order = w.new(
+        "SalesOrder", orderNumber="SO-9", status="draft", totalAmount=900000.0, currency="EUR"
+    )
+    w.link("SalesOrder", order, "customer", "Customer", customer)
+    w.commit()
+    # Imported data (bulk loads bypass per-change checks) already breaks the approval rule.
+    empty_db.execute_query("MATCH (o:SalesOrder {id: $id}) SET o.status = 'confirmed'", id=order)
+    result = pipeline.apply(update(pipeline, "SalesOrder", order, currency="USD"))
+    assert result.committed and not result.violations
+    flagged = [r for r in result.results if r.pre_existing]
+    assert flagged and flagged[0].focus_node.endswith(f"/SalesOrder/{order}")
+    # …but a change that introduces a new violation is still refused.
+    with pytest.raises(ChangeRefusedError):
+        pipeline.apply(
+            update(
+                pipeline,
+                "SalesOrder",
+                order,
+                legalCountersigned=None,
+                totalAmount=-5.0,
+                currency=None,
+            )
+        )
