@@ -123,20 +123,31 @@ def distractor_texts(n: int) -> list[str]:
     return out
 
 
+PART = 10_000  # distractors are embedded and cached in parts, so an interrupted run resumes
+
+
 def distractor_vectors(texts: list[str], embedder: Embedder) -> tuple[np.ndarray, float | None]:
-    """Embeddings of ``texts``, cached on disk; also chunks/s when freshly embedded."""
+    """Embeddings of ``texts``, cached per part of 10,000; chunks/s when any were embedded.
+
+    The generator is sequential, so part ``i`` always holds the same texts whatever ``n``.
+    """
     RESULTS.mkdir(parents=True, exist_ok=True)
-    cache = RESULTS / f"distractors-{embedder.name}-{len(texts)}.npy"
-    # The generator is sequential, so a larger cache's prefix holds exactly these texts.
-    for other in sorted(RESULTS.glob(f"distractors-{embedder.name}-*.npy")):
-        if int(other.stem.rsplit("-", 1)[1]) >= len(texts):
-            return np.load(other, mmap_mode="r")[: len(texts)].copy(), None
-    started = time.perf_counter()
     embedder.batch_size = 256  # short texts: bigger batches, less per-batch overhead
-    vectors = embedder.encode(texts, show_progress=True)
-    rate = len(texts) / (time.perf_counter() - started)
-    np.save(cache, vectors)
-    return vectors, rate
+    parts, embedded, seconds = [], 0, 0.0
+    for first in range(0, len(texts), PART):
+        cache = RESULTS / f"distractors-{embedder.name}-part{first // PART:03d}.npy"
+        if cache.exists():
+            part = np.load(cache)
+        else:
+            full = distractor_texts(first + PART)[first:]
+            started = time.perf_counter()
+            part = embedder.encode(full, show_progress=True)
+            seconds += time.perf_counter() - started
+            embedded += len(full)
+            np.save(cache, part)
+        parts.append(part[: len(texts) - first])
+    vectors = np.vstack(parts) if parts else np.zeros((0, embedder.dimension), np.float32)
+    return vectors, (embedded / seconds if embedded else None)
 
 
 def add_distractors(store: IndexStore, texts: list[str], vectors: np.ndarray) -> None:

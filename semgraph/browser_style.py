@@ -16,7 +16,7 @@ AREA_COLOURS: dict[str, tuple[str, str, str]] = {
     "finance": ("#57C7E3", "#23B3D7", "#2A2C34"),
     "legal": ("#8DCC93", "#5DB665", "#2A2C34"),
     "operations": ("#FFC454", "#D7A013", "#2A2C34"),
-    "hr": ("#DA7194", "#CC3C6C", "#FFFFFF"),
+    "hr": ("#D9C8AE", "#C0A378", "#2A2C34"),
     "master-data": ("#C990C0", "#B261A5", "#FFFFFF"),
 }
 _DEFAULT = ("#A5ABB6", "#9AA1AC", "#2A2C34")
@@ -26,10 +26,19 @@ _CAPTION_PREFERENCE = (
     "contractNumber",
     "orderNumber",
     "invoiceNumber",
+    "quoteNumber",
+    "subject",
     "tier",
     "period",
     "key",
+    "sourceSystem",
 )
+# Every business entity also carries :Resource. The Browser gives a label without a rule a
+# generated colour and appends that rule last, where it would override the class colour;
+# a neutral rule placed before the class rules keeps the class colour in front.
+_RESOURCE_LABEL = "Resource"
+_LARGE = {"Customer": 80, "Contract": 70, "ServiceLevelAgreement": 70}
+_SIZE = 60
 _META_LABELS = {
     "OntologyClass": ("#E0E0E0", "#BDBDBD", "#2A2C34", "{label}"),
     "OntologyProperty": ("#F5F5F5", "#BDBDBD", "#2A2C34", "{name}"),
@@ -57,16 +66,17 @@ def _block(selector: str, fill: str, border: str, text: str, caption: str, size:
 def grass(ontology: Ontology) -> str:
     """The GraSS text for the Neo4j Browser."""
     out = [
-        _block("node", *_DEFAULT, "{id}", 50),
+        _block("node", *_DEFAULT, "{id}", _SIZE),
         "relationship {\n  color: #A5ABB6;\n  shaft-width: 1px;\n  font-size: 8px;\n"
         "  padding: 3px;\n  text-color-external: #000000;\n  text-color-internal: #FFFFFF;\n"
         "  caption: '<type>';\n}\n",
+        _block(f"node.{_RESOURCE_LABEL}", *_DEFAULT, "{id}", _SIZE),
     ]
     for name, cls in sorted(ontology.classes.items()):
         if cls.abstract:
             continue
         fill, border, text = AREA_COLOURS.get(cls.business_area or "", _DEFAULT)
-        size = 65 if name in {"Customer", "Contract", "ServiceLevelAgreement"} else 55
+        size = _LARGE.get(name, _SIZE)
         caption = "{" + caption_property(ontology, name) + "}"
         out.append(_block(f"node.{name}", fill, border, text, caption, size))
     for label, (fill, border, text, caption) in _META_LABELS.items():

@@ -17,7 +17,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_db import bench_settings
 
 from semgraph.api.app import create_app
-from semgraph.api.graphql.app_graphql import mount_graphql
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
 
@@ -25,10 +24,8 @@ from semgraph.bootstrap import Container
 def main() -> None:
     entities, port, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     settings = bench_settings(entities)
-    app = create_app(settings, Container(settings))
-    if not hasattr(app.state, "graphql"):
-        api = ApiSettings(keys={key: {"actor": "bench", "role": "admin"}}, _env_file=None)
-        mount_graphql(app, app.state.container, api)
+    api = ApiSettings(keys={key: {"actor": "bench", "role": "admin"}}, _env_file=None)
+    app = create_app(settings, Container(settings), api)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 

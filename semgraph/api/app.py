@@ -9,20 +9,31 @@ from fastapi import FastAPI
 
 from semgraph import __version__
 from semgraph.api import health
+from semgraph.api.graphql.app_graphql import mount_graphql
+from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
 from semgraph.config import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
-    """Build the FastAPI app; the container (driver, ontology, services) is created once."""
+def create_app(
+    settings: Settings | None = None,
+    container: Container | None = None,
+    api_settings: ApiSettings | None = None,
+) -> FastAPI:
+    """Build the FastAPI app; the container (driver, ontology, services) is created once.
+
+    ``api_settings`` (default: read from ``SEMGRAPH_API_*``) configures ``/graphql``.
+    """
     container = container or Container(settings or get_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        await app.state.graphql.reader.close()
         container.close()
 
     app = FastAPI(title="semgraph", version=__version__, lifespan=lifespan)
     app.state.container = container
     app.include_router(health.router)
+    mount_graphql(app, container, api_settings)
     return app

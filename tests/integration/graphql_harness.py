@@ -13,7 +13,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from semgraph.api.graphql.app_graphql import mount_graphql
+from semgraph.api.app import create_app
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
 from semgraph.config import Settings
@@ -37,12 +37,7 @@ def _free_port() -> int:
 
 def build_app(settings: Settings, **api: Any) -> FastAPI:
     """The app under test; the GraphQL part mounted with test keys and limits."""
-    from semgraph.api.app import create_app
-
-    app = create_app(settings, Container(settings))
-    if not hasattr(app.state, "graphql"):
-        mount_graphql(app, app.state.container, api_settings(**api))
-    return app
+    return create_app(settings, Container(settings), api_settings(**api))
 
 
 def api_settings(**overrides: Any) -> ApiSettings:

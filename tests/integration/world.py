@@ -64,7 +64,8 @@ class World:
 
     def new(self, cls: str, id: str | None = None, **props: Any) -> str:
         entity_id = id or f"T-{cls[:3].upper()}-{next(_counter)}"
-        self.ops.append(CreateEntity(cls=cls, id=entity_id, properties=fill(self.ontology, cls, props)))
+        properties = fill(self.ontology, cls, props)
+        self.ops.append(CreateEntity(cls=cls, id=entity_id, properties=properties))
         return entity_id
 
     def link(self, from_cls: str, from_id: str, rel: str, to_cls: str, to_id: str) -> None:
@@ -134,7 +135,9 @@ def contract_world(pipeline: ChangePipeline) -> dict[str, str]:
     return ids
 
 
-def update(pipeline: ChangePipeline, cls: str, id: str, role: str = "csm", **props: Any) -> ChangeSet:
+def update(
+    pipeline: ChangePipeline, cls: str, id: str, role: str = "csm", **props: Any
+) -> ChangeSet:
     return ChangeSet(
         context=ctx(role=role), operations=[UpdateEntity(cls=cls, id=id, properties=props)]
     )

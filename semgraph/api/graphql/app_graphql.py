@@ -18,7 +18,9 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
@@ -28,7 +30,7 @@ from semgraph.api.graphql.auth import Authenticator
 from semgraph.api.graphql.context import GraphQLServices, RequestContext
 from semgraph.api.graphql.errors import AuthenticationError, ErrorCodes
 from semgraph.api.graphql.reads import GraphReader, ReadBatch
-from semgraph.api.graphql.schema_builder import SchemaBuilder
+from semgraph.api.graphql.schema_builder import SCALARS, SchemaBuilder
 from semgraph.api.graphql.schema_model import EntityType, build_model
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
@@ -59,9 +61,11 @@ def build_schema(services: GraphQLServices) -> strawberry.Schema:
     s = services.settings
     extensions: list[Any] = [
         ErrorCodes,
-        QueryDepthLimiter(max_depth=s.max_depth),
-        MaxAliasesLimiter(max_alias_count=s.max_aliases),
-        MaxTokensLimiter(max_token_count=s.max_tokens),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=s.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=s.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
     ]
     if not s.introspection:
         extensions.append(DisableIntrospection)
@@ -70,7 +74,7 @@ def build_schema(services: GraphQLServices) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        config=StrawberryConfig(default_resolver=_read_field),
+        config=StrawberryConfig(default_resolver=_read_field, scalar_map=SCALARS),
     )
 
 
@@ -102,6 +106,8 @@ def mount_graphql(app: FastAPI, container: Container, settings: ApiSettings | No
         headers = {k.lower(): v for k, v in connection.headers.items()}
         if connection.scope["type"] == "websocket":
             return RequestContext(services, None)  # authenticated on connection_init
+        if api.dev_mode and "text/html" in headers.get("accept", ""):
+            return RequestContext(services, None)  # GraphiQL page; its requests authenticate
         return RequestContext(services, services.authenticator.caller(headers))
 
     from semgraph.api.graphql.subscriptions import AuthenticatingRouter

@@ -74,10 +74,10 @@ def _code_for(error: GraphQLError) -> tuple[str, str | None, bool]:
         )
     if original is None:
         text = error.message
-        if error.message.startswith("Syntax Error"):
-            return "GRAPHQL_PARSE_FAILED", None, True
         if any(w in text for w in _LIMIT_WORDS):
             return "QUERY_TOO_COMPLEX", "simplify the query or split it", True
+        if text.startswith("Syntax Error"):
+            return "GRAPHQL_PARSE_FAILED", None, True
         return "GRAPHQL_VALIDATION_FAILED", None, True
     return "INTERNAL_SERVER_ERROR", None, False
 

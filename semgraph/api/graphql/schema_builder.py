@@ -24,20 +24,19 @@ from semgraph.api.graphql.cypher_compiler import encode_cursor
 from semgraph.api.graphql.schema_model import EntityType, GqlScalar
 from semgraph.exceptions import NotFoundError
 
-Date = strawberry.scalar(
-    NewType("Date", str),
-    name="Date",
-    description="ISO 8601 date, e.g. 2025-01-31.",
-    serialize=str,
-    parse_value=str,
-)
-DateTime = strawberry.scalar(
-    NewType("DateTime", str),
-    name="DateTime",
-    description="ISO 8601 date-time with offset, e.g. 2025-01-31T12:00:00Z.",
-    serialize=str,
-    parse_value=str,
-)
+Date = NewType("Date", str)
+DateTime = NewType("DateTime", str)
+SCALARS: dict[object, Any] = {
+    Date: strawberry.scalar(
+        name="Date", description="ISO 8601 date, e.g. 2025-01-31.", serialize=str, parse_value=str
+    ),
+    DateTime: strawberry.scalar(
+        name="DateTime",
+        description="ISO 8601 date-time with offset, e.g. 2025-01-31T12:00:00Z.",
+        serialize=str,
+        parse_value=str,
+    ),
+}
 
 
 @strawberry.enum(description="Sort direction.")
