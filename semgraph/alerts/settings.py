@@ -63,9 +63,12 @@ class AlertSettings(BaseSettings):
                 "SEMGRAPH_ALERTS_WEBHOOK_URLS is set but SEMGRAPH_ALERTS_WEBHOOK_SECRET is not",
                 hint="set a shared secret; receivers verify the X-Semgraph-Signature with it",
             )
-        if self.claim_lease_s <= max(self.webhook_timeout_s, self.smtp_timeout_s):
+        timeouts = [self.webhook_timeout_s] if self.webhook_urls else []
+        timeouts += [self.smtp_timeout_s] if self.smtp_host else []
+        if self.claim_lease_s <= max(timeouts, default=0.0):
             raise ConfigurationError(
-                "claim_lease_s must be longer than the channel timeouts",
+                f"claim_lease_s ({self.claim_lease_s}) must be longer than the channel "
+                f"timeouts ({max(timeouts)} s)",
                 hint="otherwise a slow send could be taken over and sent twice",
             )
         return self
