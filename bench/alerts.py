@@ -142,7 +142,7 @@ def run(
         time.sleep(max(0.0, due - time.monotonic()))
         sla = slas[i % len(slas)]
         change = update(
-            pipeline, "ServiceLevelAgreement", sla, serviceCreditPercent=20.0 + (i % 50) / 10
+            pipeline, "ServiceLevelAgreement", sla, serviceCreditPercent=20.0 + (i + 1) / 1000
         )
         t0 = time.perf_counter()
         result = pipeline.apply(change)
