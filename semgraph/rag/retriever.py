@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from semgraph.exceptions import InvalidInputError
+from semgraph.rag.chunking import is_cjk_text
 from semgraph.rag.fusion import reciprocal_rank_fusion
 from semgraph.rag.index_store import IndexStore
 from semgraph.rag.keyword import tokenize
@@ -54,6 +55,16 @@ class HybridRetriever:
         self.candidates = candidates or store.settings.candidates
         self.rrf_k = rrf_k or store.settings.rrf_k
 
+    def vector_weight(self, query: str) -> float:
+        """RRF weight of the vector list: lowered for CJK questions on an English-only model."""
+        settings = self.store.settings
+        multilingual = settings.model_multilingual
+        if multilingual is None:
+            multilingual = "multilingual" in str(self.store.embedder.model_path).lower()
+        if not multilingual and is_cjk_text(query):
+            return settings.cjk_vector_weight
+        return 1.0
+
     def allowed_ids(self, filters: SearchFilters | None) -> set[int] | None:
         """Chunk ids passing ``filters`` (None = no restriction)."""
         if filters is None or filters.empty:
@@ -93,7 +104,9 @@ class HybridRetriever:
             bm25_hits = self.store.bm25.search(tokenize(query), wanted, allowed)
         if mode == "hybrid":
             fused = reciprocal_rank_fusion(
-                [[i for i, _ in vector_hits], [i for i, _ in bm25_hits]], k=self.rrf_k
+                [[i for i, _ in vector_hits], [i for i, _ in bm25_hits]],
+                k=self.rrf_k,
+                weights=[self.vector_weight(query), 1.0],
             )[:k]
         else:
             fused = (vector_hits if mode == "vector" else bm25_hits)[:k]

@@ -44,6 +44,14 @@ class RagSettings(BaseSettings):
 
     # --- retrieval ---------------------------------------------------------------------------
     rrf_k: int = 60
+    model_multilingual: bool | None = Field(
+        default=None, description="Model handles Chinese; unset: guessed from the folder name."
+    )
+    cjk_vector_weight: float = Field(
+        default=0.0,
+        description="RRF weight of vector hits for a CJK question when the model is not "
+        "multilingual (English-only models embed Chinese as near-noise).",
+    )
     candidates: int = Field(default=50, description="Hits taken from each method before fusion.")
     min_confidence: float = Field(
         default=0.3, description="Below this confidence the answer is refused."

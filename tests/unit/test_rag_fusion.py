@@ -30,3 +30,9 @@ def test_empty_lists_and_ties_are_deterministic() -> None:
     assert reciprocal_rank_fusion([[], []]) == []
     # p and q tie exactly; the order of first appearance decides.
     assert [i for i, _ in reciprocal_rank_fusion([["p"], ["q"]])] == ["p", "q"]
+
+
+def test_weights_scale_each_list_and_zero_keeps_items_last() -> None:
+    fused = reciprocal_rank_fusion([["v1", "shared"], ["b1", "shared"]], weights=[0.0, 1.0])
+    assert [i for i, _ in fused] == ["b1", "shared", "v1"]
+    assert dict(fused)["v1"] == 0.0
