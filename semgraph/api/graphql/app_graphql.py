@@ -18,7 +18,6 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
@@ -29,8 +28,9 @@ from strawberry.types import Info
 from semgraph.api.graphql.auth import Authenticator
 from semgraph.api.graphql.context import GraphQLServices, RequestContext
 from semgraph.api.graphql.errors import AuthenticationError, ErrorCodes
+from semgraph.api.graphql.page_types import SCALARS
 from semgraph.api.graphql.reads import GraphReader, ReadBatch
-from semgraph.api.graphql.schema_builder import SCALARS, SchemaBuilder
+from semgraph.api.graphql.schema_builder import SchemaBuilder
 from semgraph.api.graphql.schema_model import EntityType, build_model
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
@@ -61,7 +61,6 @@ def build_schema(services: GraphQLServices) -> strawberry.Schema:
     s = services.settings
     extensions: list[Any] = [
         ErrorCodes,
-        lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         lambda: QueryDepthLimiter(max_depth=s.max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=s.max_aliases),

@@ -89,25 +89,33 @@ class ErrorCodes(SchemaExtension):
     """
 
     def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
+        try:
+            yield
+        finally:
+            self._rewrite_all()
+
+    def _rewrite_all(self) -> None:
+        ctx = self.execution_context
+        errors = [*(ctx.pre_execution_errors or []), *((ctx.result and ctx.result.errors) or [])]
+        for error in {id(e): e for e in errors}.values():
+            self._rewrite(error)
+
+    def _rewrite(self, error: GraphQLError) -> None:
+        """Set code/hint in place (pre-execution errors are returned as the same objects)."""
+        if error.extensions and "code" in error.extensions:
             return
-        masked: list[GraphQLError] = []
-        for error in result.errors:
-            code, hint, keep = _code_for(error)
-            message = error.message if keep else _public_message(code)
-            if code == "INTERNAL_SERVER_ERROR":
-                log.error("unexpected GraphQL error", exc_info=error.original_error)
-            if code == Neo4jUnavailableError.code:
-                _set_unavailable(self.execution_context.context)
-            extensions: dict[str, Any] = {"code": code}
-            if hint:
-                extensions["hint"] = hint
-            masked.append(
-                GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
-            )
-        result.errors = masked
+        code, hint, keep = _code_for(error)
+        if code == "INTERNAL_SERVER_ERROR":
+            log.error("unexpected GraphQL error", exc_info=error.original_error)
+        if code == Neo4jUnavailableError.code:
+            _set_unavailable(self.execution_context.context)
+        if not keep:
+            error.message = _public_message(code)
+            error.original_error = None
+        extensions: dict[str, Any] = {"code": code}
+        if hint:
+            extensions["hint"] = hint
+        error.extensions = extensions
 
 
 def _public_message(code: str) -> str:

@@ -14,58 +14,24 @@ import sys
 import types
 import typing
 from collections.abc import Callable
-from enum import Enum
-from typing import Any, NewType
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from semgraph.api.graphql.cypher_compiler import encode_cursor
+from semgraph.api.graphql.page_types import (
+    Date,
+    DateTime,
+    NumberStats,
+    PageInfo,
+    SortDirection,
+    TemporalStats,
+    edges,
+    page_info,
+    total_count,
+)
 from semgraph.api.graphql.schema_model import EntityType, GqlScalar
 from semgraph.exceptions import NotFoundError
-
-Date = NewType("Date", str)
-DateTime = NewType("DateTime", str)
-SCALARS: dict[object, Any] = {
-    Date: strawberry.scalar(
-        name="Date", description="ISO 8601 date, e.g. 2025-01-31.", serialize=str, parse_value=str
-    ),
-    DateTime: strawberry.scalar(
-        name="DateTime",
-        description="ISO 8601 date-time with offset, e.g. 2025-01-31T12:00:00Z.",
-        serialize=str,
-        parse_value=str,
-    ),
-}
-
-
-@strawberry.enum(description="Sort direction.")
-class SortDirection(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
-
-
-@strawberry.type(description="Relay page information (offset cursors).")
-class PageInfo:
-    hasNextPage: bool  # noqa: N815
-    hasPreviousPage: bool  # noqa: N815
-    startCursor: str | None  # noqa: N815
-    endCursor: str | None  # noqa: N815
-
-
-@strawberry.type(description="Statistics of a numeric field (null over no values).")
-class NumberStats:
-    min: float | None
-    max: float | None
-    sum: float | None
-    avg: float | None
-
-
-@strawberry.type(description="Earliest and latest value of a date or date-time field.")
-class TemporalStats:
-    min: str | None
-    max: str | None
-
 
 _PY: dict[GqlScalar, str] = {
     "ID": "strawberry.ID",
@@ -357,18 +323,20 @@ class SchemaBuilder:
                 "edges": (
                     None,
                     strawberry.field(
-                        resolver=self._resolver(_edges, f"List[{e.name}Edge]", {}), name="edges"
+                        resolver=self._resolver(edges, f"List[{e.name}Edge]", {}), name="edges"
                     ),
                 ),
                 "pageInfo": (
                     None,
                     strawberry.field(
-                        resolver=self._resolver(_page_info, "PageInfo", {}), name="pageInfo"
+                        resolver=self._resolver(page_info, "PageInfo", {}), name="pageInfo"
                     ),
                 ),
                 "totalCount": (
                     None,
-                    strawberry.field(resolver=self._resolver(_total, "int", {}), name="totalCount"),
+                    strawberry.field(
+                        resolver=self._resolver(total_count, "int", {}), name="totalCount"
+                    ),
                 ),
             },
             description=f"A page of {e.name} entities (Relay connection).",
@@ -401,26 +369,3 @@ def _root(resolve: RootResolver, kind: str, entity: EntityType) -> Callable[...,
 
 def _by_key(root: dict[str, Any], info: Info, _args: dict[str, Any]) -> Any:
     return root[str(info.path.key)]
-
-
-def _edges(root: dict[str, Any], _info: Info, _args: dict[str, Any]) -> list[dict[str, Any]]:
-    offset, first = root["offset"], root["first"]
-    return [
-        {"cursor": encode_cursor(offset + i), "node": n} for i, n in enumerate(root["rows"][:first])
-    ]
-
-
-def _page_info(root: dict[str, Any], _info: Info, _args: dict[str, Any]) -> PageInfo:
-    offset, first, rows = root["offset"], root["first"], root["rows"]
-    shown = min(len(rows), first)
-    return PageInfo(
-        hasNextPage=len(rows) > first,
-        hasPreviousPage=offset > 0,
-        startCursor=encode_cursor(offset) if shown else None,
-        endCursor=encode_cursor(offset + shown - 1) if shown else None,
-    )
-
-
-def _total(root: dict[str, Any], _info: Info, _args: dict[str, Any]) -> int:
-    total = root["total"]
-    return int(total) if total is not None else 0
