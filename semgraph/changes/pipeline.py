@@ -45,6 +45,8 @@ class ChangeResult(BaseModel):
     results: list[ValidationResult]
     impact: list[dict[str, Any]]
     touched: list[dict[str, str]]
+    focus: list[str] = []
+    """The focus nodes that were re-validated for this change."""
     timings_ms: dict[str, float] = {}
 
     @property
@@ -233,10 +235,9 @@ class ChangePipeline:
         )
         timings["neighbourhood"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
+        focus_iris = sorted(i for iris in focus.values() for i in iris)
         outcome = ValidationOutcome(
-            results=self._mark_pre_existing(
-                self.engine.validate(data, [i for s in focus.values() for i in s])
-            )
+            results=self._mark_pre_existing(self.engine.validate(data, focus_iris))
         )
         timings["validate"] = (time.perf_counter() - t2) * 1000
         touched = [
@@ -255,6 +256,7 @@ class ChangePipeline:
                     results=outcome.results,
                     impact=[],
                     touched=touched,
+                    focus=focus_iris,
                     timings_ms=timings,
                 )
             )
@@ -268,6 +270,7 @@ class ChangePipeline:
             results=outcome.results,
             impact=[vars(step) for step in impact],
             touched=touched,
+            focus=focus_iris,
             timings_ms=timings,
         )
         if commit:

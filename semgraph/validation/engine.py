@@ -174,3 +174,28 @@ class ShapeEngine:
                 )
             )
         return sorted(results, key=lambda r: (r.focus_node, r.shape, r.path or "", r.value or ""))
+
+
+def transition_shapes(shape_set: ShapeSet) -> set[str]:
+    """Shapes that react to the change itself (``sgm:pendingChange`` / ``sgm:createdIn``).
+
+    They are silent in a full validation, which has no change to look at; differential
+    checks compare the other (state) shapes.
+    """
+    found: set[str] = set()
+    graph = shape_set.graph
+    for iri in shape_set.shapes:
+        stack: list[Node] = [URIRef(iri)]
+        seen: set[Node] = set()
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for p, o in graph.predicate_objects(node):
+                text = str(o)
+                if p in (SH.select, SH.ask) and ("pendingChange" in text or "createdIn" in text):
+                    found.add(iri)
+                if isinstance(o, BNode | URIRef) and p not in (SH.targetClass, SH["class"]):
+                    stack.append(o)
+    return found

@@ -1,0 +1,148 @@
+"""Validation benchmark: single-entity changes through the incremental path vs one full run.
+
+    python bench/validate.py --entities 100000 [--changes 300] [--seed 7] [--skip-full]
+
+Starts its own managed Neo4j on free ports (a data folder per size and seed is kept under
+bench/results/ so reruns skip the load; --fresh reloads), loads demo data, then applies
+``--changes`` random change sets of mixed kinds (SLA terms, payment terms, credit limits,
+order confirmations, stock, currencies, cross-system statuses, service credits created and
+deleted) through ``ChangePipeline.apply`` — validation inside the transaction, audit,
+impact, alert outbox — and times each. Then one full validation of the same graph.
+The LAST line is one JSON object:
+``{"entities": N, "change_p50_ms": …, "change_p95_ms": …, "full_validation_s": …,
+"speedup": …}`` (speedup = full validation time / median change time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import random
+import shutil
+import socket
+import statistics
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from semgraph.bootstrap import Container
+from semgraph.config import Settings
+from semgraph.demo import load_demo
+from semgraph.demo.changes import random_change, sample_ids
+from semgraph.demo.loader import count_business_entities
+from semgraph.exceptions import ChangeRefusedError, ConflictError
+from semgraph.neo4j_server import ManagedServer
+from semgraph.validation.full import validate_graph
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entities", type=int, default=10_000)
+    parser.add_argument("--changes", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--heap", default="3g")
+    parser.add_argument("--pagecache", default="4g")
+    parser.add_argument("--skip-full", action="store_true", help="skip the full validation")
+    parser.add_argument("--fresh", action="store_true", help="reload the demo data")
+    args = parser.parse_args()
+    console = Console(stderr=True)
+
+    data_dir = RESULTS / f"validate-{args.entities}-{args.seed}"
+    if args.fresh and data_dir.exists():
+        shutil.rmtree(data_dir)
+    settings = Settings(
+        data_dir=data_dir,
+        neo4j_bolt_port=free_port(),
+        neo4j_http_port=free_port(),
+        neo4j_heap=args.heap,
+        neo4j_pagecache=args.pagecache,
+        _env_file=None,
+    )
+    server = ManagedServer(settings)
+    server.start()
+    container = Container(settings)
+    try:
+        db = settings.neo4j_database
+        if count_business_entities(container.driver, container.ontology, db) == 0:
+            console.print(f"loading {args.entities:,} demo entities…")
+            load_demo(container.driver, container.ontology, db, args.entities, args.seed)
+        pipeline = container.pipeline
+        container.alerts.ensure_schema()
+        rng = random.Random(args.seed)
+        ids = sample_ids(container.driver, db, per_class=400, seed=args.seed)
+        # warm up: plans cached, validators built per class
+        for n in range(20):
+            with contextlib.suppress(ChangeRefusedError, ConflictError):
+                pipeline.apply(random_change(rng, ids, 1_000_000 + n))
+        latencies: list[float] = []
+        parts: dict[str, list[float]] = {}
+        refused = warnings = 0
+        for n in range(args.changes):
+            change = random_change(rng, ids, n)
+            start = time.perf_counter()
+            try:
+                result = pipeline.apply(change)
+                warnings += bool(result.warnings)
+                for key, value in result.timings_ms.items():
+                    parts.setdefault(key, []).append(value)
+            except ChangeRefusedError:
+                refused += 1
+            latencies.append((time.perf_counter() - start) * 1000)
+        full_s = None
+        if not args.skip_full:
+            console.print("full validation…")
+            report = validate_graph(
+                container.driver, db, container.ontology, container.engine, container.reach
+            )
+            full_s = report.seconds
+        p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
+        table = Table(title=f"incremental validation, {args.entities:,} entities")
+        table.add_column("figure")
+        table.add_column("value", justify="right")
+        table.add_row("changes", str(len(latencies)))
+        table.add_row("refused (Violation)", str(refused))
+        table.add_row("committed with warnings", str(warnings))
+        table.add_row("change p50 ms", f"{p50:.1f}")
+        table.add_row("change p95 ms", f"{p95:.1f}")
+        for key, values in parts.items():
+            table.add_row(f"  {key} p50 ms", f"{statistics.median(values):.1f}")
+        if full_s is not None:
+            table.add_row("full validation s", f"{full_s:.1f}")
+        console.print(table)
+        print(
+            json.dumps(
+                {
+                    "entities": args.entities,
+                    "change_p50_ms": round(p50, 1),
+                    "change_p95_ms": round(p95, 1),
+                    "full_validation_s": None if full_s is None else round(full_s, 1),
+                    "speedup": None if full_s is None else round(full_s * 1000 / p50),
+                    "changes": len(latencies),
+                    "refused": refused,
+                }
+            )
+        )
+    finally:
+        container.close()
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
