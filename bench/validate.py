@@ -86,16 +86,17 @@ def main() -> None:
         pipeline = container.pipeline
         container.alerts.ensure_schema()
         rng = random.Random(args.seed)
+        tag = f"{time.time_ns() % 10**8:08d}-"
         ids = sample_ids(container.driver, db, per_class=400, seed=args.seed)
         # warm up: plans cached, validators built per class
         for n in range(20):
             with contextlib.suppress(ChangeRefusedError, ConflictError):
-                pipeline.apply(random_change(rng, ids, 1_000_000 + n))
+                pipeline.apply(random_change(rng, ids, 1_000_000 + n, tag))
         latencies: list[float] = []
         parts: dict[str, list[float]] = {}
         refused = warnings = 0
         for n in range(args.changes):
-            change = random_change(rng, ids, n)
+            change = random_change(rng, ids, n, tag)
             start = time.perf_counter()
             try:
                 result = pipeline.apply(change)

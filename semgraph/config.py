@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -64,6 +64,13 @@ class Settings(BaseSettings):
     # --- API ----------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+
+    @field_validator("data_dir", "cache_dir", "ontology_dir", "shapes_dir", "rag_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        # A relative SEMGRAPH_DATA_DIR would be resolved against the server's own working
+        # directory by Neo4j; anchor every path to where semgraph was started instead.
+        return value.expanduser().resolve()
 
     @cached_property
     def neo4j_home(self) -> Path:

@@ -85,10 +85,12 @@ def _contract(rng: random.Random, id: str) -> list[Operation]:
     return _update("Contract", id, status=rng.choice(["active", "suspended"]))
 
 
-def _service_credit(rng: random.Random, id: str, sla_ids: list[str], n: int) -> list[Operation]:
+def _service_credit(
+    rng: random.Random, id: str, sla_ids: list[str], n: int, tag: str
+) -> list[Operation]:
     if rng.random() < 0.5 or not sla_ids:
         return [DeleteEntity(cls="ServiceCredit", id=id)]
-    new_id = f"SCR-BENCH-{n:06d}"
+    new_id = f"SCR-BENCH-{tag}{n:06d}"
     return [
         CreateEntity(
             cls="ServiceCredit",
@@ -114,8 +116,11 @@ def _pick(rng: random.Random, options: list[dict[str, Any]]) -> dict[str, Any]:
     return options[rng.randrange(len(options))]
 
 
-def random_change(rng: random.Random, ids: dict[str, list[str]], n: int) -> ChangeSet:
-    """The ``n``-th random change set (deterministic for the rng state)."""
+def random_change(
+    rng: random.Random, ids: dict[str, list[str]], n: int, tag: str = ""
+) -> ChangeSet:
+    """The ``n``-th random change set (deterministic for the rng state); ``tag`` keeps the
+    ids of created entities apart between runs over the same graph."""
     cls = rng.choice([c for c in CLASSES if ids.get(c)])
     id = rng.choice(ids[cls])
     customer_edits: list[dict[str, Any]] = [
@@ -139,7 +144,9 @@ def random_change(rng: random.Random, ids: dict[str, list[str]], n: int) -> Chan
             "SystemRecord", id, recordStatus=rng.choice(["active", "blocked"])
         ),
         "Quote": lambda: _update("Quote", id, discountPercent=float(rng.randrange(0, 50))),
-        "ServiceCredit": lambda: _service_credit(rng, id, ids.get("ServiceLevelAgreement", []), n),
+        "ServiceCredit": lambda: _service_credit(
+            rng, id, ids.get("ServiceLevelAgreement", []), n, tag
+        ),
     }
     operations = makers[cls]()
     if cls == "ServiceCredit" and isinstance(operations[0], DeleteEntity):

@@ -196,7 +196,8 @@ class ManagedServer:
             pid = int(self.pid_file.read_text().strip())
             proc = psutil.Process(pid)
             alive = proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-            if alive and any(_ENTRY_POINT in part for part in proc.cmdline()):
+            # the pid must still be *this* instance's server (pids are reused)
+            if alive and f"--home-dir={self.home}" in proc.cmdline():
                 return pid
         except (ValueError, psutil.Error):
             pass
