@@ -11,11 +11,13 @@ from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from semgraph.alerts.dispatcher import AlertDispatcher
 from semgraph.alerts.service import AlertService
 from semgraph.alerts.settings import AlertSettings
+from semgraph.changes import queries as change_queries
 from semgraph.changes.pipeline import ChangePipeline
 from semgraph.config import Settings
 from semgraph.graph.connection import open_driver
 from semgraph.ontology.graph_loader import default_files
 from semgraph.ontology.model import Ontology
+from semgraph.ontology.schema import ensure_schema as ensure_ontology_schema
 from semgraph.shapes.loader import ShapeSet, load_shapes
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.reach import ShapeReach
@@ -92,11 +94,45 @@ class Container:
                 self._driver = open_driver(self.settings, verify=False)
             return self._driver
 
+    def ensure_schema(self) -> None:
+        """Every constraint and index semgraph needs (idempotent): derived from the ontology,
+        plus those of the audit trail and the alerts."""
+        db = self.settings.neo4j_database
+        ensure_ontology_schema(self.driver, self.ontology, db)
+        with self.driver.session(database=db) as session:
+            for statement in change_queries.SCHEMA:
+                session.run(statement).consume()
+        self.alerts.ensure_schema()
+
+    def publish_rules(self) -> int:
+        """Write the shapes in force as ``(:Rule)`` nodes, so people can browse them and
+        change events can point at them; returns how many."""
+        rows = [
+            {
+                "iri": info.iri,
+                "name": info.label or info.iri.rsplit("/", 1)[-1],
+                "targetClass": info.target_class,
+                "severity": info.severity,
+                "riskLevel": info.risk_level,
+                "businessArea": info.business_area,
+                "notifyRoles": list(info.notify_roles),
+                "messageEn": info.message_en,
+                "messageZh": info.message_zh,
+                "accountingRef": info.accounting_ref,
+                "source": info.source,
+            }
+            for info in self.shapes.shapes.values()
+        ]
+        self.driver.execute_query(
+            change_queries.PUBLISH_RULES, rules=rows, database_=self.settings.neo4j_database
+        )
+        return len(rows)
+
     def neo4j_problem(self) -> str | None:
         """None when Neo4j answers a trivial query, else a short reason."""
         try:
             self.driver.execute_query(
-                "RETURN 1", database_=self.settings.neo4j_database, timeout_=3.0
+                neo4j.Query("RETURN 1", timeout=3.0), database_=self.settings.neo4j_database
             )
         except (ServiceUnavailable, SessionExpired, Neo4jError, OSError) as exc:
             return type(exc).__name__ + ": " + str(exc).splitlines()[0][:200]

@@ -52,11 +52,17 @@ def unlink(rel: str) -> str:
     )
 
 
-CHANGE_EVENT_CONSTRAINT = (
-    "CREATE CONSTRAINT change_event_id IF NOT EXISTS FOR (c:ChangeEvent) REQUIRE c.id IS UNIQUE"
+SCHEMA = (
+    "CREATE CONSTRAINT change_event_id IF NOT EXISTS FOR (c:ChangeEvent) REQUIRE c.id IS UNIQUE",
+    "CREATE CONSTRAINT rule_iri IF NOT EXISTS FOR (r:Rule) REQUIRE r.iri IS UNIQUE",
+    "CREATE INDEX change_event_at IF NOT EXISTS FOR (c:ChangeEvent) ON (c.at)",
 )
-RULE_CONSTRAINT = "CREATE CONSTRAINT rule_iri IF NOT EXISTS FOR (r:Rule) REQUIRE r.iri IS UNIQUE"
-CHANGE_EVENT_AT_INDEX = "CREATE INDEX change_event_at IF NOT EXISTS FOR (c:ChangeEvent) ON (c.at)"
+
+PUBLISH_RULES = """
+UNWIND $rules AS rule
+MERGE (r:Rule {iri: rule.iri})
+SET r += rule
+"""
 
 RECORD_CHANGE = """
 CREATE (c:ChangeEvent {

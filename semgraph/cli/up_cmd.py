@@ -2,32 +2,60 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+
 import typer
 import uvicorn
 
 from semgraph.api.app import create_app
+from semgraph.api.graphql.settings import ApiKeyHolder, ApiSettings
 from semgraph.bootstrap import Container
 from semgraph.browser_style import grass
 from semgraph.cli.common import out
 from semgraph.config import get_settings
+from semgraph.demo import load_demo
+from semgraph.demo.loader import count_business_entities
 from semgraph.neo4j_server import ManagedServer
 from semgraph.neo4j_server.server import STYLE_FILE
 from semgraph.ontology.graph_loader import default_files, load_ontology
-from semgraph.ontology.schema import ensure_schema
 
 
 def prepare(c: Container) -> ManagedServer | None:
-    """Start (or reuse) the managed server and load the ontology and its schema."""
+    """Start (or reuse) the managed server; load the ontology, schema and shapes."""
     server = None
     if c.settings.managed:
         server = ManagedServer(c.settings, browser_files={STYLE_FILE: grass(c.ontology)})
         with out.status("Starting Neo4j (the first start downloads it from Maven Central)…"):
             server.start()
-    paths = default_files(c.settings.ontology_dir)
-    report = load_ontology(c.driver, paths, c.settings.neo4j_database)
-    ensure_schema(c.driver, c.ontology, c.settings.neo4j_database)
-    out.print(f"ontology: {report.classes} classes, {report.mappings} field mappings")
+    report = load_ontology(
+        c.driver, default_files(c.settings.ontology_dir), c.settings.neo4j_database
+    )
+    c.ensure_schema()
+    rules = c.publish_rules()
+    out.print(
+        f"ontology: {report.classes} classes, {report.mappings} field mappings; "
+        f"{rules} rules in force"
+    )
     return server
+
+
+def _api_settings(c: Container) -> tuple[ApiSettings, str | None]:
+    """API settings from SEMGRAPH_API_*; without any credentials configured, a local admin
+    key is generated once (stored beside the Neo4j password) so the developer can log in."""
+    api = ApiSettings()
+    if "SEMGRAPH_API_DEV_MODE" not in os.environ:
+        api = api.model_copy(update={"dev_mode": True})
+    if api.keys or api.jwt_secret or api.jwt_public_key:
+        return api, None
+    key_file = c.settings.data_dir / "api-key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(16) + "\n")
+        key_file.chmod(0o600)
+    key = key_file.read_text().strip()
+    holder = ApiKeyHolder(actor="local-admin", role="admin")
+    return api.model_copy(update={"keys": {key: holder}}), key
 
 
 def up(
@@ -41,13 +69,24 @@ def up(
     settings = get_settings()
     c = Container(settings)
     server = prepare(c)
+    db = settings.neo4j_database
+    if count_business_entities(c.driver, c.ontology, db) == 0:
+        summary = load_demo(c.driver, c.ontology, db, entities, seed)
+        out.print(f"demo data: {summary.entities:,} entities (seed {seed})")
+    api, key = _api_settings(c)
     out.print()
     out.print(f"[bold]Neo4j Browser[/]  {settings.browser_url}")
     out.print(f"  connect to    {settings.bolt_uri}")
     if server is not None:
         out.print(f"  login         neo4j / {server.password()}")
     out.print(f"[bold]GraphQL[/]        http://localhost:{settings.api_port}/graphql")
+    if key:
+        out.print(f"  API key       {key}  (header `Authorization: Bearer {key}`, role admin)")
     out.print(f"[bold]Health[/]         http://localhost:{settings.api_port}/readyz")
     if serve:
-        app = create_app(settings, c)
-        uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")
+        app = create_app(settings, c, api)
+        c.dispatcher.start()
+        try:
+            uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")
+        finally:
+            c.dispatcher.stop()
