@@ -38,7 +38,7 @@ class RagSettings(BaseSettings):
         default=50_000, description="Above this many chunks a rebuild uses an approximate index."
     )
     ann_kind: Literal["ivf", "hnsw"] = "ivf"
-    ivf_nprobe: int = 48
+    ivf_nprobe: int = 96
     hnsw_m: int = 32
     hnsw_ef_search: int = 128
 

@@ -36,7 +36,7 @@ _EXACT_FILTER_LIMIT = 4096
 class VectorIndex:
     """An id-mapped FAISS index; ids are the metadata chunk ids."""
 
-    def __init__(self, index: Any, *, nprobe: int = 48, ef_search: int = 128) -> None:
+    def __init__(self, index: Any, *, nprobe: int = 96, ef_search: int = 128) -> None:
         self._index = index
         self.nprobe = nprobe
         self.ef_search = ef_search
