@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 from functools import cached_property
 
 import neo4j
@@ -13,6 +15,7 @@ from semgraph.alerts.service import AlertService
 from semgraph.alerts.settings import AlertSettings
 from semgraph.changes import queries as change_queries
 from semgraph.changes.pipeline import ChangePipeline
+from semgraph.changes.stream import ChangeStream
 from semgraph.config import Settings
 from semgraph.graph.connection import open_driver
 from semgraph.ontology.graph_loader import default_files
@@ -21,6 +24,8 @@ from semgraph.ontology.schema import ensure_schema as ensure_ontology_schema
 from semgraph.shapes.loader import ShapeSet, load_shapes
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.reach import ShapeReach
+
+log = logging.getLogger("semgraph.events")
 
 
 def reach_for(ontology: Ontology, shapes: ShapeSet) -> ShapeReach:
@@ -67,8 +72,26 @@ class Container:
             engine=self.engine,
             reach=self.reach,
             tx_hooks=[self.alerts.outbox],
-            on_event=self.alerts.after_commit,
+            on_event=self.handle_event,
         )
+
+    def event_handlers(self) -> list[Callable[[object], None]]:
+        """What reacts to domain events after a commit, in order (each gets every event)."""
+        return [self.alerts.after_commit, self.change_stream.publish]
+
+    def handle_event(self, event: object) -> None:
+        """The pipeline's ``on_event``: every handler runs; one failing does not stop the rest
+        (the change is already committed, so the caller must not see an error)."""
+        for handler in self.event_handlers():
+            try:
+                handler(event)
+            except Exception:
+                log.exception("event handler %r failed on %r", handler, event)
+
+    @cached_property
+    def change_stream(self) -> ChangeStream:
+        """Committed changes, live, for GraphQL subscriptions (see semgraph.changes.stream)."""
+        return ChangeStream()
 
     @cached_property
     def alerts(self) -> AlertService:
