@@ -75,7 +75,7 @@ class Container:
             on_event=self.handle_event,
         )
 
-    def event_handlers(self) -> list[Callable[[object], None]]:
+    def event_handlers(self) -> list[Callable[[object], object]]:
         """What reacts to domain events after a commit, in order (each gets every event)."""
         return [self.alerts.after_commit, self.change_stream.publish]
 
