@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import neo4j
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
@@ -24,6 +25,9 @@ from semgraph.ontology.schema import ensure_schema as ensure_ontology_schema
 from semgraph.shapes.loader import ShapeSet, load_shapes
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.reach import ShapeReach
+
+if TYPE_CHECKING:
+    from semgraph.rag.entity_cards import EntityCardUpdater
 
 log = logging.getLogger("semgraph.events")
 
@@ -77,7 +81,7 @@ class Container:
 
     def event_handlers(self) -> list[Callable[[object], object]]:
         """What reacts to domain events after a commit, in order (each gets every event)."""
-        return [self.alerts.after_commit, self.change_stream.publish]
+        return [self.alerts.after_commit, self.change_stream.publish, self.entity_cards.handle]
 
     def handle_event(self, event: object) -> None:
         """The pipeline's ``on_event``: every handler runs; one failing does not stop the rest
@@ -87,6 +91,15 @@ class Container:
                 handler(event)
             except Exception:
                 log.exception("event handler %r failed on %r", handler, event)
+
+    @cached_property
+    def entity_cards(self) -> EntityCardUpdater:
+        """Re-syncs RAG entity cards after each change, in the background, once the index
+        named by SEMGRAPH_RAG_* exists (see semgraph.rag.entity_cards)."""
+        from semgraph.rag.entity_cards import card_updater  # faiss etc. only when used
+        from semgraph.rag.settings import RagSettings
+
+        return card_updater(self.driver, self.ontology, self.settings.neo4j_database, RagSettings())
 
     @cached_property
     def change_stream(self) -> ChangeStream:
@@ -164,6 +177,8 @@ class Container:
         return None
 
     def close(self) -> None:
+        if "entity_cards" in self.__dict__:
+            self.entity_cards.close()
         if "alerts" in self.__dict__:
             self.alerts.close()
         with self._lock:
