@@ -7,9 +7,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import neo4j
 import uvicorn
 from fastapi import FastAPI
 
@@ -17,6 +19,7 @@ from semgraph.api.app import create_app
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
 from semgraph.config import Settings
+from tests.integration.world import contract_world
 
 KEYS = {
     "k-admin": {"actor": "ada", "role": "admin"},
@@ -100,3 +103,82 @@ class Gql:
         assert body.get("errors"), body
         error: dict[str, Any] = body["errors"][0]
         return error
+
+
+class Subscriber:
+    """One ``graphql-transport-ws`` client: ``connection_init`` with credentials, then
+    ``subscribe``; ``next()`` returns the next ``data`` payload."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+
+    def init(self, payload: dict[str, Any]) -> dict[str, Any]:
+        self.ws.send_json({"type": "connection_init", "payload": payload})
+        message: dict[str, Any] = self.ws.receive_json(timeout=10)
+        return message
+
+    def subscribe(self, query: str, **variables: Any) -> None:
+        self.ws.send_json(
+            {"id": "1", "type": "subscribe", "payload": {"query": query, "variables": variables}}
+        )
+
+    def next(self, timeout: float = 15) -> dict[str, Any]:
+        """The next ``next`` message's payload (``data`` and maybe ``errors``)."""
+        while True:
+            message: dict[str, Any] = self.ws.receive_json(timeout=timeout)
+            if message["type"] == "ping":
+                self.ws.send_json({"type": "pong"})
+                continue
+            if message["type"] in {"next", "error"}:
+                payload: dict[str, Any] = message["payload"]
+                return payload if message["type"] == "next" else {"errors": payload}
+            raise AssertionError(f"unexpected message {message}")
+
+
+def wait_until(predicate: Any, timeout: float = 10) -> None:
+    """Poll ``predicate()`` until true (e.g. a stream has its subscriber)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+# Callers who are people in the contract world: the finance lead (alerts are routed to her
+# e-mail) and the CSM who edits SLAs.
+PEOPLE_KEYS = {
+    **KEYS,
+    "k-mei": {"actor": "mei.chen@northwind.example", "role": "finance_lead"},
+    "k-csm": {"actor": "ana.lima@northwind.example", "role": "csm"},
+}
+
+
+@dataclass
+class ContractApp:
+    container: Container
+    ids: dict[str, str]
+    gql: Gql
+    url: str
+
+
+def wipe(driver: neo4j.Driver, settings: Settings) -> None:
+    with driver.session(database=settings.neo4j_database) as session:
+        session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
+
+
+def contract_app(driver: neo4j.Driver, settings: Settings) -> Iterator[ContractApp]:
+    """A running app over a fresh contract world (``world.contract_world``); the database
+    is wiped before and after, so modules that expect the demo graph reload it."""
+    wipe(driver, settings)
+    container = Container(settings)
+    container.ensure_schema()
+    container.publish_rules()
+    ids = contract_world(container.pipeline)
+    app = create_app(settings, container, api_settings(keys=PEOPLE_KEYS))
+    try:
+        with running(app) as url, httpx.Client(base_url=url, timeout=60) as client:
+            yield ContractApp(container, ids, Gql(client), url)
+    finally:
+        wipe(driver, settings)

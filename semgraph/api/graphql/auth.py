@@ -28,6 +28,9 @@ class Caller:
     device_fingerprint: str | None = None
     source_system: str | None = None
     auth: str = "api_key"
+    email: str | None = None
+    """The caller's e-mail (JWT ``email`` claim, API key holder's ``email``); alerts are
+    matched to routed employees by it, falling back to ``actor``."""
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -69,13 +72,14 @@ class Authenticator:
             )
         if "api_key" in self.settings.auth_modes and token in self.settings.keys:
             holder = self.settings.keys[token]
-            return Caller(holder.actor, self._role(holder.role), auth="api_key", **meta)
+            role = self._role(holder.role)
+            return Caller(holder.actor, role, auth="api_key", email=holder.email, **meta)
         if "jwt" in self.settings.auth_modes and token.count(".") == 2:
-            actor, role = self._jwt(token)
-            return Caller(actor, role, auth="jwt", **meta)
+            actor, role, email = self._jwt(token)
+            return Caller(actor, role, auth="jwt", email=email, **meta)
         raise AuthenticationError("unknown API key or malformed token")
 
-    def _jwt(self, token: str) -> tuple[str, str]:
+    def _jwt(self, token: str) -> tuple[str, str, str | None]:
         s = self.settings
         key = (
             s.jwt_public_key
@@ -101,7 +105,8 @@ class Authenticator:
         role = claims.get("role") or (roles[0] if isinstance(roles, list) and roles else None)
         if not isinstance(role, str):
             raise AuthenticationError("token has no `role` claim")
-        return str(claims["sub"]), self._role(role)
+        email = claims.get("email")
+        return str(claims["sub"]), self._role(role), email if isinstance(email, str) else None
 
     def _role(self, role: str) -> str:
         if role not in self.role_keys:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from strawberry.fastapi import BaseContext
 
 from semgraph.api.graphql.auth import Authenticator, Caller
+from semgraph.api.graphql.errors import AuthenticationError
+from semgraph.api.graphql.masking import ResultMasker
 from semgraph.api.graphql.schema_model import EntityType
 from semgraph.api.graphql.settings import ApiSettings
 
 if TYPE_CHECKING:
     from semgraph.api.graphql.reads import GraphReader, ReadBatch
     from semgraph.bootstrap import Container
+    from semgraph.rag.retriever import HybridRetriever
 
 
 @dataclass
@@ -28,6 +31,13 @@ class GraphQLServices:
     authenticator: Authenticator
     # root field name → ("by_id" | "connection" | "aggregate", entity)
     roots: dict[str, tuple[str, EntityType]] = field(default_factory=dict)
+    # the RAG retriever behind ``groundedContext``; opened on first use (rag_operations)
+    retriever: HybridRetriever | None = None
+
+    @cached_property
+    def masker(self) -> ResultMasker:
+        """Masks rule results, audit entries and alerts (see ``masking``)."""
+        return ResultMasker(self.container.ontology, self.container.shapes)
 
     def masked(self, entity: EntityType, caller: Caller) -> frozenset[str]:
         """Scalar fields of ``entity`` that ``caller`` sees masked."""
@@ -48,3 +58,9 @@ class RequestContext(BaseContext):
         self.caller = caller
         self.batch: ReadBatch | None = None
         self.extra: dict[str, Any] = {}
+
+    def require_caller(self) -> Caller:
+        """The caller; AuthenticationError when the request carried no credentials."""
+        if self.caller is None:
+            raise AuthenticationError("credentials required")
+        return self.caller

@@ -1,14 +1,20 @@
 # mypy: disable-error-code="untyped-decorator"
-"""The hand-written root operations: ontology introspection, mutations, subscriptions."""
+"""The hand-written root operations: ontology view for tools, and the composition of the
+query, mutation and subscription roots from their modules (``change_operations``,
+``alert_operations``, ``rag_operations``, ``subscriptions``)."""
 
 from __future__ import annotations
-
-from collections.abc import AsyncGenerator
 
 import strawberry
 from strawberry.types import Info
 
+from semgraph.api.graphql.alert_operations import AlertMutations, AlertQueries
+from semgraph.api.graphql.change_operations import ChangeMutations, ChangeQueries
 from semgraph.api.graphql.context import RequestContext
+from semgraph.api.graphql.rag_operations import RagQueries
+from semgraph.api.graphql.subscriptions import Subscription
+
+__all__ = ["Mutation", "StaticQuery", "Subscription"]
 
 
 @strawberry.type(description="A datatype property of an ontology class.")
@@ -114,21 +120,12 @@ class OntologyView:
 
 
 @strawberry.type
-class StaticQuery:
+class StaticQuery(ChangeQueries, AlertQueries, RagQueries):
     @strawberry.field(description="The ontology the schema was generated from.")
     def ontology(self) -> OntologyView:
         return OntologyView(version="0.1.0")
 
 
-@strawberry.type
-class Mutation:
-    @strawberry.field(description="Placeholder until the change pipeline is wired.")
-    def ping(self) -> str:
-        return "pong"
-
-
-@strawberry.type
-class Subscription:
-    @strawberry.subscription(description="Placeholder.")
-    async def ticks(self) -> AsyncGenerator[int, None]:
-        yield 1
+@strawberry.type(description="Every write goes through the change pipeline.")
+class Mutation(ChangeMutations, AlertMutations):
+    pass

@@ -20,6 +20,7 @@ class ApiKeyHolder(BaseModel):
 
     actor: str
     role: str
+    email: str | None = None
 
 
 class ApiSettings(BaseSettings):

@@ -1,0 +1,289 @@
+# mypy: disable-error-code="untyped-decorator"
+"""Risk alerts over GraphQL: the ``riskAlerts`` query, ``acknowledgeAlert`` and
+``resolveAlert``, and the types the ``riskAlerts`` subscription shares.
+
+Who sees which alert: ``admin`` sees every alert; any other caller sees only the alerts
+routed to them — ``(:RiskAlert)-[:ROUTED_TO]->(:Employee)`` whose ``email`` equals the
+caller's e-mail (JWT ``email`` claim or the API key holder's ``email``), else the
+caller's actor (JWT ``sub`` / key holder's ``actor``), compared case-insensitively. An
+alert the caller may not see is ``NOT_FOUND`` (its existence is not revealed). Messages
+of rules that read a field masked for the caller are masked (``masking``); so are
+recipients' e-mails when the caller's role may not see employees' e-mails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Sequence
+from typing import cast
+
+import neo4j
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from semgraph.alerts.model import AlertMessage, Recipient, RiskAlert
+from semgraph.alerts.store import AlertStore
+from semgraph.api.graphql.auth import Caller
+from semgraph.api.graphql.context import RequestContext
+from semgraph.api.graphql.errors import PageTooLargeError
+from semgraph.api.graphql.masking import ResultMasker, class_of_iri
+from semgraph.api.graphql.page_types import DateTime
+from semgraph.exceptions import NotFoundError
+
+_ROUTED_TO_CALLER = """
+MATCH (a:RiskAlert)-[:ROUTED_TO]->(e)
+WHERE toLower(e.email) = $who
+  AND ($status IS NULL OR a.status = $status)
+  AND ($risk IS NULL OR a.riskLevel = $risk)
+RETURN DISTINCT a.id AS id, a.lastRaisedAt AS at ORDER BY at DESC LIMIT $limit
+"""
+
+
+def identity(caller: Caller) -> str:
+    """What the caller is matched against in ``ROUTED_TO`` employees' e-mails."""
+    return (caller.email or caller.actor).strip().lower()
+
+
+def routed_to_caller(recipients: Sequence[Recipient], caller: Caller) -> bool:
+    who = identity(caller)
+    return any((r.email or "").lower() == who for r in recipients)
+
+
+@strawberry.type(description="An employee an alert was routed to, and why.")
+class AlertRecipient:
+    iri: str
+    name: str | None
+    email: str | None = strawberry.field(description="Null when masked for the caller.")
+    role: str
+    via: str = strawberry.field(description="route, fallback:<role> or escalation.")
+
+
+def _recipients(
+    recipients: Sequence[Recipient], masker: ResultMasker, caller: Caller
+) -> list[AlertRecipient]:
+    out = []
+    for r in recipients:
+        cls = class_of_iri(r.iri)
+        visible = cls is None or masker.field_visible(cls, "email", caller.roles)
+        out.append(
+            AlertRecipient(
+                iri=r.iri, name=r.name, email=r.email if visible else None, role=r.role, via=r.via
+            )
+        )
+    return out
+
+
+def _texts(
+    rule_iri: str, en: str, zh: str, masker: ResultMasker, caller: Caller
+) -> tuple[str, str, bool]:
+    if not masker.rule_hidden(rule_iri, caller.roles):
+        return en, zh, False
+    return masker.masked_text(rule_iri, "en", en), masker.masked_text(rule_iri, "zh", zh), True
+
+
+@strawberry.type(
+    name="RiskAlert", description="A stored risk alert (status open → acknowledged → resolved)."
+)
+class RiskAlertView:
+    id: str
+    status: str
+    rule_iri: str
+    rule_name: str
+    focus_iri: str
+    focus_class: str | None
+    severity: str
+    risk_level: str
+    title_en: str
+    title_zh: str
+    message_en: str
+    message_zh: str
+    masked: bool
+    accounting_ref: str | None
+    recommended_review: str | None
+    count: int
+    first_change_id: str
+    last_change_id: str
+    opened_at: DateTime
+    last_raised_at: DateTime
+    acknowledged_at: DateTime | None
+    acknowledged_by: str | None
+    resolved_at: DateTime | None
+    resolved_by: str | None
+    escalated_at: DateTime | None
+    routed_to: list[AlertRecipient]
+    impact_path: list[str]
+    browser_url: str
+
+
+def _iso(at: dt.datetime) -> DateTime:
+    return DateTime(at.isoformat())
+
+
+def alert_view(a: RiskAlert, masker: ResultMasker, caller: Caller) -> RiskAlertView:
+    en, zh, masked = _texts(a.rule_iri, a.message_en, a.message_zh, masker, caller)
+    return RiskAlertView(
+        id=a.id,
+        status=a.status.value,
+        rule_iri=a.rule_iri,
+        rule_name=a.rule_name,
+        focus_iri=a.focus_iri,
+        focus_class=a.focus_class,
+        severity=a.severity,
+        risk_level=a.risk_level,
+        title_en=a.title_en,
+        title_zh=a.title_zh,
+        message_en=en,
+        message_zh=zh,
+        masked=masked,
+        accounting_ref=a.accounting_ref,
+        recommended_review=a.recommended_review,
+        count=a.count,
+        first_change_id=a.first_change_id,
+        last_change_id=a.last_change_id,
+        opened_at=_iso(a.opened_at),
+        last_raised_at=_iso(a.last_raised_at),
+        acknowledged_at=_iso(a.acknowledged_at) if a.acknowledged_at else None,
+        acknowledged_by=a.acknowledged_by,
+        resolved_at=_iso(a.resolved_at) if a.resolved_at else None,
+        resolved_by=a.resolved_by,
+        escalated_at=_iso(a.escalated_at) if a.escalated_at else None,
+        routed_to=_recipients(a.routed_to, masker, caller),
+        impact_path=a.impact_path,
+        browser_url=a.browser_url,
+    )
+
+
+@strawberry.type(description="A live alert notification (raised, raised again, escalated).")
+class AlertEvent:
+    event: str
+    alert_id: str
+    occurrence: int
+    change_id: str
+    rule_iri: str
+    rule_name: str
+    focus_iri: str
+    focus_class: str | None
+    severity: str
+    risk_level: str
+    title_en: str
+    title_zh: str
+    message_en: str
+    message_zh: str
+    masked: bool
+    accounting_ref: str | None
+    recommended_review: str | None
+    notify_roles: list[str]
+    routed_to: list[AlertRecipient]
+    impact_path: list[str]
+    changed_by: JSON
+    changed_at: str
+    browser_url: str
+
+
+def alert_event(m: AlertMessage, masker: ResultMasker, caller: Caller) -> AlertEvent:
+    en, zh, masked = _texts(m.rule_iri, m.message_en, m.message_zh, masker, caller)
+    return AlertEvent(
+        event=m.event,
+        alert_id=m.alert_id,
+        occurrence=m.occurrence,
+        change_id=m.change_id,
+        rule_iri=m.rule_iri,
+        rule_name=m.rule_name,
+        focus_iri=m.focus_iri,
+        focus_class=m.focus_class,
+        severity=m.severity,
+        risk_level=m.risk_level,
+        title_en=m.title_en,
+        title_zh=m.title_zh,
+        message_en=en,
+        message_zh=zh,
+        masked=masked,
+        accounting_ref=m.accounting_ref,
+        recommended_review=m.recommended_review,
+        notify_roles=m.notify_roles,
+        routed_to=_recipients(m.routed_to, masker, caller),
+        impact_path=m.impact_path,
+        changed_by=cast(JSON, dict(m.changed_by)),
+        changed_at=m.changed_at,
+        browser_url=m.browser_url,
+    )
+
+
+def _visible(store: AlertStore, alert_id: str, caller: Caller) -> RiskAlert:
+    """The alert if the caller may see it, else NotFoundError (same as an unknown id)."""
+    alert = store.get(alert_id)
+    if not caller.is_admin and not routed_to_caller(alert.routed_to, caller):
+        raise NotFoundError(f"no alert `{alert_id}`", hint="riskAlerts lists yours")
+    return alert
+
+
+def _list(
+    store: AlertStore, caller: Caller, status: str | None, risk: str | None, limit: int
+) -> list[RiskAlert]:
+    if caller.is_admin:
+        return store.list(status=status, risk_level=risk, limit=limit)
+    store.list(status=status, risk_level=risk, limit=1)  # validates the filters
+    ids = [
+        r["id"]
+        for r in store.driver.execute_query(
+            _ROUTED_TO_CALLER,
+            who=identity(caller),
+            status=status,
+            risk=risk,
+            limit=limit,
+            database_=store.database,
+            routing_=neo4j.RoutingControl.READ,
+        ).records
+    ]
+    return [store.get(i) for i in ids]
+
+
+@strawberry.type
+class AlertQueries:
+    @strawberry.field(
+        description="Stored risk alerts, newest first: all for admin, else those routed to "
+        "the caller. `severity` is the risk level (low, medium, high, highest)."
+    )
+    async def risk_alerts(
+        self,
+        info: Info,
+        status: str | None = None,
+        severity: str | None = None,
+        first: int = 50,
+    ) -> list[RiskAlertView]:
+        ctx: RequestContext = info.context
+        caller = ctx.require_caller()
+        if not 1 <= first <= ctx.services.settings.max_page_size:
+            raise PageTooLargeError(f"first must be 1..{ctx.services.settings.max_page_size}")
+        store = ctx.services.container.alerts.store
+        alerts = await asyncio.to_thread(_list, store, caller, status, severity, first)
+        return [alert_view(a, ctx.services.masker, caller) for a in alerts]
+
+
+@strawberry.type
+class AlertMutations:
+    @strawberry.mutation(description="open/escalated → acknowledged (stops escalation).")
+    async def acknowledge_alert(self, info: Info, id: str, note: str = "") -> RiskAlertView:
+        ctx: RequestContext = info.context
+        caller = ctx.require_caller()
+        store = ctx.services.container.alerts.store
+
+        def run() -> RiskAlert:
+            alert = _visible(store, id, caller)
+            return store.acknowledge(alert.id, caller.actor, note)
+
+        return alert_view(await asyncio.to_thread(run), ctx.services.masker, caller)
+
+    @strawberry.mutation(description="→ resolved; the rule firing again opens a new alert.")
+    async def resolve_alert(self, info: Info, id: str, note: str = "") -> RiskAlertView:
+        ctx: RequestContext = info.context
+        caller = ctx.require_caller()
+        store = ctx.services.container.alerts.store
+
+        def run() -> RiskAlert:
+            alert = _visible(store, id, caller)
+            return store.resolve(alert.id, caller.actor, note)
+
+        return alert_view(await asyncio.to_thread(run), ctx.services.masker, caller)
