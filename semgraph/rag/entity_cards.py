@@ -48,16 +48,17 @@ def card_id(cls: str, entity_id: str) -> str:
     return f"card-{cls.lower()}-{entity_id}"
 
 
-def _card(row: dict[str, Any], ontology: Ontology) -> Document:
+def _card(row: dict[str, Any], ontology: Ontology, vocabulary: GraphVocabulary) -> Document:
+    # No ``##`` sections: the chunker splits at headings, and a card should stay one chunk
+    # (up to the chunk size) so its id, properties and neighbours are retrieved together.
     cls = ontology.cls(row["cls"])
     props = ontology.datatype_properties(cls.name)
     values = {item["key"]: item["value"] for item in row["props"]}
-    caption = next(
-        (display_value(values[p]) for p in ("name", "contractNumber", "tier") if p in values),
-        None,
-    )
-    head = f"{cls.label_en} {row['id']}" + (f" — {caption}" if caption else "")
-    lines = [f"# {head}", "", f"{cls.label_en} / {cls.label_zh} {row['id']}.", ""]
+    caption_key = vocabulary.caption[cls.name]
+    caption = display_value(values[caption_key]) if caption_key in values else None
+    named = f" — {caption}" if caption and caption != row["id"] else ""
+    head = f"{cls.label_en} {row['id']}{named}"
+    lines = [f"# {cls.label_en} / {cls.label_zh} {row['id']}{named}", ""]
     for key, value in values.items():
         prop = props.get(key)
         # The vocabulary was built for no role, so only public keys arrive; re-check anyway.
@@ -65,17 +66,13 @@ def _card(row: dict[str, Any], ontology: Ontology) -> Document:
             continue
         lines.append(f"- {prop.label_en} / {prop.label_zh}: {display_value(value)}")
     if row["neighbours"]:
-        lines += ["", "## Related / 关联", ""]
+        lines += ["", "Related / 关联:"]
         for n in row["neighbours"]:
             rel = ontology.object_property(n["rel"])
-            other = ontology.cls(n["cls"])
             arrow = "" if n["outgoing"] else " ←"
             caption_n = display_value(n["caption"]) if n["caption"] is not None else ""
-            named = f" ({caption_n})" if caption_n and caption_n != n["id"] else ""
-            lines.append(
-                f"- {rel.label_en} / {rel.label_zh}{arrow}: "
-                f"{other.label_en} / {other.label_zh} {n['id']}{named}"
-            )
+            label = f" ({caption_n})" if caption_n and caption_n != n["id"] else ""
+            lines.append(f"- {rel.label_en} / {rel.label_zh}{arrow}: {n['id']}{label}")
     stamp = values.get("updatedAt") or values.get("createdAt")
     updated = _date(stamp)
     return Document(
@@ -117,7 +114,7 @@ def card_documents(
             ENTITY_FACTS, params, database_=database, routing_=neo4j.RoutingControl.READ
         ).records
         for record in records:
-            yield _card(record.data(), ontology)
+            yield _card(record.data(), ontology, vocabulary)
 
 
 def _public_vocabulary(ontology: Ontology) -> GraphVocabulary:
