@@ -16,20 +16,36 @@ socket with 4403 before any subscription starts.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import Any
+from collections.abc import AsyncGenerator, Callable
+from typing import Any, TypeVar
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types import Info
 
 from semgraph.alerts.model import RISK_ORDER
 from semgraph.api.graphql.alert_operations import AlertEvent, alert_event, routed_to_caller
+from semgraph.api.graphql.auth import Caller
 from semgraph.api.graphql.change_types import TouchedEntity
 from semgraph.api.graphql.context import RequestContext
 from semgraph.api.graphql.errors import AuthenticationError, ForbiddenError
-from semgraph.exceptions import InvalidInputError
+from semgraph.exceptions import InvalidInputError, SemgraphError
+
+T = TypeVar("T")
+
+
+def _checked(check: Callable[[], T]) -> T:
+    """Run a subscription's argument checks with the error codes queries have (strawberry's
+    subscription path does not pass through the ``ErrorCodes`` extension)."""
+    try:
+        return check()
+    except SemgraphError as exc:
+        extensions: dict[str, Any] = {"code": exc.code}
+        if exc.hint:
+            extensions["hint"] = exc.hint
+        raise GraphQLError(exc.message, original_error=exc, extensions=extensions) from None
 
 
 class AuthenticatingRouter(GraphQLRouter[RequestContext, None]):
@@ -70,22 +86,27 @@ class Subscription:
         self, info: Info, role: str | None = None, min_severity: str | None = None
     ) -> AsyncGenerator[AlertEvent, None]:
         ctx: RequestContext = info.context
-        caller = ctx.require_caller()
-        if min_severity is not None and min_severity not in RISK_ORDER:
-            raise InvalidInputError(
-                f"unknown risk level `{min_severity}`", hint="use " + ", ".join(RISK_ORDER)
-            )
-        if not caller.is_admin:
-            if role not in (None, caller.role):
-                raise ForbiddenError(
-                    f"role `{caller.role}` may not subscribe to `{role}` alerts",
-                    hint="omit `role`, or ask an admin",
+
+        def check() -> tuple[Caller, str | None]:
+            caller = ctx.require_caller()
+            if min_severity is not None and min_severity not in RISK_ORDER:
+                raise InvalidInputError(
+                    f"unknown risk level `{min_severity}`", hint="use " + ", ".join(RISK_ORDER)
                 )
-            role = caller.role
-        elif role is not None and role not in ctx.services.container.ontology.role_keys():
-            raise InvalidInputError(f"unknown role `{role}`")
+            if not caller.is_admin:
+                if role not in (None, caller.role):
+                    raise ForbiddenError(
+                        f"role `{caller.role}` may not subscribe to `{role}` alerts",
+                        hint="omit `role`, or ask an admin",
+                    )
+                return caller, caller.role
+            if role is not None and role not in ctx.services.container.ontology.role_keys():
+                raise InvalidInputError(f"unknown role `{role}`")
+            return caller, role
+
+        caller, listen_role = _checked(check)
         masker = ctx.services.masker
-        async with ctx.services.container.alerts.stream.subscribe(role, min_severity) as sub:
+        async with ctx.services.container.alerts.stream.subscribe(listen_role, min_severity) as sub:
             async for message in sub:
                 if caller.is_admin or routed_to_caller(message.routed_to, caller):
                     yield alert_event(message, masker, caller)
@@ -97,9 +118,13 @@ class Subscription:
         self, info: Info, entity_type: str | None = None
     ) -> AsyncGenerator[ChangeEvent, None]:
         ctx: RequestContext = info.context
-        ctx.require_caller()
-        if entity_type is not None:
-            ctx.services.container.ontology.cls(entity_type)
+
+        def check() -> None:
+            ctx.require_caller()
+            if entity_type is not None:
+                ctx.services.container.ontology.cls(entity_type)
+
+        _checked(check)
         async with ctx.services.container.change_stream.subscribe(entity_type) as sub:
             async for event in sub:
                 yield ChangeEvent(
