@@ -7,10 +7,16 @@ import json
 import typer
 from rich.console import Console
 
+from semgraph.cli.rag_graph import open_graph_source
+from semgraph.config import get_settings
 from semgraph.exceptions import ConfigurationError
+from semgraph.ontology.graph_loader import default_files
+from semgraph.ontology.model import Ontology
 from semgraph.rag.answer import CONFIGURE_HINT, generate_answer
 from semgraph.rag.context import grounded_context
+from semgraph.rag.graph_expansion import Neo4jGraphExpander
 from semgraph.rag.index_store import open_index
+from semgraph.rag.masking import redaction_for
 from semgraph.rag.retriever import HybridRetriever
 from semgraph.rag.settings import RagSettings
 from semgraph.rag.types import RetrievalMode, SearchFilters
@@ -29,16 +35,36 @@ def ask(
     mode: str = typer.Option("hybrid", "--mode", help="hybrid, bm25 or vector."),
     as_json: bool = typer.Option(False, "--json", help="Print the context as JSON."),
     answer: bool = typer.Option(False, "--answer", help="Also ask the local LLM (if set)."),
+    role: str = typer.Option(
+        "analyst", "--role", help="Caller's role: decides which sensitive values are masked."
+    ),
+    graph: bool = typer.Option(
+        True, "--graph/--no-graph", help="Add Neo4j facts about the linked entities."
+    ),
 ) -> None:
-    """Show the numbered passages, sources and confidence that ground an answer."""
+    """Show the numbered passages, graph facts, sources and confidence that ground an answer."""
     settings = RagSettings()
     filters = SearchFilters(doc_types=doc_type, languages=lang, systems=system, entities=entity)
-    store = open_index(settings)
+    source = open_graph_source(out, "graph facts") if graph else None
     try:
-        retriever = HybridRetriever(store, mode=_mode(mode))
-        context = grounded_context(question, filters, k, retriever=retriever)
+        ontology = source.ontology if source else _ontology()
+        redaction = redaction_for(ontology, role)  # raises for an unknown role
+        expander = (
+            Neo4jGraphExpander(source.driver, source.database, ontology, role=role)
+            if source
+            else None
+        )
+        store = open_index(settings)
+        try:
+            retriever = HybridRetriever(store, mode=_mode(mode))
+            context = grounded_context(
+                question, filters, k, retriever=retriever, expander=expander, redaction=redaction
+            )
+        finally:
+            store.close()
     finally:
-        store.close()
+        if source:
+            source.close()
     if as_json:
         typer.echo(json.dumps(context.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
@@ -53,8 +79,12 @@ def ask(
     if answer:
         if not settings.llm_url:
             raise ConfigurationError("no local answer model is configured", hint=CONFIGURE_HINT)
-        result = generate_answer(context, settings)
+        result = generate_answer(context, settings, redaction=redaction)
         out.print(f"\n[bold]answer[/] ({result.model}):\n{result.answer}")
+
+
+def _ontology() -> Ontology:
+    return Ontology.load(default_files(get_settings().ontology_dir))
 
 
 def _mode(value: str) -> RetrievalMode:

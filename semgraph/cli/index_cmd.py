@@ -10,9 +10,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from semgraph.cli.rag_graph import open_graph_source
 from semgraph.rag.documents import load_corpus
+from semgraph.rag.entity_cards import CARD_TYPE, sync_entity_cards
 from semgraph.rag.index_store import IndexStore, open_index
-from semgraph.rag.indexer import SyncReport, sync_documents
+from semgraph.rag.indexer import SyncReport, remove_documents, sync_documents
 from semgraph.rag.settings import RagSettings
 
 # Own console: the RAG commands must work without the Neo4j container (cli.common).
@@ -24,9 +26,12 @@ app = typer.Typer(
 )
 
 CorpusOption = typer.Option(None, "--corpus", help="Corpus folder; default rag/corpus.")
+CardsOption = typer.Option(
+    True, "--cards/--no-cards", help="Also index entity cards from Neo4j (when it answers)."
+)
 
 
-def _sync(settings: RagSettings, corpus: Path | None) -> None:
+def _sync(settings: RagSettings, corpus: Path | None, cards: bool = True) -> None:
     documents = list(load_corpus(corpus or settings.corpus_dir))
     store = open_index(settings)
     try:
@@ -44,38 +49,62 @@ def _sync(settings: RagSettings, corpus: Path | None) -> None:
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            report = sync_documents(store, documents, progress=progress)
-        _print_report(report)
+            # Entity cards are not in the corpus: keep them, drop only vanished corpus files.
+            report = sync_documents(store, documents, delete_missing=False, progress=progress)
+            known = {d.id for d in documents}
+            gone = [
+                doc_id
+                for doc_id, row in store.documents.items()
+                if row.doc_type != CARD_TYPE and doc_id not in known
+            ]
+            removed = remove_documents(store, gone)
+        _print_report(report, removed.deleted, removed.chunks_removed)
+        if cards:
+            _sync_cards(store)
     finally:
         store.close()
 
 
-def _print_report(r: SyncReport) -> None:
+def _sync_cards(store: IndexStore) -> None:
+    graph = open_graph_source(out, "entity cards")
+    if graph is None:
+        return
+    try:
+        with out.status("entity cards from Neo4j"):
+            report = sync_entity_cards(graph.driver, graph.ontology, store, graph.database)
+        out.print("[bold]entity cards[/]")
+        _print_report(report)
+    finally:
+        graph.close()
+
+
+def _print_report(r: SyncReport, deleted: int = 0, chunks_removed: int = 0) -> None:
     out.print(
-        f"documents: {r.added} added, {r.updated} updated, {r.deleted} deleted, "
+        f"documents: {r.added} added, {r.updated} updated, {r.deleted + deleted} deleted, "
         f"{r.unchanged} unchanged; chunks: {r.chunks_embedded} embedded, "
-        f"{r.chunks_reused} reused, {r.chunks_removed} removed"
+        f"{r.chunks_reused} reused, {r.chunks_removed + chunks_removed} removed"
     )
 
 
 @app.command("build")
-def build(corpus: Path | None = CorpusOption) -> None:
-    """Index the corpus (creates the index; same as update when one exists)."""
-    _sync(RagSettings(), corpus)
+def build(corpus: Path | None = CorpusOption, cards: bool = CardsOption) -> None:
+    """Index the corpus and entity cards (creates the index; same as update when one exists)."""
+    _sync(RagSettings(), corpus, cards)
 
 
 @app.command("update")
-def update(corpus: Path | None = CorpusOption) -> None:
-    """Index new and changed documents, drop deleted ones; unchanged chunks keep vectors."""
-    _sync(RagSettings(), corpus)
+def update(corpus: Path | None = CorpusOption, cards: bool = CardsOption) -> None:
+    """Index new and changed documents and cards, drop deleted ones; unchanged chunks keep
+    their vectors."""
+    _sync(RagSettings(), corpus, cards)
 
 
 @app.command("rebuild")
-def rebuild(corpus: Path | None = CorpusOption) -> None:
+def rebuild(corpus: Path | None = CorpusOption, cards: bool = CardsOption) -> None:
     """Delete the index and embed everything again (after changing the model)."""
     settings = RagSettings()
     IndexStore.destroy(settings.index_dir)
-    _sync(settings, corpus)
+    _sync(settings, corpus, cards)
 
 
 @app.command("status")

@@ -88,7 +88,7 @@ def setup(
         # The container reads SEMGRAPH_RAG_* when it builds the card updater.
         mp.setenv("SEMGRAPH_RAG_INDEX_DIR", str(index_dir))
         mp.setenv("SEMGRAPH_RAG_CORPUS_DIR", str(FIXTURES))
-        rag = RagSettings(_env_file=None)  # type: ignore[call-arg]
+        rag = RagSettings(_env_file=None)
         container = Container(settings)
         db = settings.neo4j_database
         with driver.session(database=db) as session:
