@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--heap", default="4g", help="Neo4j heap")
     parser.add_argument("--pagecache", default="4g", help="Neo4j page cache")
-    parser.add_argument("--chunk", type=int, default=500, help="customers per chunk")
+    parser.add_argument("--chunk", type=int, default=4000, help="customers per chunk")
     parser.add_argument("--progress", action="store_true", help="show the progress bar")
     args = parser.parse_args()
 

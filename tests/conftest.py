@@ -17,7 +17,14 @@ from pathlib import Path
 import neo4j
 import pytest
 
-from semgraph.config import Settings
+# Entity cards follow committed changes into the RAG index when one exists; keep the tests'
+# changes away from a developer's own index (this folder is never created).
+os.environ.setdefault(
+    "SEMGRAPH_RAG_INDEX_DIR",
+    str(Path(tempfile.gettempdir()) / f"semgraph-test-{os.getpid()}-no-index"),
+)
+
+from semgraph.config import Settings  # noqa: E402
 from semgraph.graph.connection import open_driver
 from semgraph.neo4j_server import ManagedServer
 

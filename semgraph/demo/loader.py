@@ -131,7 +131,7 @@ def load_demo(
     *,
     existing: Existing = "refuse",
     actor: str = "semgraph demo",
-    customers_per_chunk: int = 500,
+    customers_per_chunk: int = 4000,
 ) -> LoadSummary:
     """Generate ``entities`` demo entities for ``seed`` and write them to ``database``.
 
