@@ -24,7 +24,7 @@ os.environ.setdefault(
     str(Path(tempfile.gettempdir()) / f"semgraph-test-{os.getpid()}-no-index"),
 )
 
-from semgraph.config import Settings  # noqa: E402
+from semgraph.config import Settings
 from semgraph.graph.connection import open_driver
 from semgraph.neo4j_server import ManagedServer
 
