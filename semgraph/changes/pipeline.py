@@ -143,7 +143,9 @@ class ChangePipeline:
                         tx.rollback()
                         raise
                     if commit:
+                        t_commit = time.perf_counter()
                         tx.commit()
+                        result.timings_ms["commit"] = (time.perf_counter() - t_commit) * 1000
                     else:
                         tx.rollback()
                         return result
@@ -274,10 +276,15 @@ class ChangePipeline:
             timings_ms=timings,
         )
         if commit:
+            t4 = time.perf_counter()
             self._record(tx, change_set, ops, before, after, outcome, impact)
+            timings["audit"] = (time.perf_counter() - t4) * 1000
+            t5 = time.perf_counter()
             for hook in self.tx_hooks:
                 hook(tx, change_set, result)
+            timings["hooks"] = (time.perf_counter() - t5) * 1000
         timings["total"] = (time.perf_counter() - t0) * 1000
+        result.timings_ms.update(timings)  # the model holds its own copy of the dict
         return result
 
     def _mark_pre_existing(self, results: list[ValidationResult]) -> list[ValidationResult]:

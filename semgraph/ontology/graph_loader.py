@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import neo4j
-from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from semgraph.exceptions import InvalidInputError
@@ -207,10 +207,11 @@ def graph_rows(graph: Graph) -> dict[str, list[dict[str, Any]]]:
 
 def content_hash(graph: Graph) -> str:
     """A hash of the graph's triples that ignores order and blank-node labels."""
-    lines = sorted(
-        f"{s if isinstance(s, URIRef) else '_'} {p} {o.n3() if not isinstance(o, URIRef) else o}"
-        for s, p, o in graph
-    )
+
+    def term(node: Node) -> str:
+        return "_" if isinstance(node, BNode) else node.n3()
+
+    lines = sorted(f"{term(s)} {p} {term(o)}" for s, p, o in graph)
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
