@@ -167,9 +167,9 @@ class Container:
     def neo4j_problem(self) -> str | None:
         """None when Neo4j answers a trivial query, else a short reason."""
         try:
-            self.driver.execute_query(
-                neo4j.Query("RETURN 1", timeout=3.0), database_=self.settings.neo4j_database
-            )
+            # an auto-commit query: execute_query would retry a dead server for 30 s
+            with self.driver.session(database=self.settings.neo4j_database) as session:
+                session.run(neo4j.Query("RETURN 1", timeout=3.0)).consume()
         except (ServiceUnavailable, SessionExpired, Neo4jError, OSError) as exc:
             return type(exc).__name__ + ": " + str(exc).splitlines()[0][:200]
         except Exception as exc:  # a missing password file etc. must not crash readiness

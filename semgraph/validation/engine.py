@@ -30,6 +30,12 @@ def _short(node: Node | None) -> str | None:
     return text.removeprefix(str(SG)) if isinstance(node, URIRef) else text
 
 
+def _language_of(text: str) -> str:
+    """pySHACL drops the language tag of messages it fills placeholders into; CJK
+    characters are how we tell the Chinese one from the English one."""
+    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+
+
 def _path_text(report: Graph, node: Node | None) -> str | None:
     if node is None:
         return None
@@ -143,7 +149,7 @@ class ShapeEngine:
             messages: dict[str, str] = {}
             for msg in report.objects(result, SH.resultMessage):
                 if isinstance(msg, Literal):
-                    messages.setdefault(msg.language or "en", str(msg))
+                    messages.setdefault(msg.language or _language_of(str(msg)), str(msg))
             value = report.value(result, SH.value)
             focus_cls = data.value(focus, RDF.type) if focus is not None else None
             extra: dict[str, Any] = {}
