@@ -49,8 +49,16 @@ HERE = Path(__file__).resolve().parent
 CORPUS_DIR = HERE.parent / "corpus"
 QUESTIONS = HERE / "questions.jsonl"
 
-DOC_TYPES = {"policy", "sla", "contract-template", "playbook", "approval-policy",
-             "faq", "procedure", "glossary"}
+DOC_TYPES = {
+    "policy",
+    "sla",
+    "contract-template",
+    "playbook",
+    "approval-policy",
+    "faq",
+    "procedure",
+    "glossary",
+}
 LANGUAGES = {"en", "zh"}
 SYSTEMS = {"crm", "erp", "hr", "wms", "finance", "general"}
 KINDS = {"keyword", "semantic", "multi"}
@@ -90,7 +98,7 @@ def parse_front_matter(text: str) -> tuple[dict, str]:
             meta[key.strip()] = [v.strip().strip("'\"") for v in inner.split(",")] if inner else []
         else:
             meta[key.strip()] = value.strip("'\"")
-    return meta, "\n".join(lines[end + 1:])
+    return meta, "\n".join(lines[end + 1 :])
 
 
 def split_sections(body: str) -> list[tuple[int, str, str]]:
@@ -162,8 +170,12 @@ def load_corpus(errors: list[str], warnings: list[str]) -> dict[str, dict]:
         words = word_count(body)
         if not 300 <= words <= 1500:
             warnings.append(f"{where}: about {words} words (target 300-1,500)")
-        docs[doc_id] = {"meta": meta, "sections": {t: b for _, t, b in sections},
-                        "headings": [(lvl, t) for lvl, t, _ in sections], "words": words}
+        docs[doc_id] = {
+            "meta": meta,
+            "sections": {t: b for _, t, b in sections},
+            "headings": [(lvl, t) for lvl, t, _ in sections],
+            "words": words,
+        }
     if not docs:
         errors.append(f"no documents found in {CORPUS_DIR}")
     return docs
@@ -184,7 +196,9 @@ def check_questions(docs: dict[str, dict], errors: list[str]) -> list[dict]:
         except json.JSONDecodeError as exc:
             errors.append(f"{where}: invalid JSON ({exc})")
             continue
-        missing = [k for k in ("id", "question", "language", "relevant", "answer_hint") if k not in q]
+        missing = [
+            k for k in ("id", "question", "language", "relevant", "answer_hint") if k not in q
+        ]
         if missing:
             errors.append(f"{where}: missing field(s) {missing}")
             continue
@@ -210,12 +224,16 @@ def check_questions(docs: dict[str, dict], errors: list[str]) -> list[dict]:
                 continue
             body = doc["sections"].get(label.get("section", ""))
             if body is None:
-                errors.append(f"{where}: doc {label['doc']!r} has no heading {label.get('section')!r}")
+                errors.append(
+                    f"{where}: doc {label['doc']!r} has no heading {label.get('section')!r}"
+                )
                 continue
             if hint in normalise(body):
                 hint_found = True
         if not hint_found and not any(e.startswith(where) for e in errors):
-            errors.append(f"{where}: answer_hint {q['answer_hint']!r} not found in any labelled section")
+            errors.append(
+                f"{where}: answer_hint {q['answer_hint']!r} not found in any labelled section"
+            )
         questions.append(q)
     return questions
 
@@ -232,19 +250,29 @@ def summarise(docs: dict[str, dict], questions: list[dict]) -> None:
     print(f"  {'total':<18}{langs['en']:>4}{langs['zh']:>4}{len(docs):>5}")
     words = [d["words"] for d in docs.values()]
     if words:
-        print(f"  words per document: min {min(words)}, median {sorted(words)[len(words) // 2]}, max {max(words)}")
+        median = sorted(words)[len(words) // 2]
+        print(f"  words per document: min {min(words)}, median {median}, max {max(words)}")
     n_sections = sum(len(d["headings"]) - 1 for d in docs.values())
     print(f"  sections (## and ###): {n_sections}")
 
     print(f"Questions: {len(questions)}")
     print("  by language:", dict(sorted(Counter(q["language"] for q in questions).items())))
-    print("  by kind:", dict(sorted(Counter(q.get("kind", "unlabelled") for q in questions).items())))
-    cross = [q for q in questions
-             if any(docs.get(r.get("doc"), {}).get("meta", {}).get("language") not in (None, q["language"])
-                    for r in q["relevant"])]
+    print(
+        "  by kind:", dict(sorted(Counter(q.get("kind", "unlabelled") for q in questions).items()))
+    )
+    cross = [
+        q
+        for q in questions
+        if any(
+            docs.get(r.get("doc"), {}).get("meta", {}).get("language") not in (None, q["language"])
+            for r in q["relevant"]
+        )
+    ]
     cross_lang = Counter(q["language"] for q in cross)
-    print(f"  cross-lingual (question language differs from a labelled doc): {len(cross)} "
-          f"(zh->en {cross_lang['zh']}, en->zh {cross_lang['en']})")
+    print(
+        f"  cross-lingual (question language differs from a labelled doc): {len(cross)} "
+        f"(zh->en {cross_lang['zh']}, en->zh {cross_lang['en']})"
+    )
     multi = sum(1 for q in questions if len(q["relevant"]) > 1)
     print(f"  with 2+ relevant sections: {multi}")
     targeted = Counter(r["doc"] for q in questions for r in q["relevant"])

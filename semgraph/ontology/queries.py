@@ -1,8 +1,7 @@
 """Cypher owned by the ontology package: named, parameterised strings."""
 
 ONTOLOGY_CONSTRAINTS_TERM = (
-    "CREATE CONSTRAINT ontology_term_iri IF NOT EXISTS "
-    "FOR (t:OntologyTerm) REQUIRE t.iri IS UNIQUE"
+    "CREATE CONSTRAINT ontology_term_iri IF NOT EXISTS FOR (t:OntologyTerm) REQUIRE t.iri IS UNIQUE"
 )
 ONTOLOGY_CONSTRAINTS_ONTOLOGY = (
     "CREATE CONSTRAINT ontology_iri IF NOT EXISTS FOR (o:Ontology) REQUIRE o.iri IS UNIQUE"
