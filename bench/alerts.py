@@ -39,8 +39,9 @@ from semgraph.bootstrap import Container
 from semgraph.changes.events import ChangeCommitted
 from semgraph.config import Settings
 from semgraph.neo4j_server import ManagedServer
+from semgraph.neo4j_server.scratch import scratch_settings
 from semgraph.ontology.schema import ensure_schema
-from tests.integration.alert_receivers import WebhookReceiver, free_port
+from tests.integration.alert_receivers import WebhookReceiver
 from tests.integration.world import contract_world, update
 
 SECRET = "bench-secret"
@@ -65,14 +66,7 @@ def main() -> None:
     console = Console(stderr=True)
 
     data_dir = Path(tempfile.mkdtemp(prefix="semgraph-bench-alerts-"))
-    settings = Settings(
-        data_dir=data_dir,
-        neo4j_bolt_port=free_port(),
-        neo4j_http_port=free_port(),
-        neo4j_heap=args.heap,
-        neo4j_pagecache=args.pagecache,
-        _env_file=None,
-    )
+    settings = scratch_settings(data_dir, heap=args.heap, pagecache=args.pagecache)
     server = ManagedServer(settings)
     receiver = WebhookReceiver(SECRET).start()
     try:

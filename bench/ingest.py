@@ -15,7 +15,6 @@ import argparse
 import json
 import resource
 import shutil
-import socket
 import tempfile
 import threading
 from pathlib import Path
@@ -24,19 +23,12 @@ import psutil
 from rich.console import Console
 from rich.table import Table
 
-from semgraph.config import Settings
 from semgraph.demo import load_demo
 from semgraph.graph.connection import open_driver
 from semgraph.neo4j_server import ManagedServer
+from semgraph.neo4j_server.scratch import scratch_settings
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.schema import ensure_schema
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class RssSampler(threading.Thread):
@@ -67,14 +59,7 @@ def main() -> None:
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="semgraph-bench-"))
-    settings = Settings(
-        data_dir=data_dir,
-        neo4j_bolt_port=free_port(),
-        neo4j_http_port=free_port(),
-        neo4j_heap=args.heap,
-        neo4j_pagecache=args.pagecache,
-        _env_file=None,
-    )
+    settings = scratch_settings(data_dir, heap=args.heap, pagecache=args.pagecache)
     server = ManagedServer(settings)
     console = Console(stderr=True)
     try:

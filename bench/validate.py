@@ -20,7 +20,6 @@ import contextlib
 import json
 import random
 import shutil
-import socket
 import statistics
 import time
 from pathlib import Path
@@ -29,22 +28,15 @@ from rich.console import Console
 from rich.table import Table
 
 from semgraph.bootstrap import Container
-from semgraph.config import Settings
 from semgraph.demo import load_demo
 from semgraph.demo.changes import random_change, sample_ids
 from semgraph.demo.loader import count_business_entities
 from semgraph.exceptions import ChangeRefusedError, ConflictError
 from semgraph.neo4j_server import ManagedServer
+from semgraph.neo4j_server.scratch import scratch_settings
 from semgraph.validation.full import validate_graph
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -67,14 +59,7 @@ def main() -> None:
     data_dir = RESULTS / f"validate-{args.entities}-{args.seed}"
     if args.fresh and data_dir.exists():
         shutil.rmtree(data_dir)
-    settings = Settings(
-        data_dir=data_dir,
-        neo4j_bolt_port=free_port(),
-        neo4j_http_port=free_port(),
-        neo4j_heap=args.heap,
-        neo4j_pagecache=args.pagecache,
-        _env_file=None,
-    )
+    settings = scratch_settings(data_dir, heap=args.heap, pagecache=args.pagecache)
     server = ManagedServer(settings)
     server.start()
     container = Container(settings)

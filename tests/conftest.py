@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,13 +26,7 @@ os.environ.setdefault(
 from semgraph.config import Settings
 from semgraph.graph.connection import open_driver
 from semgraph.neo4j_server import ManagedServer
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from semgraph.neo4j_server.scratch import free_port, scratch_settings
 
 
 @pytest.fixture(scope="session")
@@ -48,15 +41,7 @@ def settings() -> Iterator[Settings]:
         )
         return
     data_dir = Path(tempfile.mkdtemp(prefix="semgraph-test-"))
-    yield Settings(
-        data_dir=data_dir,
-        neo4j_bolt_port=free_port(),
-        neo4j_http_port=free_port(),
-        api_port=free_port(),
-        neo4j_heap="1g",
-        neo4j_pagecache="512m",
-        _env_file=None,
-    )
+    yield scratch_settings(data_dir, heap="1g", pagecache="512m", api_port=free_port())
     shutil.rmtree(data_dir, ignore_errors=True)
 
 

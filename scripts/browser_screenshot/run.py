@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import neo4j
 from semgraph.browser_style import grass
 from semgraph.config import REPO_ROOT, Settings
 from semgraph.neo4j_server import ManagedServer
+from semgraph.neo4j_server.scratch import free_port
 from semgraph.neo4j_server.server import STYLE_FILE
 from semgraph.ontology.graph_loader import default_files, load_ontology
 from semgraph.ontology.model import Ontology
@@ -53,13 +53,6 @@ CREATE (p:Resource:Contact {id: 'CON-' + i + '-' + j,
         name: ['Ada Berg', 'Ben Cole', 'Cleo Dahl', 'Dan Eck'][(i + j) % 4] + ' ' + j,
         iri: $base + 'Contact/CON-' + i + '-' + j})-[:customer]->(c)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def load_data(driver: neo4j.Driver, ontology: Ontology, database: str, entities: int) -> str:

@@ -5,7 +5,6 @@ signatures and keeps idempotency keys, and an SMTP server (aiosmtpd) on loopback
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -23,13 +22,7 @@ from semgraph.alerts.channels.webhook import (
     TIMESTAMP_HEADER,
     verify_signature,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from semgraph.neo4j_server.scratch import free_port
 
 
 @dataclass
