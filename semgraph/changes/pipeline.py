@@ -174,9 +174,11 @@ class ChangePipeline:
         if self.on_event is not None:
             self.on_event(event)
 
-    def _read(self, tx: neo4j.Transaction, iris: Sequence[str]) -> dict[str, NodeRecord]:
+    def _read(
+        self, tx: neo4j.Transaction, iris: Sequence[str], query: str = q.READ_ENTITIES
+    ) -> dict[str, NodeRecord]:
         out: dict[str, NodeRecord] = {}
-        for record in tx.run(q.READ_ENTITIES, iris=list(iris)):
+        for record in tx.run(query, iris=list(iris)):
             cls = business_class(record["labels"], self.ontology)
             if cls is not None:
                 out[record["iri"]] = NodeRecord(record["iri"], cls, dict(record["props"]))
@@ -196,8 +198,7 @@ class ChangePipeline:
                 touched_cls[op["to_iri"]] = op["to_cls"]
             else:
                 touched_cls[op["iri"]] = op["cls"]
-        tx.run(q.LOCK_ENTITIES, iris=sorted(touched_cls)).consume()
-        before = self._read(tx, sorted(touched_cls))
+        before = self._read(tx, sorted(touched_cls), q.LOCK_AND_READ_ENTITIES)
         created = {op["iri"] for op in ops if op["op"] == "create"}
         deleted = {op["iri"] for op in ops if op["op"] == "delete"}
         self._check_existence(ops, before, created)

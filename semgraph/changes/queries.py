@@ -5,11 +5,12 @@ from __future__ import annotations
 from semgraph.graph.identifiers import ident
 
 # A no-op write takes each node's exclusive lock, in iri order (no lock-order deadlocks), so
-# the state read next is the latest committed one and cannot change under this change.
-LOCK_ENTITIES = """
+# the state it returns is the latest committed one and cannot change under this change.
+LOCK_AND_READ_ENTITIES = """
 UNWIND $iris AS iri
 MATCH (n:Resource {iri: iri})
 SET n.version = coalesce(n.version, 0)
+RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, properties(n) AS props
 """
 
 READ_ENTITIES = """
