@@ -14,10 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 
-import neo4j
-import pytest
 from typer.testing import CliRunner
 
 from semgraph.alerts import AlertDispatcher
@@ -29,28 +26,10 @@ from tests.integration.alert_harness import (
     MakeContainer,
     all_deliveries,
     cli_env,
-    container_factory,
     credit_change,
-    running_receiver,
-    running_smtp,
 )
 from tests.integration.alert_receivers import SmtpSink, WebhookReceiver
 from tests.integration.world import contract_world
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    yield from running_receiver()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    yield from running_smtp()
-
-
-@pytest.fixture
-def make_container(empty_db: neo4j.Driver, settings: Settings) -> Iterator[MakeContainer]:
-    yield from container_factory(empty_db, settings)
 
 
 def test_webhook_receiver_down_for_a_while_gets_the_alert_when_it_comes_back(

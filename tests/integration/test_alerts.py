@@ -10,7 +10,6 @@ get what is meant for their role. Failure behaviour: test_alert_faults.py.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from typing import Any
 
 import neo4j
@@ -27,28 +26,10 @@ from tests.integration.alert_harness import (
     MakeContainer,
     alert_pairs,
     cli_env,
-    container_factory,
     credit_change,
-    running_receiver,
-    running_smtp,
 )
 from tests.integration.alert_receivers import SmtpSink, WebhookReceiver
 from tests.integration.world import World, contract_world, ctx
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    yield from running_receiver()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    yield from running_smtp()
-
-
-@pytest.fixture
-def make_container(empty_db: neo4j.Driver, settings: Settings) -> Iterator[MakeContainer]:
-    yield from container_factory(empty_db, settings)
 
 
 def test_sla_change_raises_one_alert_routed_to_the_finance_lead_and_delivered_by_both_channels(
