@@ -79,6 +79,7 @@ def main() -> None:
                 pipeline.apply(random_change(rng, ids, 1_000_000 + n, tag))
         latencies: list[float] = []
         parts: dict[str, list[float]] = {}
+        by_kind: dict[str, list[float]] = {}
         refused = warnings = 0
         for n in range(args.changes):
             change = random_change(rng, ids, n, tag)
@@ -91,6 +92,10 @@ def main() -> None:
             except ChangeRefusedError:
                 refused += 1
             latencies.append((time.perf_counter() - start) * 1000)
+            kind = change.operations[0]
+            cls = getattr(kind, "cls", None) or getattr(kind, "from_cls", "?")
+            label = f"{type(kind).__name__.removesuffix('Entity')} {cls}"
+            by_kind.setdefault(label, []).append(latencies[-1])
         full_s = None
         if not args.skip_full:
             console.print("full validation…")
@@ -109,6 +114,11 @@ def main() -> None:
         table.add_row("change p95 ms", f"{p95:.1f}")
         for key, values in parts.items():
             table.add_row(f"  {key} p50 ms", f"{statistics.median(values):.1f}")
+        for label, values in sorted(by_kind.items()):
+            table.add_row(
+                f"  {label} (n={len(values)}) p50 / max ms",
+                f"{statistics.median(values):.1f} / {max(values):.1f}",
+            )
         if full_s is not None:
             table.add_row("full validation s", f"{full_s:.1f}")
         console.print(table)

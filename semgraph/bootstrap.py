@@ -24,7 +24,7 @@ from semgraph.ontology.model import Ontology
 from semgraph.ontology.schema import ensure_schema as ensure_ontology_schema
 from semgraph.shapes.loader import ShapeSet, load_shapes
 from semgraph.validation.engine import ShapeEngine
-from semgraph.validation.reach import ShapeReach
+from semgraph.validation.reach import THIS, ShapeReach
 
 if TYPE_CHECKING:
     from semgraph.rag.entity_cards import EntityCardUpdater
@@ -33,11 +33,16 @@ log = logging.getLogger("semgraph.events")
 
 
 def reach_for(ontology: Ontology, shapes: ShapeSet) -> ShapeReach:
-    """The read paths of every shape, grouped by target class."""
+    """The read paths of every shape, grouped by target class, and where a change can
+    move each class's verdicts: a shape's ``sgm:triggers``, else all it reads."""
     reads: dict[str, set[str]] = {}
+    triggers: dict[str, set[str]] = {}
     for info in shapes.shapes.values():
         reads.setdefault(info.target_class, set()).update(info.reads)
-    return ShapeReach(ontology, reads)
+        triggers.setdefault(info.target_class, set()).update(
+            info.triggers if info.triggers is not None else (THIS, *info.reads)
+        )
+    return ShapeReach(ontology, reads, triggers)
 
 
 class Container:

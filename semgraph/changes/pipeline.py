@@ -206,7 +206,11 @@ class ChangePipeline:
         for iri, cls in touched_cls.items():
             changed[cls].add(iri)
         focus = find_focus(
-            tx, self.reach, {c: i - created for c, i in changed.items()}, self.ontology
+            tx,
+            self.reach,
+            {c: i - created for c, i in changed.items()},
+            self.ontology,
+            frozenset(deleted),
         )
         timings["read_before"] = (time.perf_counter() - t0) * 1000
 

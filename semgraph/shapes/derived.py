@@ -79,6 +79,9 @@ def _class_shape(g: Graph, ontology: Ontology, cls: OntClass) -> None:
     g.add((node, SGM.businessArea, Literal(cls.business_area or "master-data")))
     g.add((node, SGM.notifyRole, Literal("admin")))
     g.add((node, SGM.riskLevel, Literal("medium")))
+    # The verdict depends on the node's own values and edges (a link or unlink touches
+    # both ends) and on its neighbours' existence (a delete re-checks every reader).
+    g.add((node, SGM.triggers, Literal("$this")))
     for name, dprop in ontology.datatype_properties(cls.name).items():
         _datatype_shape(g, ontology, cls, node, dprop, name)
     for name, oprop in ontology.object_properties(cls.name).items():

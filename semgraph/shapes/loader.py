@@ -21,6 +21,7 @@ from semgraph.shapes.derived import DERIVED_SOURCE, derive_integrity_shapes
 from semgraph.shapes.read_paths import check_read_path, path_strings
 from semgraph.shapes.rules_errors import RuleFileError, RuleProblem
 from semgraph.shapes.rules_yaml import RISK_LEVELS, CompiledRules, compile_rules
+from semgraph.validation.reach import THIS
 
 _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -33,6 +34,11 @@ class ShapeInfo:
     them (alphabetical). ``reads`` are the relationship paths the shape walks
     (``"hasSla"``, ``"^hasSla"``, ``"product/^stockOf"``) plus the ``sh:path`` of its
     property shapes; ``source`` is the file it came from.
+
+    ``triggers`` (``sgm:triggers``) narrows *which changes* can move the shape's verdict,
+    for transition shapes that only fire on the change itself: ``"$this"`` for the
+    focus node and read paths for nodes around it (``"salesOrder"``). ``None`` means any
+    change on the shape's read paths (every state shape).
     """
 
     iri: str
@@ -49,6 +55,7 @@ class ShapeInfo:
     reads: tuple[str, ...]
     source: str
     label: str
+    triggers: tuple[str, ...] | None = None
 
     @property
     def notify_role(self) -> str:
@@ -221,6 +228,15 @@ def _describe(
             _check_sparql(g, constraint, str(query), bad)
     for ps in g.objects(shape, SH.property):
         reads.extend(path_strings(g, g.value(ps, SH.path)))
+    triggers = tuple(sorted(str(t) for t in g.objects(shape, SGM.triggers))) or None
+    for trigger in triggers or ():
+        if trigger != THIS and trigger not in reads:
+            bad(
+                f"sgm:triggers `{trigger}` is neither `{THIS}` nor one of the shape's read "
+                f"paths ({', '.join(reads) or 'none'})",
+                "a trigger names where a change must happen for the shape to fire; "
+                "list it in sgm:reads too",
+            )
     if len(problems) > before or severity is None:
         return None
     reviews = _by_lang(g, shape, SGM.recommendedReview)
@@ -232,6 +248,7 @@ def _describe(
         message_zh=messages["zh"], accounting_ref=str(ref) if ref is not None else None,
         recommended_review_en=reviews.get("en"), recommended_review_zh=reviews.get("zh"),
         reads=tuple(dict.fromkeys(reads)), source=file, label=labels.get("en", _short(shape)),
+        triggers=triggers,
     )  # fmt: skip
 
 

@@ -22,6 +22,7 @@ import yaml
 from semgraph.exceptions import UnknownTermError, did_you_mean
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.terms import DatatypeProperty
+from semgraph.validation.reach import THIS
 
 VALUE_OPS = ("=", "!=", ">", ">=", "<", "<=", "in", "not in")
 BARE_OPS = ("exists", "missing")
@@ -126,6 +127,25 @@ class ConditionCompiler:
                 hint = did_you_mean(str(key_node.value), [*_LEAF_KEYS, "all", "any", "not"])
                 self.report(key_node, f"unknown key `{key_node.value}` in condition", hint)
         return self._leaf(node, keys)
+
+    def triggers(self, node: yaml.Node) -> set[str] | None:
+        """Where a change must happen for a (compiled, valid) condition to hold.
+
+        ``$this`` or the relationship path of the node whose change a ``changed`` /
+        ``increased`` / ``decreased`` needs; ``None`` when the condition can hold without
+        any change (a state rule). ``all`` needs one of its parts, ``any`` all of them.
+        """
+        keys = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+        if "all" in keys:
+            found = [t for item in keys["all"].value if (t := self.triggers(item)) is not None]
+            return min(found, key=len) if found else None
+        if "any" in keys:
+            each = [self.triggers(item) for item in keys["any"].value]
+            return None if any(t is None for t in each) else set().union(*filter(None, each))
+        if "not" in keys or str(scalar(keys["op"])) not in CHANGE_OPS:
+            return None
+        resolved = self.resolve(keys["field"], str(scalar(keys["field"])))
+        return None if resolved is None else {"/".join(resolved.steps) or THIS}
 
     def _group(self, kind: str, node: yaml.Node) -> str | None:
         if kind == "not":

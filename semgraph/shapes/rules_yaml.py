@@ -24,7 +24,9 @@ optional ``by_more_than`` (a number, or a percentage such as ``"50%"``).
 
 Each rule becomes a NodeShape ``https://semgraph.io/shapes/rule/<id>`` with
 ``sh:targetClass`` and one ``sh:sparql`` constraint carrying ``sgm:reads`` (the
-relationship steps of its dotted fields; ``""`` when it reads only the focus node).
+relationship steps of its dotted fields; ``""`` when it reads only the focus node). A rule
+that can only hold because of the change (``changed``/``increased``/``decreased`` under
+``all``) also gets ``sgm:triggers``, so incremental validation re-checks it only there.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class CompiledRule:
     file: str
     line: int
     sparql: str
+    triggers: tuple[str, ...] | None = None
+    """Where a change must happen for the rule to fire (``sgm:triggers``); None: anywhere."""
 
 
 @dataclass(frozen=True)
@@ -183,12 +187,14 @@ def _compile_rule(
         f"  $this a <{SG[cls]}> .\n  FILTER ({condition})\n  {optionals}\n}}"
     )
     reads = tuple(sorted(compiler.reads))
+    triggers = compiler.triggers(keys["when"])
     iri = URIRef(RULE_BASE + rule_id)
     rule = CompiledRule(
         id=rule_id, iri=str(iri), name=str(scalar(keys["name"])), target_class=cls,
         severity=severity.capitalize(), risk=risk or "", notify_roles=roles, area=area or "",
         message_en=messages["en"], message_zh=messages["zh"], reads=reads, file=file,
         line=node.start_mark.line + 1, sparql=sparql,
+        triggers=None if triggers is None else tuple(sorted(triggers)),
     )  # fmt: skip
     _emit(graph, rule, keys, review)
     return rule
@@ -224,6 +230,8 @@ def _emit(
     graph.add((constraint, SH.prefixes, RULE_PREFIXES))
     for read in rule.reads or ("",):
         graph.add((constraint, SGM.reads, Literal(read)))
+    for trigger in rule.triggers or ():
+        graph.add((s, SGM.triggers, Literal(trigger)))
 
 
 def _messages(

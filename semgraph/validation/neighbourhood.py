@@ -26,18 +26,27 @@ def business_class(labels: Iterable[str], ontology: Ontology) -> str | None:
 
 
 def find_focus(
-    tx: Runner, reach: ShapeReach, changed: dict[str, set[str]], ontology: Ontology
+    tx: Runner,
+    reach: ShapeReach,
+    changed: dict[str, set[str]],
+    ontology: Ontology,
+    deleted: frozenset[str] = frozenset(),
 ) -> dict[str, set[str]]:
-    """Focus nodes (by class) whose verdict the changed entities (iris by class) can move."""
+    """Focus nodes (by class) whose verdict the changed entities (iris by class) can move.
+
+    ``deleted`` iris (still in the graph, before the delete) are walked back along every
+    read path, not just the shapes' triggers: their edges go with them.
+    """
     focus: dict[str, set[str]] = defaultdict(set)
     for cls, iris in changed.items():
-        query = reach.focus_query(cls)
-        if query is None or not iris:
-            continue
-        for record in tx.run(query, iris=sorted(iris)):
-            target = business_class(record["labels"], ontology)
-            if target is not None:
-                focus[target].add(record["iri"])
+        for is_deleted, group in ((False, iris - deleted), (True, iris & deleted)):
+            query = reach.focus_query(cls, deleted=is_deleted)
+            if query is None or not group:
+                continue
+            for record in tx.run(query, iris=sorted(group)):
+                target = business_class(record["labels"], ontology)
+                if target is not None:
+                    focus[target].add(record["iri"])
     return dict(focus)
 
 

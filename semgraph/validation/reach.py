@@ -6,6 +6,12 @@ constraints). A changed entity ``e`` can change the verdict of a focus node ``f`
 ``f`` is of a target class and ``e`` lies on one of that class's paths from ``f`` — so
 walking each path prefix *backwards* from ``e`` finds every focus node to re-validate,
 and walking the paths *forwards* from ``f`` reads everything its shapes can see.
+
+Transition shapes (those that only fire on the change itself, e.g. "an SLA whose credit
+terms this change raised") declare ``sgm:triggers``: the changes that can move their
+verdict, ``$this`` and/or some of their read paths. A class whose shapes all declare
+triggers is reached backwards only along those, so a stock count does not re-validate
+every order line of the product when only the line's own change could make it fail.
 """
 
 from __future__ import annotations
@@ -18,17 +24,38 @@ from semgraph.graph.identifiers import ident
 from semgraph.ontology.model import Ontology
 from semgraph.validation.paths import Path, Step, parse_path, prefixes
 
+THIS = "$this"
+
 
 class ShapeReach:
     """Paths per target class, and the Cypher that walks them (built once per shape set)."""
 
-    def __init__(self, ontology: Ontology, reads_by_class: Mapping[str, Iterable[str]]) -> None:
+    def __init__(
+        self,
+        ontology: Ontology,
+        reads_by_class: Mapping[str, Iterable[str]],
+        triggers_by_class: Mapping[str, Iterable[str]] | None = None,
+    ) -> None:
+        """``triggers_by_class``: per class, where a change can move a verdict —
+        ``"$this"`` and read paths (with their prefixes). Defaults to every read path and
+        ``"$this"`` for every class (what a state shape needs)."""
         self.ontology = ontology
         rels = ontology.relationship_types()
         self.paths: dict[str, set[Path]] = {
             cls: prefixes({p for text in texts if (p := parse_path(text, rels))})
             for cls, texts in reads_by_class.items()
         }
+        if triggers_by_class is None:
+            triggers_by_class = {cls: {THIS, *texts} for cls, texts in reads_by_class.items()}
+        self.trigger_paths: dict[str, set[Path]] = {}
+        self.self_triggered: set[str] = set()
+        for cls, texts in triggers_by_class.items():
+            listed = set(texts)
+            self.trigger_paths[cls] = prefixes(
+                {p for text in listed - {THIS} if (p := parse_path(text, rels))}
+            )
+            if THIS in listed:
+                self.self_triggered.add(cls)
 
     @property
     def target_classes(self) -> set[str]:
@@ -46,19 +73,30 @@ class ShapeReach:
                 out.add(name)
         return out
 
-    @cached_property
-    def _backward(self) -> dict[str, list[tuple[str, Path]]]:
+    def _table(self, paths_by_class: Mapping[str, set[Path]]) -> dict[str, list[tuple[str, Path]]]:
         """For a changed class: (target class, path prefix ending at a node of that class)."""
         table: dict[str, set[tuple[str, Path]]] = defaultdict(set)
-        for target, paths in self.paths.items():
+        for target, paths in paths_by_class.items():
             for path in paths:
                 for changed in self._classes_at(path[-1]):
                     table[changed].add((target, path))
         return {cls: sorted(entries, key=str) for cls, entries in table.items()}
 
-    def focus_query(self, changed_cls: str) -> str | None:
-        """Cypher: ``$iris`` of changed ``changed_cls`` entities → affected focus nodes."""
-        entries = self._backward.get(changed_cls, [])
+    @cached_property
+    def _backward(self) -> dict[str, list[tuple[str, Path]]]:
+        return self._table(self.trigger_paths)
+
+    @cached_property
+    def _backward_all(self) -> dict[str, list[tuple[str, Path]]]:
+        return self._table(self.paths)
+
+    def focus_query(self, changed_cls: str, deleted: bool = False) -> str | None:
+        """Cypher: ``$iris`` of changed ``changed_cls`` entities → affected focus nodes.
+
+        A deleted entity takes its edges with it, so every shape that reads it is
+        re-checked (``deleted``); other changes follow the shapes' triggers.
+        """
+        entries = (self._backward_all if deleted else self._backward).get(changed_cls, [])
         branches = []
         for target, path in entries:
             pattern = "(e)"
@@ -68,7 +106,7 @@ class ShapeReach:
                 arrow = f"-[:{ident(step.rel)}]->" if step.inverse else f"<-[:{ident(step.rel)}]-"
                 pattern += arrow + node
             branches.append(f"MATCH {pattern} RETURN f")
-        if changed_cls in self.paths:
+        if changed_cls in self.self_triggered and not deleted:
             branches.append("WITH e AS f WHERE f:" + ident(changed_cls) + " RETURN f")
         if not branches:
             return None

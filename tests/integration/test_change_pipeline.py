@@ -239,3 +239,59 @@ def test_a_violation_the_graph_already_had_does_not_block_an_unrelated_change(
                 currency=None,
             )
         )
+
+
+def inventory_world(pipeline: ChangePipeline) -> dict[str, str]:
+    """A draft order for 8 routers, 10 in stock."""
+    w = World(pipeline)
+    ids = {
+        "product": w.new("Product", name="Edge router", sku="RT-100"),
+        "warehouse": w.new("Warehouse", name="Hamburg", code="HAM"),
+        "stock": w.new("StockItem", quantityOnHand=10.0),
+        "customer": w.new("Customer", name="Acme", status="active", rating="B"),
+        "order": w.new(
+            "SalesOrder", orderNumber="SO-77", status="draft", totalAmount=800.0, currency="EUR"
+        ),
+        "line": w.new("OrderLine", quantity=8.0, unitPrice=100.0),
+    }
+    w.link("StockItem", ids["stock"], "stockOf", "Product", ids["product"])
+    w.link("StockItem", ids["stock"], "storedIn", "Warehouse", ids["warehouse"])
+    w.link("SalesOrder", ids["order"], "customer", "Customer", ids["customer"])
+    w.link("OrderLine", ids["line"], "salesOrder", "SalesOrder", ids["order"])
+    w.link("OrderLine", ids["line"], "product", "Product", ids["product"])
+    w.commit()
+    return ids
+
+
+def test_a_stock_count_does_not_recheck_order_lines_but_confirming_the_order_does(
+    pipeline: ChangePipeline,
+) -> None:
+    ids = inventory_world(pipeline)
+    # The WMS counts fewer routers than the draft order needs: the count is the truth, it
+    # commits, and the oversell check (which fires on order changes) is not run for it.
+    count = pipeline.apply(
+        update(pipeline, "StockItem", ids["stock"], role="admin", quantityOnHand=5.0)
+    )
+    assert count.committed and not count.violations
+    assert count.focus == [f"https://semgraph.io/id/StockItem/{ids['stock']}"]
+    # Confirming the order now promises 8 of 5: refused, naming the line (reached from the
+    # order through the shape's `salesOrder` trigger).
+    with pytest.raises(ChangeRefusedError) as info:
+        pipeline.apply(update(pipeline, "SalesOrder", ids["order"], status="confirmed"))
+    fired = {(r.shape.rsplit("/", 1)[-1], r.focus_node) for r in info.value.result.violations}
+    assert ("OrderLineOversell", f"https://semgraph.io/id/OrderLine/{ids['line']}") in fired
+
+
+def test_deleting_an_entity_rechecks_everything_that_pointed_at_it(
+    pipeline: ChangePipeline, empty_db: neo4j.Driver
+) -> None:
+    ids = inventory_world(pipeline)
+    before = snapshot(empty_db)
+    with pytest.raises(ChangeRefusedError) as info:
+        pipeline.apply(
+            ChangeSet(context=ctx(), operations=[DeleteEntity(cls="Product", id=ids["product"])])
+        )
+    focus = {r.focus_node for r in info.value.result.violations}
+    assert f"https://semgraph.io/id/StockItem/{ids['stock']}" in focus  # stockOf is required
+    assert f"https://semgraph.io/id/OrderLine/{ids['line']}" in focus  # product is required
+    assert snapshot(empty_db) == before

@@ -188,3 +188,27 @@ def test_broken_file_never_yields_partial_rules(ontology: Ontology, tmp_path: Pa
     path.write_text("rules: [unclosed\n")
     with pytest.raises(RuleFileError, match=r"mixed\.yaml:2: not valid YAML"):
         compile_rules(path, ontology)
+
+
+@pytest.mark.parametrize(
+    ("when", "triggers"),
+    [
+        # a state rule can fire on any change of what it reads
+        ("      {field: customer.rating, op: '=', value: A}", None),
+        # the order's own status must change for this one to hold
+        ("      all: [{field: status, op: changed, to: confirmed}, {field: customer.rating, "
+         "op: '=', value: A}]", ("$this",)),
+        # …or the customer's credit limit
+        ("      {field: customer.creditLimit, op: decreased}", ("customer",)),
+        ("      any: [{field: status, op: changed}, {field: customer.creditLimit, "
+         "op: increased}]", ("$this", "customer")),
+        # one branch of `any` holds without a change: no narrowing
+        ("      any: [{field: status, op: changed}, {field: totalAmount, op: '>', value: 5}]", None),
+        ("      not: {field: status, op: changed}", None),
+    ],
+)  # fmt: skip
+def test_rules_that_need_a_change_say_where_it_must_happen(
+    ontology: Ontology, when: str, triggers: tuple[str, ...] | None
+) -> None:
+    compiled = compile_rules_text(rule(when), "t.yaml", ontology)
+    assert compiled.rules[0].triggers == triggers

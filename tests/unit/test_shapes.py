@@ -14,8 +14,10 @@ from pyshacl import validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
+from semgraph.exceptions import InvalidInputError
 from semgraph.ontology import Ontology
 from semgraph.shapes import ShapeSet, load_shapes
+from semgraph.validation.engine import transition_shapes
 
 SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
 S = "https://semgraph.io/shapes/"
@@ -349,3 +351,44 @@ def test_valid_entity_passes_integrity(shape_set: ShapeSet) -> None:
         'sg:status "active"^^xsd:string ; sg:rating "A" ; sg:creditLimit 10.0 .'
     )
     assert "integrity/Customer" not in flagged(shape_set, body)
+
+
+def test_a_trigger_outside_the_shapes_read_paths_is_refused_with_the_paths_it_has(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "orders.ttl").write_text(
+        """@prefix sg: <https://semgraph.io/ontology#> .
+@prefix sgm: <https://semgraph.io/meta#> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+<https://semgraph.io/shapes/OrderWatch> a sh:NodeShape ;
+    sh:targetClass sg:SalesOrder ; sh:severity sh:Warning ;
+    sgm:riskLevel "low" ; sgm:businessArea "sales" ; sgm:notifyRole "admin" ;
+    sgm:triggers "$this" , "product" ;
+    sh:message "Order watched"@en , "订单已关注"@zh ;
+    sh:sparql [ a sh:SPARQLConstraint ; sgm:reads "customer" ;
+        sh:select "SELECT $this WHERE { $this <https://semgraph.io/ontology#customer> ?c }" ] .
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInputError) as info:
+        load_shapes(tmp_path, Ontology.load())
+    text = str(info.value)
+    assert "sgm:triggers `product`" in text and "(customer)" in text
+    assert "orders.ttl" in text
+
+
+def test_transition_shapes_declare_their_triggers_and_state_shapes_do_not_narrow(
+    shape_set: ShapeSet,
+) -> None:
+    # Every shipped transition shape says where its change must happen, so incremental
+    # validation re-checks only what can fire; a narrowed state shape would miss verdicts.
+    transitions = transition_shapes(shape_set)
+    assert transitions
+    for iri in transitions:
+        assert shape_set.shapes[iri].triggers, iri
+    oversell = shape_set.shapes[S + "OrderLineOversell"]
+    assert oversell.triggers == ("$this", "salesOrder")
+    for iri, info in shape_set.shapes.items():
+        if iri not in transitions and info.triggers is not None:
+            # only shapes whose verdict depends on the focus node's own values and edges
+            assert info.triggers == ("$this",), iri
