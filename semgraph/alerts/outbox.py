@@ -18,7 +18,7 @@ import neo4j
 
 from semgraph.alerts import queries as q
 from semgraph.alerts.browser_link import browser_url, impact_view_query
-from semgraph.alerts.model import AlertEventKind, AlertMessage, Recipient
+from semgraph.alerts.model import AlertMessage, Recipient
 from semgraph.alerts.routing import AlertRouter, split_roles
 from semgraph.alerts.settings import AlertSettings
 from semgraph.changes.model import ChangeSet
@@ -82,12 +82,13 @@ class AlertOutbox:
 
     def __call__(self, tx: neo4j.Transaction, change_set: ChangeSet, result: ChangeResult) -> None:
         seen: set[tuple[str, str]] = set()
-        messages = []
+        warnings = []
         for warning in result.warnings:
             if (warning.shape, warning.focus_node) in seen:
                 continue  # one alert per rule and entity, however many results it gave
             seen.add((warning.shape, warning.focus_node))
-            messages.append(self._raise(tx, change_set, result, warning))
+            warnings.append(warning)
+        messages = self._raise_all(tx, change_set, result, warnings) if warnings else []
         with self._lock:  # a retried transaction overwrites its own earlier attempt
             self._raised[change_set.id] = messages
             while len(self._raised) > _REMEMBERED_CHANGES:
@@ -98,63 +99,102 @@ class AlertOutbox:
         with self._lock:
             return self._raised.pop(change_id, [])
 
-    def _raise(
+    def _raise_all(
         self,
         tx: neo4j.Transaction,
         change_set: ChangeSet,
         result: ChangeResult,
+        warnings: list[ValidationResult],
+    ) -> list[AlertMessage]:
+        """Two round trips for all of a change's alerts: route them and open (or find and
+        lock) each open alert, then write alerts, messages and deliveries."""
+        roles = [split_roles(w.notify_role) for w in warnings]
+        routed = self.router.route_many(
+            tx, [(w.focus_node, r) for w, r in zip(warnings, roles, strict=True)]
+        )
+        opened = {
+            rec["key"]: (rec["id"], rec["count"])
+            for rec in tx.run(
+                q.OPEN_ALERTS,
+                change_id=change_set.id,
+                alerts=[
+                    {
+                        "key": f"{w.shape}|{w.focus_node}",
+                        "first": {
+                            "id": uuid.uuid4().hex,
+                            "ruleIri": w.shape,
+                            "ruleName": rule_name(w.shape),
+                            "focusIri": w.focus_node,
+                            "focusClass": w.focus_class,
+                            "severity": w.severity,
+                        },
+                    }
+                    for w in warnings
+                ],
+            )
+        }
+        rows, messages = [], []
+        for w, role_list, recipients in zip(warnings, roles, routed, strict=True):
+            alert_id, count = opened[f"{w.shape}|{w.focus_node}"]
+            message = self._message(
+                change_set, result, w, role_list, recipients, alert_id, count + 1
+            )
+            messages.append(message)
+            rows.append(
+                {
+                    "id": alert_id,
+                    "rule_iri": w.shape,
+                    "focus_iri": w.focus_node,
+                    "latest": {
+                        "titleEn": message.title_en,
+                        "titleZh": message.title_zh,
+                        "riskLevel": message.risk_level,
+                        "businessArea": w.business_area,
+                        "messageEn": w.message_en,
+                        "messageZh": w.message_zh,
+                        "accountingRef": w.accounting_ref,
+                        "recommendedReview": w.recommended_review,
+                        "notifyRoles": role_list,
+                        "impactPaths": message.impact_path,
+                        "routedTo": [r.email or r.iri for r in recipients],
+                        "lastMessage": message.model_dump_json(),
+                        "browserQuery": message.browser_query,
+                        "browserUrl": message.browser_url,
+                    },
+                    "impacted": [
+                        {"iri": s["iri"], "depth": s["depth"], "path": s["path"]}
+                        for s in sorted(result.impact, key=lambda s: (s["depth"], s["path"]))
+                    ],
+                    "recipients": [
+                        {"iri": r.iri, "role": r.role, "via": r.via} for r in recipients
+                    ],
+                    "deliveries": delivery_rows(message, recipients, self.settings),
+                }
+            )
+        tx.run(q.RAISE_ALERTS, change_id=change_set.id, alerts=rows).consume()
+        return messages
+
+    def _message(
+        self,
+        change_set: ChangeSet,
+        result: ChangeResult,
         w: ValidationResult,
+        roles: list[str],
+        recipients: list[Recipient],
+        alert_id: str,
+        occurrence: int,
     ) -> AlertMessage:
         ctx = change_set.context
-        roles = split_roles(w.notify_role)
-        recipients = self.router.route(tx, w.focus_node, roles)
         risk = w.risk_level or "medium"
         name = rule_name(w.shape)
         focus_id = w.focus_node.rsplit("/", 1)[-1]
         what = f"{w.focus_class or 'entity'} {focus_id}"
-        titles = {
-            "titleEn": f"[{risk} risk] {name}: {what}",
-            "titleZh": f"[{RISK_ZH.get(risk, risk)}风险] {name}：{what}",
-        }
         impact = sorted(result.impact, key=lambda s: (s["depth"], s["path"]))
-        latest = {
-            **titles,
-            "riskLevel": risk,
-            "businessArea": w.business_area,
-            "messageEn": w.message_en,
-            "messageZh": w.message_zh,
-            "accountingRef": w.accounting_ref,
-            "recommendedReview": w.recommended_review,
-            "notifyRoles": roles,
-            "impactPaths": [s["path"] for s in impact],
-            "routedTo": [r.email or r.iri for r in recipients],
-        }
-        first = {
-            "id": uuid.uuid4().hex,
-            "ruleIri": w.shape,
-            "ruleName": name,
-            "focusIri": w.focus_node,
-            "focusClass": w.focus_class,
-            "severity": w.severity,
-        }
-        record = tx.run(
-            q.UPSERT_ALERT,
-            change_id=change_set.id,
-            rule_iri=w.shape,
-            focus_iri=w.focus_node,
-            open_key=f"{w.shape}|{w.focus_node}",
-            first=first,
-            latest=latest,
-            impacted=[{"iri": s["iri"], "depth": s["depth"], "path": s["path"]} for s in impact],
-            recipients=[{"iri": r.iri, "role": r.role, "via": r.via} for r in recipients],
-        ).single(strict=True)
-        alert_id, count = record["id"], record["count"]
         query = impact_view_query(alert_id, self.ontology)
-        event: AlertEventKind = "alert.raised" if count == 1 else "alert.updated"
-        message = AlertMessage(
-            event=event,
+        return AlertMessage(
+            event="alert.raised" if occurrence == 1 else "alert.updated",
             alert_id=alert_id,
-            occurrence=count,
+            occurrence=occurrence,
             change_id=change_set.id,
             rule_iri=w.shape,
             rule_name=name,
@@ -163,15 +203,15 @@ class AlertOutbox:
             severity=w.severity,
             risk_level=risk,
             business_area=w.business_area,
-            title_en=titles["titleEn"],
-            title_zh=titles["titleZh"],
+            title_en=f"[{risk} risk] {name}: {what}",
+            title_zh=f"[{RISK_ZH.get(risk, risk)}风险] {name}：{what}",
             message_en=w.message_en,
             message_zh=w.message_zh,
             accounting_ref=w.accounting_ref,
             recommended_review=w.recommended_review,
             notify_roles=roles,
             routed_to=recipients,
-            impact_path=latest["impactPaths"],
+            impact_path=[s["path"] for s in impact],
             changed_by={
                 "actor": ctx.actor,
                 "role": ctx.role,
@@ -182,14 +222,3 @@ class AlertOutbox:
             browser_url=browser_url(self.browser_base_url, query),
             browser_query=query,
         )
-        tx.run(
-            q.SET_LAST_MESSAGE,
-            id=alert_id,
-            message=message.model_dump_json(),
-            view_query=query,
-            url=message.browser_url,
-        ).consume()
-        rows = delivery_rows(message, recipients, self.settings)
-        if rows:
-            tx.run(q.CREATE_DELIVERIES, alert_id=alert_id, deliveries=rows).consume()
-        return message

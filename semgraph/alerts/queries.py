@@ -20,37 +20,16 @@ SCHEMA = [
 
 # --- outbox (inside the change's transaction) ----------------------------------------------
 
-UPSERT_ALERT = """
-MATCH (c:ChangeEvent {id: $change_id})
-MATCH (r:Rule {iri: $rule_iri})
-MATCH (f:Resource {iri: $focus_iri})
-MERGE (a:RiskAlert {openKey: $open_key})
-ON CREATE SET a += $first, a.status = 'open', a.count = 0, a.openedAt = datetime(),
+# Raising a change's alerts takes two round trips. First each open alert for (rule, focus)
+# is found or created, and locked by the MERGE on its unique openKey, so concurrent changes
+# count occurrences one after the other; then everything else is written.
+OPEN_ALERTS = """
+UNWIND $alerts AS al
+MERGE (a:RiskAlert {openKey: al.key})
+ON CREATE SET a += al.first, a.status = 'open', a.count = 0, a.openedAt = datetime(),
               a.firstChangeId = $change_id
-SET a += $latest, a.count = a.count + 1, a.lastChangeId = $change_id,
-    a.lastRaisedAt = datetime()
-MERGE (a)-[:FIRED_RULE]->(r)
-MERGE (a)-[:ABOUT]->(f)
-CREATE (a)-[:RAISED_BY {occurrence: a.count}]->(c)
-WITH a
-CALL (a) {
-  UNWIND $impacted AS row
-  MATCH (n:Resource {iri: row.iri})
-  MERGE (a)-[p:ON_PATH]->(n)
-  SET p.depth = row.depth, p.path = row.path
-}
-CALL (a) {
-  UNWIND $recipients AS row
-  MATCH (e:Resource {iri: row.iri})
-  MERGE (a)-[t:ROUTED_TO]->(e)
-  SET t.role = row.role, t.via = row.via
-}
-RETURN a.id AS id, a.count AS count, a.status AS status
-"""
-
-SET_LAST_MESSAGE = """
-MATCH (a:RiskAlert {id: $id})
-SET a.lastMessage = $message, a.browserQuery = $view_query, a.browserUrl = $url
+SET a.count = a.count
+RETURN al.key AS key, a.id AS id, a.count AS count
 """
 
 CREATE_DELIVERIES = """
@@ -61,6 +40,40 @@ CREATE (a)-[:HAS_DELIVERY]->(:Delivery {
   event: row.event, changeId: row.change_id, payload: row.payload, status: 'pending',
   attempts: 0, createdAt: datetime(), nextAttemptAt: datetime()
 })
+"""
+
+RAISE_ALERTS = """
+MATCH (c:ChangeEvent {id: $change_id})
+UNWIND $alerts AS al
+MATCH (a:RiskAlert {id: al.id})
+MATCH (r:Rule {iri: al.rule_iri})
+MATCH (f:Resource {iri: al.focus_iri})
+SET a += al.latest, a.count = a.count + 1, a.lastChangeId = $change_id,
+    a.lastRaisedAt = datetime()
+MERGE (a)-[:FIRED_RULE]->(r)
+MERGE (a)-[:ABOUT]->(f)
+CREATE (a)-[:RAISED_BY {occurrence: a.count}]->(c)
+WITH a, al
+CALL (a, al) {
+  UNWIND al.impacted AS row
+  MATCH (n:Resource {iri: row.iri})
+  MERGE (a)-[p:ON_PATH]->(n)
+  SET p.depth = row.depth, p.path = row.path
+}
+CALL (a, al) {
+  UNWIND al.recipients AS row
+  MATCH (e:Resource {iri: row.iri})
+  MERGE (a)-[t:ROUTED_TO]->(e)
+  SET t.role = row.role, t.via = row.via
+}
+CALL (a, al) {
+  UNWIND al.deliveries AS row
+  CREATE (a)-[:HAS_DELIVERY]->(:Delivery {
+    id: row.id, idempotencyKey: row.key, channel: row.channel, target: row.target,
+    event: row.event, changeId: row.change_id, payload: row.payload, status: 'pending',
+    attempts: 0, createdAt: datetime(), nextAttemptAt: datetime()
+  })
+}
 """
 
 # --- dispatcher: claim, then record the outcome -----------------------------------------

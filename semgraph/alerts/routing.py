@@ -35,17 +35,21 @@ class AlertRouter:
         self.ontology = ontology
         ontology.cls(PERSON_CLASS)
         ontology.cls(ROLE_CLASS)
-        has_role = ontology.object_properties(PERSON_CLASS)[HAS_ROLE].rel_type
-        self._holders = (
-            f"MATCH (e:{ident(PERSON_CLASS)})-[:{ident(has_role)}]->"
-            f"(:{ident(ROLE_CLASS)} {{key: $role}}) "
-            "RETURN e.iri AS iri, e.name AS name, e.email AS email ORDER BY e.iri LIMIT 50"
-        )
+        self._holders = self._holders_query("role")
         types = sorted({e.rel_type for e in ontology.impact_edges()})
         self._walk = "|".join(ident(t) for t in types)
-        self._queries = {r.for_role: self._route_query(r) for r in ontology.routing_rules()}
+        self._rules = {r.for_role: r for r in ontology.routing_rules()}
+        self._queries = {role: self._route_query(r) for role, r in self._rules.items()}
 
-    def _route_query(self, rule: RoutingRule) -> str:
+    def _holders_query(self, param: str) -> str:
+        has_role = self.ontology.object_properties(PERSON_CLASS)[HAS_ROLE].rel_type
+        return (
+            f"MATCH (e:{ident(PERSON_CLASS)})-[:{ident(has_role)}]->"
+            f"(:{ident(ROLE_CLASS)} {{key: ${param}}}) "
+            "RETURN e.iri AS iri, e.name AS name, e.email AS email ORDER BY e.iri LIMIT 50"
+        )
+
+    def _route_query(self, rule: RoutingRule, param: str = "focus") -> str:
         start = ident(self.ontology.cls(rule.start_class).name)
         cls, steps = rule.start_class, []
         for name in rule.path:  # check the path against the ontology once, at start-up
@@ -54,7 +58,7 @@ class AlertRouter:
             cls = prop.range
         hops = "()".join(steps)
         return (
-            "MATCH (f:Resource {iri: $focus})\n"
+            f"MATCH (f:Resource {{iri: ${param}}})\n"
             "CALL (f) {\n"
             f"  MATCH (f) WHERE f:{start} RETURN f AS s, 0 AS hops\n"
             "  UNION\n"
@@ -86,6 +90,57 @@ class AlertRouter:
             for person in people:
                 found.setdefault(person.iri, person)
         return sorted(found.values(), key=lambda r: r.iri)
+
+    def route_many(
+        self, tx: Runner, requests: list[tuple[str, list[str]]]
+    ) -> list[list[Recipient]]:
+        """``route`` for several (focus iri, roles) at once, in one round trip: each
+        role's routing rule and its fallback role's holders are read together."""
+        parts: list[str] = []
+        params: dict[str, str] = {}
+        wanted: list[list[tuple[str, str | None, str]]] = []  # per request: role, route, fallback
+        holder_params: dict[str, str] = {}  # fallback role -> its parameter name
+        for i, (focus, roles) in enumerate(requests):
+            params[f"focus{i}"] = focus
+            mine = []
+            for role in roles:
+                rule = self._rules.get(role)
+                fallback = rule.fallback_role if rule is not None else role
+                route_key = None
+                if rule is not None:
+                    route_key = f"route{len(parts)}"
+                    parts.append(
+                        f"CALL () {{ {self._route_query(rule, f'focus{i}')} }}\n"
+                        f"RETURN '{route_key}' AS key, iri, name, email"
+                    )
+                if fallback not in holder_params:
+                    name = holder_params[fallback] = f"role{len(holder_params)}"
+                    params[name] = fallback
+                    parts.append(
+                        f"CALL () {{ {self._holders_query(name)} }}\n"
+                        f"RETURN '{name}' AS key, iri, name, email"
+                    )
+                mine.append((role, route_key, fallback))
+            wanted.append(mine)
+        found: dict[str, list[dict[str, str | None]]] = {}
+        if parts:
+            for rec in tx.run("\nUNION ALL\n".join(parts), params):
+                found.setdefault(rec["key"], []).append(
+                    {"iri": rec["iri"], "name": rec["name"], "email": rec["email"]}
+                )
+        out: list[list[Recipient]] = []
+        for mine in wanted:
+            people: dict[str, Recipient] = {}
+            for role, route_key, fallback in mine:
+                rows = found.get(route_key, []) if route_key else []
+                via = "route"
+                if not rows:
+                    rows, via = found.get(holder_params[fallback], []), f"fallback:{fallback}"
+                for row in rows:
+                    person = Recipient(role=role, via=via, **row)
+                    people.setdefault(person.iri, person)
+            out.append(sorted(people.values(), key=lambda r: r.iri))
+        return out
 
     def holders(self, tx: Runner, role_key: str, *, for_role: str, via: str) -> list[Recipient]:
         """Every employee holding the role ``role_key``."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -31,7 +31,13 @@ from semgraph.exceptions import (
 )
 from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.validation.engine import ShapeEngine
-from semgraph.validation.neighbourhood import business_class, find_focus, read_neighbourhood
+from semgraph.validation.neighbourhood import (
+    business_class,
+    collect_focus,
+    find_focus,
+    focus_parts,
+    read_neighbourhood,
+)
 from semgraph.validation.rdf_view import NodeRecord, RdfView, ValidationGraph
 from semgraph.validation.reach import ShapeReach
 from semgraph.validation.results import ValidationOutcome, ValidationResult
@@ -174,15 +180,31 @@ class ChangePipeline:
         if self.on_event is not None:
             self.on_event(event)
 
-    def _read(
-        self, tx: neo4j.Transaction, iris: Sequence[str], query: str = q.READ_ENTITIES
-    ) -> dict[str, NodeRecord]:
-        out: dict[str, NodeRecord] = {}
-        for record in tx.run(query, iris=list(iris)):
-            cls = business_class(record["labels"], self.ontology)
-            if cls is not None:
-                out[record["iri"]] = NodeRecord(record["iri"], cls, dict(record["props"]))
-        return out
+    def _lock_read_and_focus(
+        self,
+        tx: neo4j.Transaction,
+        touched_cls: dict[str, str],
+        created: set[str],
+        deleted: set[str],
+    ) -> tuple[dict[str, NodeRecord], dict[str, set[str]]]:
+        """Lock and read the touched entities, and find the focus nodes their current
+        state reaches, in one round trip."""
+        changed: dict[str, set[str]] = defaultdict(set)
+        for iri, cls in touched_cls.items():
+            if iri not in created:
+                changed[cls].add(iri)
+        parts, params = focus_parts(self.reach, changed, frozenset(deleted), q.FOCUS_COLUMNS)
+        query = "\nUNION ALL\n".join([q.LOCK_AND_READ_ENTITIES, *parts])
+        before: dict[str, NodeRecord] = {}
+        focus_records = []
+        for record in tx.run(query, params, iris=sorted(touched_cls)):
+            if record["kind"] == "focus":
+                focus_records.append(record)
+                continue
+            found = business_class(record["labels"], self.ontology)
+            if found is not None:
+                before[record["iri"]] = NodeRecord(record["iri"], found, dict(record["props"]))
+        return before, collect_focus(focus_records, self.ontology)
 
     def _work(
         self, tx: neo4j.Transaction, change_set: ChangeSet, ops: list[dict[str, Any]], commit: bool
@@ -198,27 +220,24 @@ class ChangePipeline:
                 touched_cls[op["to_iri"]] = op["to_cls"]
             else:
                 touched_cls[op["iri"]] = op["cls"]
-        before = self._read(tx, sorted(touched_cls), q.LOCK_AND_READ_ENTITIES)
         created = {op["iri"] for op in ops if op["op"] == "create"}
         deleted = {op["iri"] for op in ops if op["op"] == "delete"}
+        before, focus = self._lock_read_and_focus(tx, touched_cls, created, deleted)
         self._check_existence(ops, before, created)
-        changed: dict[str, set[str]] = defaultdict(set)
-        for iri, cls in touched_cls.items():
-            changed[cls].add(iri)
-        focus = find_focus(
-            tx,
-            self.reach,
-            {c: i - created for c, i in changed.items()},
-            self.ontology,
-            frozenset(deleted),
-        )
         timings["read_before"] = (time.perf_counter() - t0) * 1000
 
+        after = {iri: rec for iri, rec in before.items() if iri not in deleted}
         for op in ops:
-            self._write(tx, op, at)
-        after = self._read(tx, sorted(set(touched_cls) - deleted))
-        for cls, iris in find_focus(tx, self.reach, dict(changed), self.ontology).items():
-            focus.setdefault(cls, set()).update(iris)
+            after.update(self._write(tx, op, at))
+        if any(op["op"] in {"create", "link", "unlink"} for op in ops):
+            # New edges can put touched entities on new focus nodes' paths; updates and
+            # deletes cannot (a delete's readers were found above, before it).
+            changed: dict[str, set[str]] = defaultdict(set)
+            for iri, cls in touched_cls.items():
+                if iri not in deleted:
+                    changed[cls].add(iri)
+            for cls, iris in find_focus(tx, self.reach, dict(changed), self.ontology).items():
+                focus.setdefault(cls, set()).update(iris)
         focus = {cls: iris - deleted for cls, iris in focus.items()}
         timings["write"] = (time.perf_counter() - t0) * 1000 - timings["read_before"]
 
@@ -348,18 +367,30 @@ class ChangePipeline:
                         hint="another change won; re-read the entity and retry",
                     )
 
-    def _write(self, tx: neo4j.Transaction, op: dict[str, Any], at: Any) -> None:
+    def _write(self, tx: neo4j.Transaction, op: dict[str, Any], at: Any) -> dict[str, NodeRecord]:
+        """Run one operation; returns the entities it wrote, as they are now."""
         kind = op["op"]
         if kind == "create":
-            tx.run(q.create_entity(op["cls"]), iri=op["iri"], id=op["id"], props=op["props"], at=at)
+            result = tx.run(
+                q.create_entity(op["cls"]), iri=op["iri"], id=op["id"], props=op["props"], at=at
+            )
         elif kind == "update":
-            tx.run(q.update_entity(op["cls"]), iri=op["iri"], props=op["props"], at=at)
+            result = tx.run(q.update_entity(op["cls"]), iri=op["iri"], props=op["props"], at=at)
         elif kind == "delete":
-            tx.run(q.delete_entity(op["cls"]), iri=op["iri"])
+            tx.run(q.delete_entity(op["cls"]), iri=op["iri"]).consume()
+            return {}
         elif kind == "link":
-            tx.run(q.link(op["rel"]), from_iri=op["from_iri"], to_iri=op["to_iri"], at=at)
+            result = tx.run(q.link(op["rel"]), from_iri=op["from_iri"], to_iri=op["to_iri"], at=at)
         else:
-            tx.run(q.unlink(op["rel"]), from_iri=op["from_iri"], to_iri=op["to_iri"], at=at)
+            result = tx.run(
+                q.unlink(op["rel"]), from_iri=op["from_iri"], to_iri=op["to_iri"], at=at
+            )
+        out: dict[str, NodeRecord] = {}
+        for record in result:
+            cls = business_class(record["labels"], self.ontology)
+            if cls is not None:
+                out[record["iri"]] = NodeRecord(record["iri"], cls, dict(record["props"]))
+        return out
 
     def _record(
         self,
@@ -386,6 +417,16 @@ class ChangePipeline:
             )
         summary = ", ".join(_describe(op) for op in ops[:5])
         summary += f" (+{len(ops) - 5} more)" if len(ops) > 5 else ""
+        fired = [
+            {
+                "iri": r.shape,
+                "name": r.shape.rsplit("/", 1)[-1].rsplit("#", 1)[-1],
+                "severity": r.severity,
+                "focus": r.focus_node,
+                "message": r.message_en,
+            }
+            for r in outcome.results
+        ]
         tx.run(
             q.RECORD_CHANGE,
             id=change_set.id,
@@ -403,22 +444,9 @@ class ChangePipeline:
             warnings=len(outcome.warnings),
             infos=len(outcome.infos),
             touched=touched_rows,
+            rules=fired,
+            impacted=[{"iri": s.iri, "depth": s.depth, "path": s.path} for s in impact],
         ).consume()
-        fired = [
-            {
-                "iri": r.shape,
-                "name": r.shape.rsplit("/", 1)[-1].rsplit("#", 1)[-1],
-                "severity": r.severity,
-                "focus": r.focus_node,
-                "message": r.message_en,
-            }
-            for r in outcome.results
-        ]
-        if fired:
-            tx.run(q.LINK_FIRED_RULES, id=change_set.id, rules=fired).consume()
-        if impact:
-            rows = [{"iri": s.iri, "depth": s.depth, "path": s.path} for s in impact]
-            tx.run(q.LINK_IMPACTED, id=change_set.id, impacted=rows).consume()
 
 
 def _describe(op: dict[str, Any]) -> str:

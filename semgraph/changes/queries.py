@@ -6,12 +6,19 @@ from semgraph.graph.identifiers import ident
 
 # A no-op write takes each node's exclusive lock, in iri order (no lock-order deadlocks), so
 # the state it returns is the latest committed one and cannot change under this change.
+# The pipeline appends the focus queries (``UNION ALL``, kind 'focus'): one round trip.
 LOCK_AND_READ_ENTITIES = """
 UNWIND $iris AS iri
 MATCH (n:Resource {iri: iri})
 SET n.version = coalesce(n.version, 0)
-RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, properties(n) AS props
+RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels,
+       'touched' AS kind, properties(n) AS props
 """
+FOCUS_COLUMNS = ", 'focus' AS kind, null AS props"
+
+_RETURN_NODE = (
+    " RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, properties(n) AS props"
+)
 
 READ_ENTITIES = """
 UNWIND $iris AS iri
@@ -23,14 +30,14 @@ RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, propertie
 def create_entity(cls: str) -> str:
     return (
         f"CREATE (n:Resource:{ident(cls)} {{iri: $iri, id: $id, version: 1, "
-        "createdAt: $at, updatedAt: $at}) SET n += $props"
+        "createdAt: $at, updatedAt: $at}) SET n += $props" + _RETURN_NODE
     )
 
 
 def update_entity(cls: str) -> str:
     return (
         f"MATCH (n:{ident(cls)} {{iri: $iri}}) "
-        "SET n += $props, n.version = coalesce(n.version, 0) + 1, n.updatedAt = $at"
+        "SET n += $props, n.version = coalesce(n.version, 0) + 1, n.updatedAt = $at" + _RETURN_NODE
     )
 
 
@@ -42,14 +49,15 @@ def link(rel: str) -> str:
     return (
         "MATCH (a:Resource {iri: $from_iri}), (b:Resource {iri: $to_iri}) "
         f"MERGE (a)-[:{ident(rel)}]->(b) "
-        "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at"
+        "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n" + _RETURN_NODE
     )
 
 
 def unlink(rel: str) -> str:
     return (
         f"MATCH (a:Resource {{iri: $from_iri}})-[r:{ident(rel)}]->(b:Resource {{iri: $to_iri}}) "
-        "DELETE r SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at"
+        "DELETE r SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n"
+        + _RETURN_NODE
     )
 
 
@@ -65,6 +73,8 @@ MERGE (r:Rule {iri: rule.iri})
 SET r += rule
 """
 
+# The change event with what it touched (before/after), the rules it fired and the
+# entities it impacts: one round trip.
 RECORD_CHANGE = """
 CREATE (c:ChangeEvent {
   id: $id, kind: 'change', at: $at, actor: $actor, role: $role, sourceSystem: $source_system,
@@ -73,24 +83,21 @@ CREATE (c:ChangeEvent {
   warnings: $warnings, infos: $infos
 })
 WITH c
-UNWIND $touched AS t
-OPTIONAL MATCH (n:Resource {iri: t.iri})
-FOREACH (_ IN CASE WHEN n IS NULL THEN [] ELSE [1] END |
-  CREATE (c)-[:TOUCHED {op: t.op, before: t.before, after: t.after}]->(n))
-"""
-
-LINK_FIRED_RULES = """
-MATCH (c:ChangeEvent {id: $id})
-UNWIND $rules AS rule
-MERGE (r:Rule {iri: rule.iri})
-ON CREATE SET r.name = rule.name
-CREATE (c)-[:FIRED {severity: rule.severity, focus: rule.focus, message: rule.message}]->(r)
-"""
-
-LINK_IMPACTED = """
-MATCH (c:ChangeEvent {id: $id})
-UNWIND $impacted AS row
-MATCH (n:Resource {iri: row.iri})
-MERGE (c)-[i:IMPACTED]->(n)
-SET i.depth = row.depth, i.path = row.path
+CALL (c) {
+  UNWIND $touched AS t
+  MATCH (n:Resource {iri: t.iri})
+  CREATE (c)-[:TOUCHED {op: t.op, before: t.before, after: t.after}]->(n)
+}
+CALL (c) {
+  UNWIND $rules AS rule
+  MERGE (r:Rule {iri: rule.iri})
+  ON CREATE SET r.name = rule.name
+  CREATE (c)-[:FIRED {severity: rule.severity, focus: rule.focus, message: rule.message}]->(r)
+}
+CALL (c) {
+  UNWIND $impacted AS row
+  MATCH (n:Resource {iri: row.iri})
+  MERGE (c)-[i:IMPACTED]->(n)
+  SET i.depth = row.depth, i.path = row.path
+}
 """

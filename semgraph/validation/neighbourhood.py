@@ -25,6 +25,40 @@ def business_class(labels: Iterable[str], ontology: Ontology) -> str | None:
     return None
 
 
+def focus_parts(
+    reach: ShapeReach,
+    changed: dict[str, set[str]],
+    deleted: frozenset[str] = frozenset(),
+    columns: str = "",
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The focus queries for ``changed`` (iris by class), to be joined by ``UNION ALL``.
+
+    ``deleted`` iris (still in the graph, before the delete) are walked back along every
+    read path, not just the shapes' triggers: their edges go with them.
+    """
+    parts: list[str] = []
+    params: dict[str, list[str]] = {}
+    for cls, iris in sorted(changed.items()):
+        for is_deleted, group in ((False, iris - deleted), (True, iris & deleted)):
+            name = f"focus{len(parts)}"
+            query = reach.focus_query(cls, deleted=is_deleted, param=name, columns=columns)
+            if query is None or not group:
+                continue
+            parts.append(query)
+            params[name] = sorted(group)
+    return parts, params
+
+
+def collect_focus(records: Iterable[Any], ontology: Ontology) -> dict[str, set[str]]:
+    """Focus records (``iri``, ``labels``) → iris by business class."""
+    focus: dict[str, set[str]] = defaultdict(set)
+    for record in records:
+        target = business_class(record["labels"], ontology)
+        if target is not None:
+            focus[target].add(record["iri"])
+    return dict(focus)
+
+
 def find_focus(
     tx: Runner,
     reach: ShapeReach,
@@ -32,38 +66,34 @@ def find_focus(
     ontology: Ontology,
     deleted: frozenset[str] = frozenset(),
 ) -> dict[str, set[str]]:
-    """Focus nodes (by class) whose verdict the changed entities (iris by class) can move.
-
-    ``deleted`` iris (still in the graph, before the delete) are walked back along every
-    read path, not just the shapes' triggers: their edges go with them.
-    """
-    focus: dict[str, set[str]] = defaultdict(set)
-    for cls, iris in changed.items():
-        for is_deleted, group in ((False, iris - deleted), (True, iris & deleted)):
-            query = reach.focus_query(cls, deleted=is_deleted)
-            if query is None or not group:
-                continue
-            for record in tx.run(query, iris=sorted(group)):
-                target = business_class(record["labels"], ontology)
-                if target is not None:
-                    focus[target].add(record["iri"])
-    return dict(focus)
+    """Focus nodes (by class) whose verdict the changed entities (iris by class) can move,
+    in one round trip."""
+    parts, params = focus_parts(reach, changed, deleted)
+    if not parts:
+        return {}
+    return collect_focus(tx.run("\nUNION ALL\n".join(parts), params), ontology)
 
 
 def read_neighbourhood(
     tx: Runner, reach: ShapeReach, focus: dict[str, set[str]], ontology: Ontology
 ) -> tuple[list[NodeRecord], list[EdgeRecord]]:
-    """Nodes and edges on the read paths of the given focus nodes."""
+    """Nodes and edges on the read paths of the given focus nodes, in one round trip."""
     nodes: dict[str, NodeRecord] = {}
     edges: set[EdgeRecord] = set()
-    for cls, iris in focus.items():
-        if not iris:
-            continue
-        for record in tx.run(reach.neighbourhood_query(cls), iris=sorted(iris)):
-            node_cls = business_class(record["labels"], ontology)
-            if node_cls is not None and record["iri"] not in nodes:
-                nodes[record["iri"]] = NodeRecord(record["iri"], node_cls, dict(record["props"]))
-            if record["edge"] is not None:
-                source, rel, target = record["edge"]
-                edges.add(EdgeRecord(source, rel, target))
+    parts: list[str] = []
+    params: dict[str, list[str]] = {}
+    for cls, iris in sorted(focus.items()):
+        if iris:
+            name = f"focus{len(parts)}"
+            parts.append(reach.neighbourhood_query(cls, param=name))
+            params[name] = sorted(iris)
+    if not parts:
+        return [], []
+    for record in tx.run("\nUNION ALL\n".join(parts), params):
+        node_cls = business_class(record["labels"], ontology)
+        if node_cls is not None and record["iri"] not in nodes:
+            nodes[record["iri"]] = NodeRecord(record["iri"], node_cls, dict(record["props"]))
+        if record["edge"] is not None:
+            source, rel, target = record["edge"]
+            edges.add(EdgeRecord(source, rel, target))
     return list(nodes.values()), sorted(edges, key=lambda e: (e.source, e.rel, e.target))

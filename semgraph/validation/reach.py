@@ -90,11 +90,16 @@ class ShapeReach:
     def _backward_all(self) -> dict[str, list[tuple[str, Path]]]:
         return self._table(self.paths)
 
-    def focus_query(self, changed_cls: str, deleted: bool = False) -> str | None:
+    def focus_query(
+        self, changed_cls: str, deleted: bool = False, param: str = "iris", columns: str = ""
+    ) -> str | None:
         """Cypher: ``$iris`` of changed ``changed_cls`` entities → affected focus nodes.
 
         A deleted entity takes its edges with it, so every shape that reads it is
-        re-checked (``deleted``); other changes follow the shapes' triggers.
+        re-checked (``deleted``); other changes follow the shapes' triggers. ``param``
+        names the parameter and ``columns`` (``, x AS y``) are returned after ``iri`` and
+        ``labels``, so several of these and other queries can be
+        joined with ``UNION ALL`` into one round trip.
         """
         entries = (self._backward_all if deleted else self._backward).get(changed_cls, [])
         branches = []
@@ -112,13 +117,15 @@ class ShapeReach:
             return None
         body = "\n  UNION\n  ".join(branches)
         return (
-            "UNWIND $iris AS iri MATCH (e:Resource {iri: iri})\n"
+            f"UNWIND ${param} AS iri MATCH (e:Resource {{iri: iri}})\n"
             f"CALL (e) {{\n  {body}\n}}\n"
-            "RETURN DISTINCT f.iri AS iri, [l IN labels(f) WHERE l <> 'Resource'] AS labels"
+            "RETURN DISTINCT f.iri AS iri, "
+            f"[l IN labels(f) WHERE l <> 'Resource'] AS labels{columns}"
         )
 
-    def neighbourhood_query(self, target_cls: str) -> str:
-        """Cypher: ``$iris`` of focus nodes → the nodes and edges their shapes read."""
+    def neighbourhood_query(self, target_cls: str, param: str = "iris") -> str:
+        """Cypher: ``$iris`` (or ``$param``) of focus nodes → the nodes and edges their
+        shapes read."""
         branches = ["RETURN f AS n, null AS r"]
         for path in sorted(self.paths.get(target_cls, set()), key=str):
             pattern = "(f)"
@@ -129,7 +136,7 @@ class ShapeReach:
             branches.append(f"MATCH {pattern} RETURN n{last} AS n, r{last} AS r")
         body = "\n  UNION\n  ".join(branches)
         return (
-            f"UNWIND $iris AS iri MATCH (f:{ident(target_cls)} {{iri: iri}})\n"
+            f"UNWIND ${param} AS iri MATCH (f:{ident(target_cls)} {{iri: iri}})\n"
             f"CALL (f) {{\n  {body}\n}}\n"
             "RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, "
             "properties(n) AS props, "
