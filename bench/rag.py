@@ -2,11 +2,17 @@
 
     .venv/bin/python bench/rag.py --chunks 10000
     .venv/bin/python bench/rag.py --chunks 100000 --ann-kind ivf
+    .venv/bin/python bench/rag.py --chunks 100000 --sweep   # choose the fusion weight
 
 Indexes ``rag/corpus`` plus generated short distractor chunks up to ``--chunks``; the
-distractor embeddings are cached under ``bench/results/`` so reruns skip the slow part.
+distractor embeddings are cached under ``bench/results/`` and the index in
+``bench/results/index-N`` is reused (the corpus synced incrementally) unless ``--fresh``.
 Relevant chunks of a labelled question are those whose document and section heading match
-a label. The last line printed is one JSON object with the headline figures.
+a label. Questions are split in two halves by a hash of their id: ``--sweep`` chooses the
+hybrid fusion weight on the *dev* half only; quality is reported on all questions and on the
+held-out *test* half. Query latency is end to end: embedding, both searches, fusion,
+metadata and graph expansion against a scratch Neo4j holding a demo graph (``--no-graph``
+to skip). The last line printed is one JSON object with the headline figures.
 """
 
 from __future__ import annotations
@@ -20,22 +26,27 @@ import shutil
 import statistics
 import sys
 import time
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import faiss
 import numpy as np
-import torch
 
+from semgraph.rag.context import grounded_context
 from semgraph.rag.documents import load_corpus
 from semgraph.rag.embeddings import Embedder
+from semgraph.rag.graph_expansion import Neo4jGraphExpander
 from semgraph.rag.index_store import IndexChanges, IndexStore
 from semgraph.rag.indexer import sync_documents
 from semgraph.rag.keyword import tokenize
 from semgraph.rag.retriever import MODES, HybridRetriever
 from semgraph.rag.settings import RagSettings
 from semgraph.rag.store import ChunkRow
+from semgraph.rag.types import FusionMethod
 from semgraph.rag.vector_index import VectorIndex
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,6 +186,11 @@ def add_distractors(store: IndexStore, texts: list[str], vectors: np.ndarray) ->
     store.apply(IndexChanges(add=rows, add_vectors=vectors))
 
 
+def split_of(question_id: str) -> str:
+    """``dev`` or ``test``: a fixed half of the questions, by a hash of the id."""
+    return "dev" if zlib.crc32(question_id.encode()) % 2 == 0 else "test"
+
+
 def load_questions(path: Path) -> list[dict[str, object]]:
     if not path.exists():
         sys.exit(f"no labelled questions at {path}")
@@ -236,44 +252,139 @@ def ann_recall(store: IndexStore, queries: np.ndarray, settings: RagSettings) ->
     }
 
 
+def open_bench_index(
+    chunks: int, embedder: Embedder, settings: RagSettings, fresh: bool
+) -> tuple[IndexStore, float | None]:
+    """The index of ``chunks`` chunks (corpus + distractors), reused when it holds them.
+
+    Returns the store and the distractor embedding rate (None when all came from cache).
+    """
+    index_dir = RESULTS / f"index-{chunks}"
+    if fresh:
+        shutil.rmtree(index_dir, ignore_errors=True)
+    store = IndexStore.open(index_dir, embedder, settings)
+    report = sync_documents(store, load_corpus(settings.corpus_dir))
+    print(f"corpus: {report}", file=sys.stderr)
+    have = len(store.metadata.filter_ids(doc_types=["distractor"]))
+    n_noise = max(0, chunks - (len(store.vectors) - have))
+    if have not in (0, n_noise):
+        store.close()
+        return open_bench_index(chunks, embedder, settings, fresh=True)
+    noise_rate = None
+    if have == 0 and n_noise:
+        texts = distractor_texts(n_noise)
+        vectors, noise_rate = distractor_vectors(texts, embedder)
+        started = time.perf_counter()
+        add_distractors(store, texts, vectors)
+        print(f"distractors added in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    print(f"index: {len(store.vectors)} chunks, {store.vectors.kind}", file=sys.stderr)
+    return store, noise_rate
+
+
+def embedding_rate(store: IndexStore, n: int = 128) -> float:
+    """Chunks/s embedding the first ``n`` corpus chunks (their full embedded text)."""
+    rows = [r for r in store.metadata.chunks(range(1, n + 1)) if r.doc_type != "distractor"]
+    store.embedder.encode([r.embed_text for r in rows[:8]])  # warm
+    started = time.perf_counter()
+    store.embedder.encode([r.embed_text for r in rows])
+    return len(rows) / (time.perf_counter() - started)
+
+
+def sweep_fusion(
+    retriever: HybridRetriever, questions: list[dict[str, object]], store: IndexStore
+) -> None:
+    """nDCG@10 of convex fusion per vector weight, on the dev half only."""
+    lists = []
+    for q in questions:
+        if split_of(str(q["id"])) != "dev":
+            continue
+        relevant = relevant_ids(store, q["relevant"])  # type: ignore[arg-type]
+        if not relevant:
+            continue
+        text = str(q["question"])
+        qvec = store.embedder.encode([text])
+        vector_hits = store.vectors.search(qvec, retriever.candidates)
+        bm25_hits = store.bm25.search(tokenize(text), retriever.candidates)
+        lists.append((text, vector_hits, bm25_hits, relevant))
+    print(f"fusion sweep on the dev half ({len(lists)} questions):", file=sys.stderr)
+    fusions: tuple[FusionMethod, ...] = ("convex", "rrf")
+    for fusion in fusions:
+        weights = [round(0.05 * i, 2) for i in range(21)] if fusion == "convex" else [1.0]
+        for w in weights:
+            r = HybridRetriever(store, fusion=fusion, vector_weight=w)
+            ndcg = statistics.fmean(
+                metrics([i for i, _ in r.fuse(t, v, b)[:10]], rel)["ndcg10"]
+                for t, v, b, rel in lists
+            )
+            label = f"vector_weight {w:.2f}" if fusion == "convex" else f"k {r.rrf_k}"
+            print(f"  {fusion:>6} {label}: nDCG@10 {ndcg:.4f}", file=sys.stderr)
+
+
+@contextmanager
+def graph_expander(entities: int) -> Iterator[Neo4jGraphExpander]:
+    """An expander over a scratch Neo4j holding ``entities`` demo entities (kept on disk)."""
+    from semgraph.bootstrap import Container
+    from semgraph.demo.loader import load_demo
+    from semgraph.neo4j_server import ManagedServer
+    from semgraph.neo4j_server.scratch import scratch_settings
+
+    settings = scratch_settings(RESULTS / f"rag-graph-{entities}", heap="1g", pagecache="256m")
+    server = ManagedServer(settings)
+    server.start()
+    container = Container(settings)
+    try:
+        db = settings.neo4j_database
+        found = container.driver.execute_query("MATCH (n) RETURN count(n) AS n", database_=db)
+        if found.records[0]["n"] == 0:
+            load_demo(container.driver, container.ontology, db, entities, 7, progress=False)
+            container.ensure_schema()
+        expander = Neo4jGraphExpander(container.driver, db, container.ontology, role="analyst")
+        for _ in range(3):  # first queries after start plan the Cypher: not timed
+            expander.expand("PRD-000001 PRD-000002", [])
+        yield expander
+    finally:
+        container.close()
+        server.stop()
+
+
+def latencies(search: Callable[[str], object], questions: list[str], repeat: int) -> list[float]:
+    search(questions[0])  # warm
+    out = []
+    for _ in range(repeat):
+        for q in questions:
+            t0 = time.perf_counter()
+            search(q)
+            out.append(1000 * (time.perf_counter() - t0))
+    return out
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=10_000)
     parser.add_argument("--ann-kind", choices=["ivf", "hnsw"], default=None)
     parser.add_argument("--questions", type=Path, default=ROOT / "rag/eval/questions.jsonl")
     parser.add_argument("--repeat", type=int, default=3, help="latency passes over the questions")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the index from scratch")
+    parser.add_argument("--sweep", action="store_true", help="sweep fusion weights (dev half)")
+    parser.add_argument("--no-graph", action="store_true", help="latency without Neo4j")
+    parser.add_argument("--graph-entities", type=int, default=2000)
     args = parser.parse_args()
-    torch.set_num_threads(2)
     faiss.omp_set_num_threads(1)
     overrides = {"ann_kind": args.ann_kind} if args.ann_kind else {}
-    settings = RagSettings(_env_file=None, **overrides)  # type: ignore[call-arg]
+    settings = RagSettings(_env_file=None, **overrides)
     questions = load_questions(args.questions)
-    embedder = Embedder(settings.model, batch_size=settings.embed_batch_size)
-
-    index_dir = RESULTS / f"index-{args.chunks}"
-    shutil.rmtree(index_dir, ignore_errors=True)
-    store = IndexStore.open(index_dir, embedder, settings)
-    started = time.perf_counter()
-    report = sync_documents(store, load_corpus(settings.corpus_dir))
-    corpus_rate = report.chunks_embedded / (time.perf_counter() - started)
-    print(
-        f"corpus: {report.added} docs, {report.chunks_embedded} chunks, "
-        f"{corpus_rate:.1f} chunks/s (embedding + indexing)",
-        file=sys.stderr,
-    )
-    n_noise = max(0, args.chunks - len(store.vectors))
-    texts = distractor_texts(n_noise)
-    vectors, noise_rate = distractor_vectors(texts, embedder)
-    started = time.perf_counter()
-    add_distractors(store, texts, vectors)
-    print(
-        f"index: {len(store.vectors)} chunks, {store.vectors.kind}, distractors added in "
-        f"{time.perf_counter() - started:.1f}s",
-        file=sys.stderr,
-    )
-
+    embedder = Embedder.from_settings(settings)
+    store, noise_rate = open_bench_index(args.chunks, embedder, settings, args.fresh)
+    corpus_rate = embedding_rate(store)
     retriever = HybridRetriever(store)
-    per_mode: dict[str, dict[str, list[float]]] = {m: {} for m in MODES}
+    if args.sweep:
+        sweep_fusion(retriever, questions, store)
+
+    per_mode: dict[str, dict[str, dict[str, list[float]]]] = {"all": {}, "test": {}}
     for q in questions:
         relevant = relevant_ids(store, q["relevant"])  # type: ignore[arg-type]
         if not relevant:
@@ -282,28 +393,53 @@ def main() -> None:
         for mode in MODES:
             ranked = [h.chunk.id for h in retriever.search(str(q["question"]), 10, mode=mode)]
             for name, value in metrics(ranked, relevant).items():
-                per_mode[mode].setdefault(name, []).append(value)
-    summary = {m: {k: statistics.fmean(v) for k, v in d.items()} for m, d in per_mode.items()}
-    for mode, values in summary.items():
-        print(
-            f"{mode:>6}: " + "  ".join(f"{k} {v:.3f}" for k, v in values.items()), file=sys.stderr
-        )
+                for part in ("all", split_of(str(q["id"]))):
+                    if part in per_mode:
+                        per_mode[part].setdefault(mode, {}).setdefault(name, []).append(value)
+    summary = {
+        part: {m: {k: statistics.fmean(v) for k, v in d.items()} for m, d in modes.items()}
+        for part, modes in per_mode.items()
+    }
+    for part, by_mode in summary.items():
+        n = len(per_mode[part]["hybrid"]["ndcg10"])
+        print(f"{part} questions ({n}):", file=sys.stderr)
+        for name, values in by_mode.items():
+            print(
+                f"  {name:>6}: " + "  ".join(f"{k} {v:.3f}" for k, v in values.items()),
+                file=sys.stderr,
+            )
 
-    latencies = []
-    for _ in range(args.repeat):
-        for q in questions:
-            t0 = time.perf_counter()
-            retriever.search(str(q["question"]), 10)
-            latencies.append(1000 * (time.perf_counter() - t0))
-    p50, p95 = float(np.percentile(latencies, 50)), float(np.percentile(latencies, 95))
-    print(f"hybrid query end-to-end: p50 {p50:.1f} ms, p95 {p95:.1f} ms", file=sys.stderr)
-
-    qvecs = embedder.encode([str(q["question"]) for q in questions])
-    sample = (
-        vectors[np.random.default_rng(0).choice(len(vectors), 200, replace=False)]
-        if len(vectors) >= 200
-        else vectors
+    texts = [str(q["question"]) for q in questions]
+    embed_ms = latencies(lambda q: embedder.encode([q]), texts, 1)
+    print(
+        f"query embedding alone: p50 {pct(embed_ms, 50):.1f} ms, p95 {pct(embed_ms, 95):.1f} ms",
+        file=sys.stderr,
     )
+    search_ms = latencies(lambda q: retriever.search(q, 10), texts, args.repeat)
+    print(
+        f"hybrid search (embedding + BM25 + vector + fusion + metadata): "
+        f"p50 {pct(search_ms, 50):.1f} ms, p95 {pct(search_ms, 95):.1f} ms",
+        file=sys.stderr,
+    )
+    query_ms = search_ms
+    if not args.no_graph:
+        with graph_expander(args.graph_entities) as expander:
+            query_ms = latencies(
+                lambda q: grounded_context(q, k=10, retriever=retriever, expander=expander),
+                texts,
+                args.repeat,
+            )
+        print(
+            f"end to end with graph expansion (grounded_context, k 10): "
+            f"p50 {pct(query_ms, 50):.1f} ms, p95 {pct(query_ms, 95):.1f} ms",
+            file=sys.stderr,
+        )
+    p50, p95 = pct(query_ms, 50), pct(query_ms, 95)
+
+    qvecs = embedder.encode(texts)
+    noise = np.asarray(sorted(store.metadata.filter_ids(doc_types=["distractor"])))
+    picked = noise[np.random.default_rng(0).choice(len(noise), min(200, len(noise)), False)]
+    sample = store.vectors.reconstruct(picked.tolist())
     ann = ann_recall(store, np.vstack([qvecs, sample]), settings)
     print(
         f"ANN ({settings.ann_kind}) vs exact: recall@10 {ann['recall10']:.4f}, search p95 "
@@ -313,18 +449,24 @@ def main() -> None:
     )
     if noise_rate:
         print(f"distractor embedding: {noise_rate:.0f} short chunks/s", file=sys.stderr)
+    print(f"load average: {os.getloadavg()}", file=sys.stderr)
     store.close()
+    full, test = summary["all"], summary["test"]
     print(
         json.dumps(
             {
                 "chunks": args.chunks,
-                "ndcg10": {m: round(summary[m]["ndcg10"], 4) for m in MODES},
-                "recall10": {m: round(summary[m]["recall10"], 4) for m in MODES},
-                "mrr": {m: round(summary[m]["mrr"], 4) for m in MODES},
+                "ndcg10": {m: round(full[m]["ndcg10"], 4) for m in MODES},
+                "recall10": {m: round(full[m]["recall10"], 4) for m in MODES},
+                "mrr": {m: round(full[m]["mrr"], 4) for m in MODES},
+                "ndcg10_test_half": {m: round(test[m]["ndcg10"], 4) for m in MODES},
                 "query_p50_ms": round(p50, 2),
                 "query_p95_ms": round(p95, 2),
+                "graph_expansion": not args.no_graph,
                 "ann_recall_vs_exact": round(ann["recall10"], 4),
                 "embed_chunks_per_s": round(corpus_rate, 1),
+                "fusion": f"{settings.fusion} vector_weight {settings.vector_weight}",
+                "load_avg_1m": round(os.getloadavg()[0], 2),
             }
         )
     )

@@ -296,7 +296,7 @@ def card_updater(
 
     def open_store() -> IndexStore:
         if not embedder:
-            embedder.append(Embedder(settings.model, batch_size=settings.embed_batch_size))
+            embedder.append(Embedder.from_settings(settings))
         return IndexStore.open(settings.index_dir, embedder[0], settings)
 
     return EntityCardUpdater(

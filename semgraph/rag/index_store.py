@@ -261,5 +261,5 @@ class IndexStore:
 def open_index(settings: RagSettings | None = None) -> IndexStore:
     """The index named by the settings (``SEMGRAPH_RAG_INDEX_DIR``), with its embedder."""
     settings = settings or RagSettings()
-    embedder = Embedder(settings.model, batch_size=settings.embed_batch_size)
+    embedder = Embedder.from_settings(settings)
     return IndexStore.open(settings.index_dir, embedder, settings)

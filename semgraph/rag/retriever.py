@@ -1,4 +1,9 @@
-"""Hybrid retrieval: BM25 and vector search, metadata filters first, fused by RRF."""
+"""Hybrid retrieval: BM25 and vector search, metadata filters first, then fused.
+
+Fusion is a convex combination of min-max normalised scores by default (vector weight
+``vector_weight``, BM25 the rest), or reciprocal rank fusion (``fusion="rrf"``); see
+``rag/fusion.py`` and docs/rag.md for how the weight was chosen.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,18 @@ import numpy as np
 
 from semgraph.exceptions import InvalidInputError
 from semgraph.rag.chunking import is_cjk_text
-from semgraph.rag.fusion import reciprocal_rank_fusion
+from semgraph.rag.fusion import convex_combination, reciprocal_rank_fusion
 from semgraph.rag.index_store import IndexStore
 from semgraph.rag.keyword import tokenize
 from semgraph.rag.store import ChunkRow, DocumentRow
-from semgraph.rag.types import RetrievalMode, SearchFilters
+from semgraph.rag.types import FusionMethod, RetrievalMode, SearchFilters
 
 MODES: tuple[RetrievalMode, ...] = ("bm25", "vector", "hybrid")
 
 
 @dataclass(frozen=True)
 class RetrievedChunk:
-    """One hit. ``score`` is the RRF score in hybrid mode, else the method's own score.
+    """One hit. ``score`` is the fused score in hybrid mode, else the method's own score.
 
     ``vector_score`` (cosine) is filled for every hit, also those found only by BM25, so
     that confidence can be judged on one scale.
@@ -36,7 +41,10 @@ class RetrievedChunk:
 
 
 class HybridRetriever:
-    """Searches one ``IndexStore``; ``candidates`` hits per method are fused (RRF, ``rrf_k``)."""
+    """Searches one ``IndexStore``; ``candidates`` hits per method are fused.
+
+    ``fusion``, ``vector_weight`` and ``rrf_k`` default to the store's settings.
+    """
 
     def __init__(
         self,
@@ -44,6 +52,8 @@ class HybridRetriever:
         *,
         mode: RetrievalMode = "hybrid",
         candidates: int | None = None,
+        fusion: FusionMethod | None = None,
+        vector_weight: float | None = None,
         rrf_k: int | None = None,
     ) -> None:
         if mode not in MODES:
@@ -52,18 +62,46 @@ class HybridRetriever:
             )
         self.store = store
         self.mode: RetrievalMode = mode
-        self.candidates = candidates or store.settings.candidates
-        self.rrf_k = rrf_k or store.settings.rrf_k
+        settings = store.settings
+        self.candidates = candidates or settings.candidates
+        self.fusion: FusionMethod = fusion or settings.fusion
+        self.default_vector_weight = (
+            settings.vector_weight if vector_weight is None else vector_weight
+        )
+        if not 0.0 <= self.default_vector_weight <= 1.0:
+            raise InvalidInputError(
+                f"vector weight {self.default_vector_weight} is outside [0, 1]",
+                hint="BM25 gets 1 - the vector weight; 0.35 is the tuned default",
+            )
+        self.rrf_k = rrf_k or settings.rrf_k
 
     def vector_weight(self, query: str) -> float:
-        """RRF weight of the vector list: lowered for CJK questions on an English-only model."""
+        """Weight of the vector list for ``query``, in [0, 1]; BM25 gets the rest in convex
+        fusion (RRF weighs BM25 1). ``cjk_vector_weight`` for a CJK question on an
+        English-only model; otherwise ``vector_weight`` (convex) or 1 (RRF)."""
         settings = self.store.settings
         multilingual = settings.model_multilingual
         if multilingual is None:
             multilingual = "multilingual" in str(self.store.embedder.model_path).lower()
         if not multilingual and is_cjk_text(query):
             return settings.cjk_vector_weight
-        return 1.0
+        return self.default_vector_weight if self.fusion == "convex" else 1.0
+
+    def fuse(
+        self,
+        query: str,
+        vector_hits: Sequence[tuple[int, float]],
+        bm25_hits: Sequence[tuple[int, float]],
+    ) -> list[tuple[int, float]]:
+        """Both lists fused into one, best first (all of them; cut to k by the caller)."""
+        weight = self.vector_weight(query)
+        if self.fusion == "rrf":
+            return reciprocal_rank_fusion(
+                [[i for i, _ in vector_hits], [i for i, _ in bm25_hits]],
+                k=self.rrf_k,
+                weights=[weight, 1.0],
+            )
+        return convex_combination([vector_hits, bm25_hits], [weight, 1.0 - weight])
 
     def allowed_ids(self, filters: SearchFilters | None) -> set[int] | None:
         """Chunk ids passing ``filters`` (None = no restriction)."""
@@ -103,11 +141,7 @@ class HybridRetriever:
         if mode in ("bm25", "hybrid"):
             bm25_hits = self.store.bm25.search(tokenize(query), wanted, allowed)
         if mode == "hybrid":
-            fused = reciprocal_rank_fusion(
-                [[i for i, _ in vector_hits], [i for i, _ in bm25_hits]],
-                k=self.rrf_k,
-                weights=[self.vector_weight(query), 1.0],
-            )[:k]
+            fused = self.fuse(query, vector_hits, bm25_hits)[:k]
         else:
             fused = (vector_hits if mode == "vector" else bm25_hits)[:k]
         return self._hits(fused, qvec, vector_hits, bm25_hits)

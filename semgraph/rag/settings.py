@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from semgraph.config import REPO_ROOT
+from semgraph.rag.types import FusionMethod
 
 
 class RagSettings(BaseSettings):
@@ -28,6 +29,12 @@ class RagSettings(BaseSettings):
         default=None, description="Local sentence-transformers folder (default: packaged MiniLM)."
     )
     embed_batch_size: int = 64
+    embed_threads: int = Field(
+        default=1,
+        ge=1,
+        description="torch intra-op threads (process-wide). One keeps query latency steady on a "
+        "shared machine; more speeds up bulk builds on idle cores.",
+    )
 
     # --- chunking (characters; a CJK character carries about as much as a Latin word) ----
     chunk_max_chars: int = 900
@@ -43,13 +50,25 @@ class RagSettings(BaseSettings):
     hnsw_ef_search: int = 128
 
     # --- retrieval ---------------------------------------------------------------------------
+    fusion: FusionMethod = Field(
+        default="convex",
+        description="convex: min-max normalised scores, weighted sum; rrf: reciprocal rank "
+        "fusion (ranks only).",
+    )
+    vector_weight: float = Field(
+        default=0.35,
+        ge=0.0,
+        le=1.0,
+        description="Convex fusion: weight of the vector list (BM25 gets 1 - this). Chosen on "
+        "the development half of rag/eval (docs/rag.md).",
+    )
     rrf_k: int = 60
     model_multilingual: bool | None = Field(
         default=None, description="Model handles Chinese; unset: guessed from the folder name."
     )
     cjk_vector_weight: float = Field(
         default=0.0,
-        description="RRF weight of vector hits for a CJK question when the model is not "
+        description="Weight of vector hits for a CJK question when the model is not "
         "multilingual (English-only models embed Chinese as near-noise).",
     )
     candidates: int = Field(default=50, description="Hits taken from each method before fusion.")

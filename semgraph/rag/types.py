@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 RetrievalMode = Literal["bm25", "vector", "hybrid"]
+FusionMethod = Literal["convex", "rrf"]
 
 
 class SearchFilters(BaseModel):
@@ -56,7 +57,9 @@ class Passage(BaseModel):
     section: str
     section_path: str
     span: Span
-    score: float = Field(description="Fused score (RRF in hybrid mode, else the method's own).")
+    score: float = Field(
+        description="Fused score in hybrid mode (0–1 with convex fusion), else the method's own."
+    )
     vector_score: float | None = Field(default=None, description="Cosine similarity, -1..1.")
     bm25_score: float | None = None
     updated: dt.date | None = None

@@ -14,7 +14,6 @@ from pathlib import Path
 import faiss
 import neo4j
 import pytest
-import torch
 
 from semgraph.bootstrap import Container
 from semgraph.changes.model import ChangeSet, CreateEntity, DeleteEntity, UpdateEntity
@@ -81,7 +80,6 @@ def setup(
     driver: neo4j.Driver, settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Setup]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    torch.set_num_threads(2)
     faiss.omp_set_num_threads(1)
     index_dir = tmp_path_factory.mktemp("rag-graph") / "index"
     with pytest.MonkeyPatch.context() as mp:

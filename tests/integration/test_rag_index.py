@@ -15,7 +15,7 @@ import faiss
 import pytest
 import torch
 
-from semgraph.exceptions import ConfigurationError
+from semgraph.exceptions import ConfigurationError, InvalidInputError
 from semgraph.rag.answer import generate_answer
 from semgraph.rag.context import grounded_context
 from semgraph.rag.documents import load_corpus
@@ -38,7 +38,6 @@ class SimulatedCrash(BaseException):
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    torch.set_num_threads(2)
     faiss.omp_set_num_threads(1)
     return Embedder()
 
@@ -90,6 +89,31 @@ def test_answer_in_one_document_comes_first_with_its_citation(store: IndexStore)
 def test_a_chinese_question_finds_the_chinese_passage(store: IndexStore) -> None:
     hits = _ask(store, "服务抵扣和违约金为什么属于可变对价?", k=3)
     assert hits[0] == ("fx-vc-zh", "服务抵扣属于可变对价")
+
+
+def test_hybrid_scores_share_one_scale_and_rrf_can_be_chosen(store: IndexStore) -> None:
+    question = "What is the Gold penalty cap?"
+    convex = HybridRetriever(store).search(question, 5)
+    assert HybridRetriever(store).fusion == "convex"
+    # min-max normalised scores, weights summing to 1: the fused score lies in [0, 1].
+    assert 1.0 >= convex[0].score >= convex[-1].score >= 0.0
+    assert (convex[0].chunk.doc_id, convex[0].chunk.section) == ("fx-gold", "Gold penalty cap")
+    rrf = HybridRetriever(store, fusion="rrf").search(question, 5)
+    assert rrf[0].chunk.id == convex[0].chunk.id
+    assert rrf[0].score <= 2 / 61  # RRF: at best first in both lists, k = 60
+    only_bm25 = HybridRetriever(store, vector_weight=0.0).search(question, 5)
+    assert [h.chunk.id for h in only_bm25] == [
+        h.chunk.id for h in HybridRetriever(store).search(question, 5, mode="bm25")
+    ]
+    with pytest.raises(InvalidInputError, match="outside"):
+        HybridRetriever(store, vector_weight=1.5)
+
+
+def test_the_embedder_runs_torch_on_the_configured_number_of_threads(
+    embedder: Embedder,
+) -> None:
+    embedder.encode(["warm up"])
+    assert torch.get_num_threads() == embedder.threads == 1
 
 
 def test_deleting_a_document_removes_its_chunks(
