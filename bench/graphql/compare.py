@@ -5,8 +5,9 @@
 Starts (or reuses, see ``bench_db``) a managed Neo4j holding the demo graph, starts
 both GraphQL servers with the same connection pool size (``Settings.neo4j_pool_size``),
 checks that every shape answers without errors on both, warms up, then measures each
-shape in alternating rounds (so background noise hits both sides alike) at a fixed
-concurrency, and requests/s of a mix of all shapes at concurrency 16. Prints a table;
+shape in alternating rounds (so background noise hits both sides alike; the side that
+goes first alternates too) at a fixed concurrency, and requests/s of a mix of all
+shapes at concurrency 16, also in alternating rounds. Prints a table;
 the LAST line is one JSON object (ratio = semgraph p95 / @neo4j/graphql p95).
 Run ``npm install`` in this folder first (``run.sh`` does).
 """
@@ -72,9 +73,12 @@ def p95(values: list[float]) -> float:
 class Client:
     def __init__(self, urls: dict[str, str], ids: list[str]) -> None:
         self.urls, self.ids = urls, ids
-        self.http = httpx.AsyncClient(
-            timeout=60, limits=httpx.Limits(max_connections=64, max_keepalive_connections=64)
+        # idle connections are dropped before either server's 5 s keep-alive timeout
+        # closes them under a request (a ReadError at random, with alternating rounds)
+        limits = httpx.Limits(
+            max_connections=64, max_keepalive_connections=64, keepalive_expiry=2.0
         )
+        self.http = httpx.AsyncClient(timeout=60, limits=limits)
 
     async def one(self, side: str, shape: str) -> float:
         query, variables = shapes(random.choice(self.ids))[shape][side]
@@ -111,18 +115,22 @@ async def measure(args: argparse.Namespace, urls: dict[str, str], ids: list[str]
     for side in SIDES:
         await client.run(side, names, args.warmup * len(names), args.concurrency)
     lat: dict[str, dict[str, list[float]]] = {s: {side: [] for side in SIDES} for s in names}
-    rounds = 4
-    for _ in range(rounds):
+    rounds = args.rounds
+    for r in range(rounds):
+        order = SIDES if r % 2 == 0 else SIDES[::-1]  # neither side always goes first
         for shape in names:
-            for side in SIDES:
+            for side in order:
                 lat[shape][side] += await client.run(
                     side, [shape], args.requests // rounds, args.concurrency
                 )
-    rps: dict[str, float] = {}
-    for side in SIDES:
-        start = time.perf_counter()
-        n = len(await client.run(side, names, args.rps_requests, 16))
-        rps[side] = round(n / (time.perf_counter() - start), 1)
+    done = dict.fromkeys(SIDES, 0)
+    busy = dict.fromkeys(SIDES, 0.0)
+    for r in range(rounds):
+        for side in SIDES if r % 2 == 0 else SIDES[::-1]:
+            start = time.perf_counter()
+            done[side] += len(await client.run(side, names, args.rps_requests // rounds, 16))
+            busy[side] += time.perf_counter() - start
+    rps = {side: round(done[side] / busy[side], 1) for side in SIDES}
     await client.http.aclose()
     return {"lat": lat, "rps": rps}
 
@@ -138,6 +146,12 @@ def main() -> None:
         "--warmup", type=int, default=20, help="warm-up requests per shape and side"
     )
     parser.add_argument("--rps-requests", type=int, default=500)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=10,
+        help="alternating rounds the requests are split into (noise hits both sides alike)",
+    )
     parser.add_argument("--keep-neo4j", action="store_true", help="leave the cached Neo4j running")
     args = parser.parse_args()
 

@@ -2,7 +2,9 @@
 
     python bench/graphql/semgraph_server.py <entities> <port> <api-key>
 
-Uses the cached benchmark Neo4j of ``bench_db`` (pool size from ``Settings``).
+Uses the cached benchmark Neo4j of ``bench_db`` (pool size from ``Settings``). One
+uvicorn worker process (uvloop + httptools from ``uvicorn[standard]``), as the Node side
+is one process with one event loop (Apollo's standalone server).
 """
 
 from __future__ import annotations
@@ -26,7 +28,16 @@ def main() -> None:
     settings = bench_settings(entities)
     api = ApiSettings(keys={key: {"actor": "bench", "role": "admin"}}, _env_file=None)
     app = create_app(settings, Container(settings), api)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        workers=1,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+    )
 
 
 if __name__ == "__main__":

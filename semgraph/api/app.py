@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,7 +29,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # What exists at start (ontology, shapes, the generated schema) lives as long as
+        # the process: freeze it out of the cyclic collector, whose full passes over it
+        # otherwise pause every request in flight (~0.3 s on a busy 2-core machine).
+        gc.collect()
+        gc.freeze()
         yield
+        gc.unfreeze()
         await app.state.graphql.reader.close()
         container.close()
 

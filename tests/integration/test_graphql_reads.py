@@ -9,6 +9,7 @@ import httpx
 import neo4j
 import pytest
 
+from semgraph.api.graphql.reads import ReadBatch
 from semgraph.config import Settings
 from semgraph.demo import load_demo
 from semgraph.ontology.model import Ontology
@@ -193,3 +194,74 @@ def test_oversized_page_is_refused(gql: Gql) -> None:
 def test_foreign_cursor_is_invalid_input(gql: Gql) -> None:
     error = gql.error('{ contracts(first: 2, after: "bm90LWEtY3Vyc29y") { totalCount } }')
     assert error["extensions"]["code"] == "INVALID_INPUT"
+
+
+# Responses built straight from the Cypher result (``direct_reads``) must be exactly what
+# the per-field executor returns: same data, same errors, same masking.
+SAME_ANSWER_QUERIES = [
+    (
+        "query($id: ID!) { contract(id: $id) { __typename id startDate totalValue "
+        "customer { id name rating } hasSla { tier } } }",
+        {},
+    ),
+    (
+        """query($after: String, $s: [ContractSort!]) { __typename
+        page: contracts(where: {status: {in: ["active", "draft"]}}, sort: $s, first: 3,
+                        after: $after) {
+          totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          edges { cursor node { ...C id } } }
+        contractsAggregate { count totalValue { min max sum avg } startDate { min max } } }
+      fragment C on Contract { contractNumber currency endDate status }""",
+        {"after": "b2Zmc2V0OjI=", "s": [{"startDate": "DESC"}, {"id": "ASC"}]},
+    ),
+    (
+        """query($deep: Boolean!) { customers(first: 4, sort: [{name: ASC}]) { edges { node {
+        id name maskedFields rating creditLimit email
+        a: contracts(first: 2, sort: [{id: ASC}]) { id }
+        b: contracts(where: {status: {eq: "active"}}) { id status @include(if: $deep) }
+        contractsConnection(first: 1) { totalCount edges { node { id } } }
+        accountManager @skip(if: $deep) { name } } } } }""",
+        {"deep": True},
+    ),
+]
+
+
+@pytest.mark.parametrize("key", ["k-admin", "k-viewer"])
+def test_direct_answers_equal_the_per_field_executor(
+    gql: Gql, demo: neo4j.Driver, settings: Settings, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid = cypher(demo, "MATCH (c:Contract)-[:hasSla]->() RETURN c.id ORDER BY c.id LIMIT 1")
+    queries = [(q, {**v, "id": cid} if "$id" in q else v) for q, v in SAME_ANSWER_QUERIES]
+    queries += [
+        ('{ customer(id: "CUS-NOPE") { id } }', {}),  # NOT_FOUND
+        ("{ contracts(first: 9999) { totalCount } }", {}),  # PAGE_TOO_LARGE
+        ('{ contracts(where: {status: {eq: "actve"}}) { totalCount } }', {}),  # INVALID_FILTER
+    ]
+    app = build_app(settings, direct_reads=False)
+    with running(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        executor = Gql(client, key)
+        for query, variables in queries:
+            for _ in range(2):  # the second time from the cached document
+                direct = gql.as_key(key).raw(query, variables)
+                expected = executor.raw(query, variables)
+                assert direct.status_code == expected.status_code
+                assert direct.json() == expected.json(), query
+    executor_reads: list[str] = []  # root fields resolved by the per-field executor
+    column = ReadBatch.column
+
+    async def counted(self: ReadBatch, info: Any) -> Any:
+        executor_reads.append(info.field_name)
+        return await column(self, info)
+
+    monkeypatch.setattr(ReadBatch, "column", counted)
+    assert gql.as_key(key)(queries[0][0], id=cid)["contract"]["id"] == cid
+    assert executor_reads == []  # answered directly
+
+
+def test_the_same_document_answers_each_request_with_its_own_variables(gql: Gql) -> None:
+    query = "query($id: ID!) { customer(id: $id) { id } }"
+    ids = [e["node"]["id"] for e in gql("{ customers(first: 3) { edges { node { id } } } }")
+           ["customers"]["edges"]]  # fmt: skip
+    assert [gql(query, id=i)["customer"]["id"] for i in ids * 2] == ids * 2
+    for _ in range(2):  # a failing document is validated (and refused) every time
+        assert gql.error("{ customer { id } }")["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"

@@ -14,19 +14,15 @@ import strawberry
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.requests import HTTPConnection
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxTokensLimiter
 from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from semgraph.api.graphql.auth import Authenticator
 from semgraph.api.graphql.context import GraphQLServices, RequestContext
+from semgraph.api.graphql.direct_reads import DirectReads
+from semgraph.api.graphql.document_cache import DocumentCache, DocumentStore, limit_rules
 from semgraph.api.graphql.errors import AuthenticationError, ErrorCodes
 from semgraph.api.graphql.page_types import SCALARS
 from semgraph.api.graphql.reads import GraphReader, ReadBatch
@@ -55,17 +51,21 @@ def build_schema(services: GraphQLServices) -> strawberry.Schema:
     """The full schema: generated entity reads plus the hand-written operations."""
     from semgraph.api.graphql.operations import Mutation, StaticQuery, Subscription
 
-    generated, roots = SchemaBuilder(services.model).build(_resolve_root)
+    builder = SchemaBuilder(services.model)
+    generated, roots = builder.build(_resolve_root)
     services.roots.update(roots)
+    services.field_resolvers.update(builder.field_resolvers)
     query = strawberry.type(type("Query", (StaticQuery, generated), {}), name="Query")
     s = services.settings
+    store, limits = DocumentStore(maxsize=512), limit_rules(s.max_depth, s.max_aliases)
     extensions: list[Any] = [
         ErrorCodes,
-        lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=s.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=s.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
+        lambda: AddValidationRules(list(limits)),
+        lambda: DocumentCache(store),
     ]
+    if s.direct_reads:
+        extensions.append(DirectReads)
     if not s.introspection:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(

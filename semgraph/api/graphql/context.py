@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,8 @@ class GraphQLServices:
     authenticator: Authenticator
     # root field name → ("by_id" | "connection" | "aggregate", entity)
     roots: dict[str, tuple[str, EntityType]] = field(default_factory=dict)
+    # (object type, field) → resolver of the generated types (``SchemaBuilder``)
+    field_resolvers: dict[tuple[str, str], Callable[..., Any]] = field(default_factory=dict)
     # the RAG retriever behind ``groundedContext``; opened on first use (rag_operations)
     retriever: HybridRetriever | None = None
 

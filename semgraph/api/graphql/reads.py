@@ -18,7 +18,7 @@ from strawberry.types import Info
 from semgraph.api.graphql.context import RequestContext
 from semgraph.api.graphql.cypher_compiler import CypherCompiler, PageLimits
 from semgraph.api.graphql.errors import AuthenticationError, QueryTimeoutError
-from semgraph.api.graphql.selection import fields_of
+from semgraph.api.graphql.selection import Field, fields_of
 from semgraph.exceptions import Neo4jUnavailableError
 
 
@@ -70,31 +70,41 @@ class GraphReader:
 
 
 class ReadBatch:
-    """The one read statement of a request, compiled on first use."""
+    """The one read statement of a request, compiled and started on first use.
+
+    Started either by the first root resolver (``column``) or, before execution, by
+    ``direct_reads`` (``start``); either way the statement runs once and every root
+    field reads its column from the same task.
+    """
 
     def __init__(self) -> None:
         self._task: asyncio.Future[dict[str, Any]] | None = None
         self.last_query: str = ""
 
+    def start(self, ctx: RequestContext, roots: list[Field]) -> asyncio.Future[dict[str, Any]]:
+        """Compile the root entity fields among ``roots`` and run them (once)."""
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._run(ctx, roots))
+        return self._task
+
     async def column(self, info: Info) -> Any:
         """This root field's part of the shared result."""
         if self._task is None:
-            self._task = asyncio.ensure_future(self._run(info))
+            raw = info._raw_info
+            self.start(info.context, fields_of(raw, raw.operation.selection_set.selections))
+        assert self._task is not None
         results = await self._task
         return results[str(info.path.key)]
 
-    async def _run(self, info: Info) -> dict[str, Any]:
-        ctx: RequestContext = info.context
+    async def _run(self, ctx: RequestContext, roots: list[Field]) -> dict[str, Any]:
         services, caller = ctx.services, ctx.caller
         if caller is None:
             raise AuthenticationError("credentials required")
-        raw = info._raw_info
         compiler = CypherCompiler(
             services.model,
             lambda entity: services.masked(entity, caller),
             PageLimits(services.settings.default_page_size, services.settings.max_page_size),
         )
-        roots = fields_of(raw, raw.operation.selection_set.selections)
         columns: list[str] = []
         keys: dict[str, str] = {}
         for field in roots:

@@ -68,6 +68,9 @@ class SchemaBuilder:
 
     def __init__(self, model: dict[str, EntityType]) -> None:
         self.model = model
+        # (object type, field) → the resolver behind it, for ``direct_reads``; fields
+        # not listed read ``source[name]`` (the default resolver)
+        self.field_resolvers: dict[tuple[str, str], Callable[..., Any]] = {}
         self.module = types.ModuleType(f"semgraph_graphql_generated_{id(self)}")
         sys.modules[self.module.__name__] = self.module
         self.ns: dict[str, Any] = self.module.__dict__
@@ -273,6 +276,7 @@ class SchemaBuilder:
                 "sort": f"Optional[List[{r.target}Sort]]",
                 "first": "Optional[int]",
             }
+            self.field_resolvers[e.name, r.name] = _by_key
             if not r.many:
                 attrs[r.name] = (
                     None,
@@ -291,6 +295,8 @@ class SchemaBuilder:
                     description=r.description,
                 ),
             )
+            self.field_resolvers[e.name, r.name + "Connection"] = _by_key
+            self.field_resolvers[e.name, r.name + "Aggregate"] = _by_key
             attrs[r.name + "Connection"] = (
                 None,
                 strawberry.field(
@@ -317,6 +323,8 @@ class SchemaBuilder:
             {"cursor": ("str", None), "node": (e.name, None)},
             description=f"A {e.name} in a page.",
         )
+        for name, fn in (("edges", edges), ("pageInfo", page_info), ("totalCount", total_count)):
+            self.field_resolvers[f"{e.name}Connection", name] = fn
         self._make(
             f"{e.name}Connection",
             {
@@ -369,3 +377,8 @@ def _root(resolve: RootResolver, kind: str, entity: EntityType) -> Callable[...,
 
 def _by_key(root: dict[str, Any], info: Info, _args: dict[str, Any]) -> Any:
     return root[str(info.path.key)]
+
+
+def by_response_key(fn: Callable[..., Any]) -> bool:
+    """Whether a resolver from ``field_resolvers`` reads its value under the response key."""
+    return fn is _by_key

@@ -8,13 +8,14 @@ applied, repeated fields merged).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from graphql import (
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLResolveInfo,
     InlineFragmentNode,
@@ -83,6 +84,15 @@ def fields_of(info: GraphQLResolveInfo[Any], nodes: Iterable[SelectionNode]) -> 
     """The fields selected by ``nodes`` (merged by response key, in first-seen order)."""
     raw: Any = info.variable_values
     variables: dict[str, Any] = dict(getattr(raw, "coerced", raw) or {})
+    return selected_fields(nodes, variables, info.fragments)
+
+
+def selected_fields(
+    nodes: Iterable[SelectionNode],
+    variables: dict[str, Any],
+    fragments: Mapping[str, FragmentDefinitionNode],
+) -> list[Field]:
+    """``fields_of`` from coerced ``variables`` and the document's ``fragments``."""
     merged: dict[str, Field] = {}
 
     def visit(selection_nodes: Iterable[SelectionNode]) -> None:
@@ -92,7 +102,11 @@ def fields_of(info: GraphQLResolveInfo[Any], nodes: Iterable[SelectionNode]) -> 
                     continue
                 key = node.alias.value if node.alias else node.name.value
                 args = {a.name.value: _value(a.value, variables) for a in node.arguments or ()}
-                subs = fields_of(info, node.selection_set.selections) if node.selection_set else []
+                subs = (
+                    selected_fields(node.selection_set.selections, variables, fragments)
+                    if node.selection_set
+                    else []
+                )
                 seen = merged.get(key)
                 if seen is None:
                     merged[key] = Field(node.name.value, key, args, subs)
@@ -100,7 +114,7 @@ def fields_of(info: GraphQLResolveInfo[Any], nodes: Iterable[SelectionNode]) -> 
                     seen.selections = _merge([*seen.selections, *subs])
             elif isinstance(node, FragmentSpreadNode):
                 if _included(node, variables):
-                    visit(info.fragments[node.name.value].selection_set.selections)
+                    visit(fragments[node.name.value].selection_set.selections)
             elif isinstance(node, InlineFragmentNode) and _included(node, variables):
                 visit(node.selection_set.selections)
 

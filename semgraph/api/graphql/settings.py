@@ -51,6 +51,11 @@ class ApiSettings(BaseSettings):
     max_page_size: int = 500
     default_page_size: int = 20
     timeout_s: float = 10.0
+    direct_reads: bool = Field(
+        default=True,
+        description="Build entity-read responses straight from the Cypher result "
+        "(direct_reads); off runs every field through the per-field executor.",
+    )
 
     @field_validator("keys", mode="before")
     @classmethod
