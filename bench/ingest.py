@@ -1,12 +1,16 @@
 """Ingest benchmark: load N demo entities into a fresh, empty Neo4j and time it.
 
-    python bench/ingest.py --entities 1000000 [--seed 42] [--heap 4g] [--pagecache 4g]
+    python bench/ingest.py --entities 1000000 [--seed 42] [--writers 2] [--heap 4g]
 
 Starts its own managed Neo4j in a temporary data folder on free ports (stopped and
-removed at the end), ensures the schema, runs ``load_demo`` and prints a short table.
+removed at the end), runs ``load_demo`` (which owns the schema: ``seconds`` includes
+building the ontology's indexes after the load) and prints a short table.
 The LAST line is one JSON object:
 ``{"entities": N, "seconds": …, "entities_per_s": …, "peak_rss_mb": …, …}``
 (``peak_rss_mb`` is this Python process; ``neo4j_peak_rss_mb`` the server, sampled).
+``neo4j_cpu_us_per_entity`` and ``python_cpu_us_per_entity`` are the CPU time each side
+spent per entity during the load: on a shared machine they say more than the wall clock,
+and their sum over the cores available bounds the rate a quiet machine can reach.
 """
 
 from __future__ import annotations
@@ -28,7 +32,6 @@ from semgraph.graph.connection import open_driver
 from semgraph.neo4j_server import ManagedServer
 from semgraph.neo4j_server.scratch import scratch_settings
 from semgraph.ontology.model import Ontology
-from semgraph.ontology.schema import ensure_schema
 
 
 class RssSampler(threading.Thread):
@@ -48,13 +51,20 @@ class RssSampler(threading.Thread):
                 return
 
 
+def _cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of process ``pid`` (this process for None)."""
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--heap", default="4g", help="Neo4j heap")
     parser.add_argument("--pagecache", default="4g", help="Neo4j page cache")
-    parser.add_argument("--chunk", type=int, default=4000, help="customers per chunk")
+    parser.add_argument("--chunk", type=int, default=1000, help="customers per chunk")
+    parser.add_argument("--writers", type=int, default=2, help="parallel writer transactions")
     parser.add_argument("--progress", action="store_true", help="show the progress bar")
     args = parser.parse_args()
 
@@ -67,15 +77,16 @@ def main() -> None:
             server.start()
         driver = open_driver(settings)
         ontology = Ontology.load()
-        ensure_schema(driver, ontology, settings.neo4j_database)
         pid = server.pid()
         sampler = RssSampler(pid) if pid else None
         if sampler:
             sampler.start()
+        neo4j_cpu, python_cpu = _cpu_seconds(pid), _cpu_seconds(None)
         summary = load_demo(
             driver, ontology, settings.neo4j_database, args.entities, args.seed,
-            progress=args.progress, customers_per_chunk=args.chunk,
+            progress=args.progress, customers_per_chunk=args.chunk, writers=args.writers,
         )  # fmt: skip
+        neo4j_cpu, python_cpu = _cpu_seconds(pid) - neo4j_cpu, _cpu_seconds(None) - python_cpu
         if sampler:
             sampler.stop.set()
         driver.close()
@@ -92,6 +103,10 @@ def main() -> None:
         "neo4j_peak_rss_mb": round(sampler.peak_mb, 1) if sampler else None,
         "relationships": summary.relationships,
         "relationships_per_s": round(summary.relationships / summary.seconds),
+        "neo4j_cpu_us_per_entity": round(neo4j_cpu / summary.entities * 1e6, 1),
+        "python_cpu_us_per_entity": round(python_cpu / summary.entities * 1e6, 1),
+        "writers": args.writers,
+        "load_average_1m": round(psutil.getloadavg()[0], 2),
         "neo4j_heap": args.heap,
         "neo4j_pagecache": args.pagecache,
     }

@@ -47,6 +47,7 @@ __all__ = [
     "DemoSize",
     "conflict_count",
     "generate",
+    "generate_units",
     "size_demo",
 ]
 
@@ -97,6 +98,21 @@ def generate(
     Rows reference other entities by id only; every referenced entity was yielded in an
     earlier batch. Raises InvalidInputError for a size out of range.
     """
+    for unit in generate_units(entities, seed, ontology, customers_per_chunk=customers_per_chunk):
+        yield from unit
+
+
+def generate_units(
+    entities: int, seed: int, ontology: Ontology, *, customers_per_chunk: int = 500
+) -> Iterator[list[Batch]]:
+    """The same batches as ``generate``, grouped into units that may be written in
+    parallel: first the master data, then one unit per chunk of customers.
+
+    A chunk's batches link only to the master data and to earlier batches of the same
+    chunk, never to another chunk; so once the master data is written, chunks can be
+    written concurrently (each in its own order). The data does not depend on
+    ``customers_per_chunk``.
+    """
     size = size_demo(entities, seed, ontology)
     ids = IdFactory(
         {c.name: c.id_prefix or c.name[:3].upper() for c in ontology.concrete_classes()}
@@ -104,8 +120,7 @@ def generate(
     rng = random.Random(f"semgraph-demo:{seed}:values")
     roles = [(r.key, r.label_en) for r in ontology.access_roles()]
     md, master_batches = generate_master_data(rng, ids, roles, entities)
-    for batch in master_batches:
-        yield from _split(batch)
+    yield [split for batch in master_batches for split in _split(batch)]
     shapes = _shape_rng(seed)
     counters: dict[str, int] = {}
     base, extra = divmod(size.extra_tickets, max(size.customers, 1))
@@ -117,9 +132,12 @@ def generate(
             add_orders(chunk, ctx, plan)
             contract = add_contracts(chunk, ctx, plan)
             add_tickets(chunk, ctx, plan.tickets + base + (number < extra), contract)
-        for slot, cls, links in SLOTS:
-            if chunk.rows[slot]:
-                yield from _split(Batch(cls, chunk.rows[slot], links))
+        yield [
+            split
+            for slot, cls, links in SLOTS
+            if chunk.rows[slot]
+            for split in _split(Batch(cls, chunk.rows[slot], links))
+        ]
 
 
 def _split(batch: Batch) -> Iterator[Batch]:

@@ -6,8 +6,12 @@ relationships together) and records a single ``(:ChangeEvent {kind: 'bulk_load'}
 audit node; the loaded data is validated afterwards by full validation, not per change.
 
 Generation (CPU in Python) and writing (waiting on Bolt, which releases the GIL) overlap:
-a writer thread takes batches from a small bounded queue, so memory stays bounded.
-Batches are written in order because later batches link to earlier ones.
+writer threads take units (the master data, then one chunk of customers each) from a
+small bounded queue, so memory stays bounded. A unit's batches are written in order
+because later batches link to earlier ones; chunks link only to the master data, so
+after it several writers write chunks side by side and Neo4j uses more than one core.
+Rows travel as compact lists (``semgraph.demo.packing``), and the indexes Neo4j does not
+need while loading are built once at the end (``prepare_bulk_load``).
 """
 
 from __future__ import annotations
@@ -18,20 +22,21 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import neo4j
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from semgraph.demo import queries
-from semgraph.demo.generator import CONFLICTS, conflict_count, generate, size_demo
-from semgraph.demo.records import Batch, Link, Row
+from semgraph.demo.generator import CONFLICTS, conflict_count, generate_units, size_demo
+from semgraph.demo.packing import Columns, columns_of, pack_rows
+from semgraph.demo.records import Batch
 from semgraph.exceptions import ConflictError, SemgraphError
 from semgraph.ontology.model import ID_BASE, Ontology
-from semgraph.ontology.schema import ensure_schema
+from semgraph.ontology.schema import ensure_schema, prepare_bulk_load
 
 Existing = Literal["refuse", "append", "replace"]
-_QUEUE_DEPTH = 4  # batches waiting for the writer; bounds memory
+_QUEUE_DEPTH = 2  # units (chunks of customers) waiting for a writer; bounds memory
 
 
 @dataclass
@@ -70,43 +75,77 @@ def delete_business_entities(driver: neo4j.Driver, ontology: Ontology, database:
             session.run(queries.delete_label(cls.name)).consume()
 
 
+class _Load:
+    """What the writers share: the units to write, the first error, the master data gate."""
+
+    def __init__(self) -> None:
+        # (unit number, its batches); unit 0 is the master data
+        self.units: queue.Queue[tuple[int, list[Batch]] | None] = queue.Queue(_QUEUE_DEPTH)
+        self.error: BaseException | None = None
+        self.master_written = threading.Event()  # every chunk links to master data
+        self.lock = threading.Lock()
+
+    def fail(self, exc: BaseException) -> None:
+        with self.lock:
+            if self.error is None:
+                self.error = exc
+        self.master_written.set()  # let waiting writers drain instead of hanging
+
+
 class _Writer(threading.Thread):
-    """Writes queued batches in order; remembers the first error and then drains."""
+    """Takes units from the shared queue and writes each unit's batches in order;
+    after the first error (any writer's) it only drains the queue."""
 
     def __init__(
-        self, driver: neo4j.Driver, ontology: Ontology, database: str, progress: Progress | None
+        self,
+        driver: neo4j.Driver,
+        ontology: Ontology,
+        database: str,
+        load: _Load,
+        progress: Progress | None,
+        number: int,
     ) -> None:
-        super().__init__(name="demo-writer", daemon=True)
+        super().__init__(name=f"demo-writer-{number}", daemon=True)
         self.driver, self.ontology, self.database = driver, ontology, database
-        self.progress = progress
-        self.inbox: queue.Queue[Batch | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
-        self.error: BaseException | None = None
+        self.load, self.progress = load, progress
         self.relationships = 0
-        self._statements: dict[tuple[str, tuple[Link, ...]], str] = {}
+        self._statements: dict[Columns, str] = {}
 
-    def statement(self, batch: Batch) -> str:
-        key = (batch.cls, batch.links)
-        if key not in self._statements:
-            self._statements[key] = queries.create_batch(self.ontology, batch.cls, batch.links)
-        return self._statements[key]
+    def statement(self, columns: Columns) -> str:
+        if columns not in self._statements:
+            self._statements[columns] = queries.create_batch(self.ontology, columns)
+        return self._statements[columns]
 
     def run(self) -> None:
+        load = self.load
         with self.driver.session(database=self.database) as session:
-            while (batch := self.inbox.get()) is not None:
-                if self.error is not None:
+            while (unit := load.units.get()) is not None:
+                number, batches = unit
+                master = number == 0
+                if not master:
+                    load.master_written.wait()
+                if load.error is not None:
                     continue
                 try:
-                    self.relationships += session.execute_write(
-                        _write, self.statement(batch), batch.rows, f"{ID_BASE}{batch.cls}/"
-                    )
+                    for batch in batches:
+                        self.write(session, batch)
                 except BaseException as exc:  # re-raised in the caller's thread
-                    self.error = exc
+                    load.fail(exc)
                     continue
-                if self.progress is not None:
-                    self.progress.advance(self.progress.task_ids[0], len(batch.rows))
+                if master:
+                    load.master_written.set()
+
+    def write(self, session: neo4j.Session, batch: Batch) -> None:
+        columns = columns_of(self.ontology, batch)
+        self.relationships += session.execute_write(
+            _write, self.statement(columns), pack_rows(columns, batch.rows),
+            f"{ID_BASE}{batch.cls}/",
+        )  # fmt: skip
+        if self.progress is not None:
+            self.progress.advance(self.progress.task_ids[0], len(batch.rows))
 
 
-def _write(tx: neo4j.ManagedTransaction, query: str, rows: list[Row], iri: str) -> int:
+def _write(tx: neo4j.ManagedTransaction, query: str, rows: list[list[Any]], iri: str) -> int:
     summary = tx.run(query, rows=rows, iri=iri).consume()
     return summary.counters.relationships_created
 
@@ -131,18 +170,21 @@ def load_demo(
     *,
     existing: Existing = "refuse",
     actor: str = "semgraph demo",
-    customers_per_chunk: int = 4000,
+    customers_per_chunk: int = 1000,
+    writers: int = 2,
 ) -> LoadSummary:
     """Generate ``entities`` demo entities for ``seed`` and write them to ``database``.
 
-    Ensures the ontology's constraints first. ``existing`` says what to do when the
-    database already holds business entities: ``refuse`` (raise ConflictError, nothing
-    written), ``append`` (load next to them; ids of a second demo collide, so use
-    another database) or ``replace`` (delete them first, in batches).
+    ``existing`` says what to do when the database already holds business entities:
+    ``refuse`` (raise ConflictError, nothing written), ``append`` (load next to them;
+    ids of a second demo collide, so use another database) or ``replace`` (delete them
+    first, in batches). Into a database without business entities, the derived indexes
+    other than the id constraints are built after the load (``prepare_bulk_load``); in
+    every case the ontology's full schema exists when this returns, and its time is
+    part of ``seconds``. ``writers`` transactions write chunks of customers in parallel.
     Raises InvalidInputError for a size out of range, and re-raises Neo4j errors.
     """
     size = size_demo(entities, seed, ontology)
-    ensure_schema(driver, ontology, database)
     present = count_business_entities(driver, ontology, database)
     replaced = 0
     if present and existing == "refuse":
@@ -154,32 +196,43 @@ def load_demo(
         delete_business_entities(driver, ontology, database)
         replaced = present
     bar = _progress_bar() if progress else None
-    writer = _Writer(driver, ontology, database, bar)
+    load = _Load()
+    pool = [_Writer(driver, ontology, database, load, bar, k) for k in range(max(writers, 1))]
     by_class: Counter[str] = Counter()
     started = time.perf_counter()
+    if not present or existing == "replace":
+        prepare_bulk_load(driver, ontology, database)
+    else:
+        ensure_schema(driver, ontology, database)
     if bar is not None:
         bar.start()
         bar.add_task("load", total=entities, rate="")
-    writer.start()
+    for writer in pool:
+        writer.start()
     try:
-        for batch in generate(entities, seed, ontology, customers_per_chunk=customers_per_chunk):
-            if writer.error is not None:
+        units = generate_units(entities, seed, ontology, customers_per_chunk=customers_per_chunk)
+        for number, batches in enumerate(units):
+            if load.error is not None:
                 break
-            by_class[batch.cls] += len(batch.rows)
-            writer.inbox.put(batch)
+            for batch in batches:
+                by_class[batch.cls] += len(batch.rows)
+            load.units.put((number, batches))
             if bar is not None:
                 task = bar.tasks[0]
                 done, elapsed = task.completed, time.perf_counter() - started
                 bar.update(task.id, rate=f"{done / elapsed:,.0f} entities/s" if elapsed else "")
     finally:
-        writer.inbox.put(None)
-        writer.join()
+        for _ in pool:
+            load.units.put(None)
+        for writer in pool:
+            writer.join()
         if bar is not None:
             bar.stop()
-    if writer.error is not None:
-        if isinstance(writer.error, SemgraphError | neo4j.exceptions.Neo4jError):
-            raise writer.error
-        raise RuntimeError(f"demo load failed: {writer.error}") from writer.error
+    if load.error is not None:
+        if isinstance(load.error, SemgraphError | neo4j.exceptions.Neo4jError):
+            raise load.error
+        raise RuntimeError(f"demo load failed: {load.error}") from load.error
+    ensure_schema(driver, ontology, database)  # re-creates what prepare_bulk_load dropped
     seconds = time.perf_counter() - started
     event_id = f"CHG-{uuid.uuid4()}"
     conflicts = {kind: conflict_count(kind, size.customers) for kind in CONFLICTS}
@@ -198,7 +251,7 @@ def load_demo(
         seed=seed,
         seconds=seconds,
         customers=size.customers,
-        relationships=writer.relationships,
+        relationships=sum(writer.relationships for writer in pool),
         by_class=dict(by_class),
         conflicts=conflicts,
         change_event_id=event_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from semgraph.demo.packing import Columns
 from semgraph.demo.records import Link
 from semgraph.exceptions import OntologyError
 from semgraph.graph.identifiers import ident
@@ -23,30 +24,36 @@ def check_link(ontology: Ontology, cls: str, link: Link) -> str:
     return prop.rel_type
 
 
-def create_batch(ontology: Ontology, cls: str, links: tuple[Link, ...]) -> str:
-    """One statement creating a batch's nodes (``$rows``) and their relationships.
+def create_batch(ontology: Ontology, columns: Columns) -> str:
+    """One statement creating a batch's nodes and their relationships.
 
-    Parameters: ``$rows`` (see ``semgraph.demo.records``) and ``$iri`` (the IRI prefix of
-    ``cls``, to which the id is appended). Links to absent ids create nothing.
+    Parameters: ``$rows``, each a list laid out as ``columns`` says (see
+    ``semgraph.demo.packing``), and ``$iri`` (the IRI prefix of the class, to which the
+    id is appended). Links to absent ids create nothing.
     """
+    cls = columns.cls
     ontology.cls(cls)
+    if "id" not in columns.props:
+        raise OntologyError(f"demo rows of {cls} have no `id`")
+    values = [f"iri: $iri + row[{columns.props.index('id')}]"]
+    for k, (name, parse) in enumerate(zip(columns.props, columns.parse, strict=True)):
+        values.append(f"{ident(name)}: {parse}(row[{k}])" if parse else f"{ident(name)}: row[{k}]")
     parts = [
         "UNWIND $rows AS row",
-        # iri set in CREATE (not a later SET) so the planner needs no Eager barrier.
-        f"CREATE (n:Resource:{ident(cls)} {{iri: $iri + row.props.id}})",
-        "SET n += row.props",
+        # Properties named once in the statement (not SET n += map): Neo4j resolves their
+        # tokens when planning instead of per row and value.
+        f"CREATE (n:Resource:{ident(cls)} {{{', '.join(values)}}})",
     ]
-    if links:
+    if columns.links:
         parts.append("WITH n, row")
-    for link in links:
+    for k, link in enumerate(columns.links, start=len(columns.props)):
         rel = ident(check_link(ontology, cls, link))
         target = ident(link.target)
-        key = ident(link.key)
         edge = f"(n)-[:{rel}]->(t)" if link.outgoing else f"(t)-[:{rel}]->(n)"
         if link.many:
-            body = f"UNWIND row.links.{key} AS tid MATCH (t:{target} {{id: tid}}) CREATE {edge}"
+            body = f"UNWIND row[{k}] AS tid MATCH (t:{target} {{id: tid}}) CREATE {edge}"
         else:
-            body = f"MATCH (t:{target} {{id: row.links.{key}}}) CREATE {edge}"
+            body = f"MATCH (t:{target} {{id: row[{k}]}}) CREATE {edge}"
         parts.append(f"CALL (n, row) {{ {body} }}")
     return "\n".join(parts)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import neo4j
 
 from semgraph.graph.identifiers import ident
@@ -11,34 +13,97 @@ from semgraph.ontology.model import Ontology
 _INDEXED_DATATYPES = {"date", "dateTime"}
 
 
-def schema_statements(ontology: Ontology) -> list[str]:
-    """The CREATE … IF NOT EXISTS statements for the business classes (pure)."""
-    stmts = [
-        "CREATE CONSTRAINT resource_iri IF NOT EXISTS FOR (n:Resource) REQUIRE n.iri IS UNIQUE"
+@dataclass(frozen=True)
+class SchemaItem:
+    """One derived constraint or index: its name, kind and idempotent CREATE statement."""
+
+    name: str
+    kind: str  # "CONSTRAINT" or "INDEX"
+    create: str
+
+    @property
+    def is_key(self) -> bool:
+        """A per-class ``id`` uniqueness constraint: what loaders find entities by."""
+        return self.kind == "CONSTRAINT" and self.name != "resource_iri"
+
+    @property
+    def drop(self) -> str:
+        return f"DROP {self.kind} {self.name} IF EXISTS"
+
+
+def schema_items(ontology: Ontology) -> list[SchemaItem]:
+    """The constraints and indexes derived from ``ontology`` (pure)."""
+    items = [
+        SchemaItem(
+            "resource_iri",
+            "CONSTRAINT",
+            "CREATE CONSTRAINT resource_iri IF NOT EXISTS FOR (n:Resource) REQUIRE n.iri IS UNIQUE",
+        )
     ]
     for name, cls in sorted(ontology.classes.items()):
         if cls.abstract:
             continue
-        stmts.append(
-            f"CREATE CONSTRAINT sg_{name}_id IF NOT EXISTS "
-            f"FOR (n:{ident(name)}) REQUIRE n.id IS UNIQUE"
+        items.append(
+            SchemaItem(
+                f"sg_{name}_id",
+                "CONSTRAINT",
+                f"CREATE CONSTRAINT sg_{name}_id IF NOT EXISTS "
+                f"FOR (n:{ident(name)}) REQUIRE n.id IS UNIQUE",
+            )
         )
         for prop in sorted(ontology.datatype_properties(name).values(), key=lambda p: p.name):
             if prop.name == "id":
                 continue
             if prop.allowed_values or prop.datatype in _INDEXED_DATATYPES:
-                stmts.append(
-                    f"CREATE INDEX sg_{name}_{prop.name} IF NOT EXISTS "
-                    f"FOR (n:{ident(name)}) ON (n.{ident(prop.name)})"
+                items.append(
+                    SchemaItem(
+                        f"sg_{name}_{prop.name}",
+                        "INDEX",
+                        f"CREATE INDEX sg_{name}_{prop.name} IF NOT EXISTS "
+                        f"FOR (n:{ident(name)}) ON (n.{ident(prop.name)})",
+                    )
                 )
-    return stmts
+    return items
+
+
+def schema_statements(ontology: Ontology) -> list[str]:
+    """The CREATE … IF NOT EXISTS statements for the business classes (pure)."""
+    return [item.create for item in schema_items(ontology)]
 
 
 def ensure_schema(driver: neo4j.Driver, ontology: Ontology, database: str) -> list[str]:
-    """Create the derived constraints and indexes (idempotent); returns the statements run."""
+    """Create the derived constraints and indexes (idempotent); returns the statements run.
+
+    Waits until every index is online. Raises a Neo4j ClientError when the data already
+    breaks a uniqueness constraint that has to be created.
+    """
     stmts = schema_statements(ontology)
     with driver.session(database=database) as session:
         for stmt in stmts:
             session.run(stmt).consume()
-        session.run("CALL db.awaitIndexes(300)").consume()
+        session.run("CALL db.awaitIndexes(3600)").consume()
     return stmts
+
+
+def prepare_bulk_load(driver: neo4j.Driver, ontology: Ontology, database: str) -> list[str]:
+    """Ready a database that holds no business entities for a bulk load; returns the
+    names of the derived indexes and constraints it dropped.
+
+    Keeps (creating them if needed) the per-class ``id`` constraints, which a loader
+    needs to find the other end of a link and which keep ids unique while it writes;
+    drops the other derived indexes and the ``Resource.iri`` constraint, which Neo4j
+    builds in one pass over the loaded data far more cheaply than it maintains them row
+    by row. Call ``ensure_schema`` after the load: it re-creates them, and creating
+    ``resource_iri`` fails if the loaded data broke IRI uniqueness.
+    """
+    dropped = []
+    with driver.session(database=database) as session:
+        existing = {r["name"] for r in session.run("SHOW INDEXES YIELD name")}
+        for item in schema_items(ontology):
+            if item.is_key:
+                session.run(item.create).consume()
+            elif item.name in existing:
+                session.run(item.drop).consume()
+                dropped.append(item.name)
+        session.run("CALL db.awaitIndexes(3600)").consume()
+    return dropped

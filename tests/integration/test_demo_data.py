@@ -14,6 +14,7 @@ from semgraph.config import Settings
 from semgraph.demo import CONFLICTS, LoadSummary, load_demo
 from semgraph.exceptions import ConflictError
 from semgraph.ontology.model import Ontology
+from semgraph.ontology.schema import ensure_schema, schema_items
 
 N = 2_000
 
@@ -235,3 +236,34 @@ def test_cli_loads_and_prints_a_summary(
     again = CliRunner().invoke(app, ["demo", "--entities", "1000"])
     assert again.exit_code != 0
     assert isinstance(again.exception, ConflictError)
+
+
+def test_a_bulk_load_ends_with_the_full_derived_schema_online(
+    empty_db: neo4j.Driver, settings: Settings, ontology: Ontology
+) -> None:
+    db = settings.neo4j_database
+    ensure_schema(empty_db, ontology, db)  # as after `semgraph load ontology`
+    load_demo(empty_db, ontology, db, 1_000, 3, progress=False)
+    indexes = {
+        r["name"]: r["state"]
+        for r in empty_db.execute_query("SHOW INDEXES YIELD name, state", database_=db).records
+    }
+    for item in schema_items(ontology):
+        assert indexes.get(item.name) == "ONLINE", item.name
+    records = empty_db.execute_query("SHOW CONSTRAINTS YIELD name", database_=db).records
+    constraints = {r["name"] for r in records}
+    assert {i.name for i in schema_items(ontology) if i.kind == "CONSTRAINT"} <= constraints
+
+
+def test_parallel_writers_load_the_same_graph_as_one(
+    empty_db: neo4j.Driver, settings: Settings, ontology: Ontology
+) -> None:
+    db = settings.neo4j_database
+    one = load_demo(empty_db, ontology, db, 3_000, 4, progress=False, writers=1)
+    first = digest(empty_db, settings)
+    three = load_demo(
+        empty_db, ontology, db, 3_000, 4, progress=False, existing="replace",
+        writers=3, customers_per_chunk=5,
+    )  # fmt: skip
+    assert digest(empty_db, settings) == first
+    assert three.relationships == one.relationships
