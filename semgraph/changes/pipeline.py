@@ -263,7 +263,10 @@ class ChangePipeline:
         t2 = time.perf_counter()
         focus_iris = sorted(i for iris in focus.values() for i in iris)
         outcome = ValidationOutcome(
-            results=self._mark_pre_existing(self.engine.validate(data, focus_iris))
+            results=self._mark_pre_existing(
+                # a delete can move verdicts of nodes it did not write (their edges go)
+                self.engine.validate(data, focus_iris, None if deleted else set(touched_cls))
+            )
         )
         timings["validate"] = (time.perf_counter() - t2) * 1000
         touched = [

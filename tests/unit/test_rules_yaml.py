@@ -203,7 +203,8 @@ def test_broken_file_never_yields_partial_rules(ontology: Ontology, tmp_path: Pa
         ("      any: [{field: status, op: changed}, {field: customer.creditLimit, "
          "op: increased}]", ("$this", "customer")),
         # one branch of `any` holds without a change: no narrowing
-        ("      any: [{field: status, op: changed}, {field: totalAmount, op: '>', value: 5}]", None),
+        ("      any: [{field: status, op: changed}, {field: totalAmount, op: '>', "
+         "value: 5}]", None),
         ("      not: {field: status, op: changed}", None),
     ],
 )  # fmt: skip
