@@ -152,7 +152,9 @@ def test_a_read_request_is_one_cypher_statement(
     counter = RunCounter(monkeypatch)
     data = gql("""{
       customers(first: 5, sort: [{name: ASC}]) { totalCount edges { node { id name
-        contracts { id hasSla { tier hasServiceCredit { id } } invoicesConnection { totalCount } }
+        contracts { id hasSla { tier hasServiceCredit { id } } invoicesConnection { totalCount }
+          invoicesAggregate { count amount { sum } } }
+        contractsAggregate(where: {status: {eq: "active"}}) { count startDate { min } }
         accountManager { name manager { name } } } } }
       contractsAggregate { count }
       legalEntities(first: 2) { edges { node { name financeLead { name } } } }
@@ -222,6 +224,13 @@ SAME_ANSWER_QUERIES = [
         contractsConnection(first: 1) { totalCount edges { node { id } } }
         accountManager @skip(if: $deep) { name } } } } }""",
         {"deep": True},
+    ),
+    (
+        """{ customers(first: 3, sort: [{name: ASC}]) { edges { node { id
+        contractsAggregate(where: {status: {eq: "active"}}) { count startDate { min max } }
+        contracts(first: 2, sort: [{id: ASC}]) { id invoicesAggregate { count amount { sum avg } } }
+        } } } }""",
+        {},
     ),
 ]
 

@@ -3,8 +3,14 @@
 Every root entity field of an operation becomes one column of a single
 ``RETURN expr AS f0, expr AS f1`` statement. Nested relations compile to pattern
 comprehensions or ``COLLECT { … }`` subqueries (when filtered, sorted or paged),
-counts to ``COUNT { … }``, aggregates to one aggregating ``COLLECT`` row. The result
-is a tree of maps shaped like the response: child fields only read from it.
+counts to ``COUNT { … }``, root aggregates to one aggregating ``COLLECT`` row. The
+result is a tree of maps shaped like the response: child fields only read from it.
+
+Aggregates under a node (``customer { contractsAggregate { … } }``) use no aggregating
+function: Neo4j refuses one anywhere inside a projection that also reads the enclosing
+node ("implicit grouping expressions"), even inside a nested ``COLLECT``; a ``CALL``
+subquery only helps one level down. Their count is a ``COUNT { … }`` and their
+statistics fold the field's values with ``reduce`` (``_folded_stats``), at any depth.
 
 Map keys: scalars under their field name (aliases of a scalar share one value);
 relation, connection and aggregate fields under their response key (alias), since
@@ -107,23 +113,35 @@ class CypherCompiler:
         return f"{{rows: {rows}, total: {total}, offset: {o}, first: {self.params.add(first)}}}"
 
     def aggregate(self, entity: EntityType, field: Field, anchor: str = "") -> str:
-        """One aggregating row: ``count`` and min/max/sum/avg of each selected field.
+        """``count`` and min/max/sum/avg of each selected field, as one map.
 
-        Keyed by field name (not alias): every statistic of a field is computed once.
+        At the root (no ``anchor``) one aggregating row; under a node (``anchor`` set)
+        the same map without aggregating functions (see the module docstring). Keyed
+        by field name (not alias): every statistic of a field is computed once.
+        Raises ForbiddenError for a field masked for the caller.
         """
+        nested = bool(anchor)
         v, match = self._match(entity, anchor)
         where = self.filters.where(entity, v, field.arguments.get("where"))
         items: list[str] = []
         for name in sorted({f.name for f in field.selections}):
             if name == "count":
-                items.append(f"count: count({v})")
+                count = f"COUNT {{ MATCH {match} WHERE {where} }}" if nested else f"count({v})"
+                items.append(f"count: {count}")
             elif name in entity.scalars:
                 if name in self.masked(entity):
                     raise ForbiddenError(
                         f"cannot aggregate `{entity.name}.{name}`: it is masked for your role"
                     )
                 prop = f"{v}.{ident(name)}"
-                if entity.scalars[name].temporal:
+                temporal = entity.scalars[name].temporal
+                if nested:
+                    values = (
+                        f"COLLECT {{ MATCH {match} WHERE ({where}) AND {prop} IS NOT NULL "
+                        f"RETURN {prop} AS x }}"
+                    )
+                    stats = _folded_stats(values, temporal)
+                elif temporal:
                     stats = f"{{min: toString(min({prop})), max: toString(max({prop}))}}"
                 else:
                     stats = (
@@ -132,6 +150,8 @@ class CypherCompiler:
                     )
                 items.append(f"{ident(name)}: {stats}")
         body = "{" + ", ".join(items) + "}"
+        if nested:
+            return body
         return f"head(COLLECT {{ MATCH {match} WHERE {where} RETURN {body} AS x }})"
 
     # --- projections ----------------------------------------------------------------------
@@ -216,3 +236,18 @@ class CypherCompiler:
                 hint=f"ask for at most {self.pages.maximum} items and page with `after`",
             )
         return first
+
+
+def _folded_stats(values: str, temporal: bool) -> str:
+    """min/max (and sum/avg unless ``temporal``) of the non-null list ``values``, folded
+    with ``reduce``; the same results as min()/max()/sum()/avg() over those values
+    (``sum`` 0 and the others ``null`` for no values)."""
+    least = "reduce(m = null, x IN l | CASE WHEN m IS NULL OR x < m THEN x ELSE m END)"
+    most = "reduce(m = null, x IN l | CASE WHEN m IS NULL OR x > m THEN x ELSE m END)"
+    if temporal:
+        stats = f"{{min: toString({least}), max: toString({most})}}"
+    else:
+        total = "reduce(s = 0, x IN l | s + x)"
+        average = f"CASE size(l) WHEN 0 THEN null ELSE toFloat({total}) / size(l) END"
+        stats = f"{{min: {least}, max: {most}, sum: {total}, avg: {average}}}"
+    return f"[l IN [{values}] | {stats}][0]"  # binds the list once as `l`
