@@ -7,7 +7,9 @@ bench/results/ so reruns skip the load; --fresh reloads), loads demo data, then 
 ``--changes`` random change sets of mixed kinds (SLA terms, payment terms, credit limits,
 order confirmations, stock, currencies, cross-system statuses, service credits created and
 deleted) through ``ChangePipeline.apply`` — validation inside the transaction, audit,
-impact, alert outbox — and times each. Then one full validation of the same graph.
+impact, alert outbox — and times each, after ``--warmup`` untimed changes (Neo4j caches a
+plan per statement and parameter types; pySHACL validators are built per class) and a
+``gc.freeze()`` as the API does at start. Then one full validation of the same graph.
 The LAST line is one JSON object:
 ``{"entities": N, "change_p50_ms": …, "change_p95_ms": …, "full_validation_s": …,
 "speedup": …}`` (speedup = full validation time / median change time).
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import random
 import shutil
@@ -51,6 +54,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--heap", default="3g")
     parser.add_argument("--pagecache", default="4g")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=150,
+        help="changes applied first, untimed: query plans per parameter shape, validators",
+    )
+    parser.add_argument(
+        "--no-gc-freeze",
+        action="store_true",
+        help="skip gc.freeze() after the warm-up (the API freezes what exists at start)",
+    )
     parser.add_argument("--skip-full", action="store_true", help="skip the full validation")
     parser.add_argument("--fresh", action="store_true", help="reload the demo data")
     args = parser.parse_args()
@@ -74,16 +88,21 @@ def main() -> None:
         tag = f"{time.time_ns() % 10**8:08d}-"
         ids = sample_ids(container.driver, db, per_class=400, seed=args.seed)
         # warm up: plans cached, validators built per class
-        for n in range(20):
+        for n in range(args.warmup):
             with contextlib.suppress(ChangeRefusedError, ConflictError):
                 pipeline.apply(random_change(rng, ids, 1_000_000 + n, tag))
+        if not args.no_gc_freeze:
+            gc.collect()
+            gc.freeze()
         latencies: list[float] = []
+        slowest: list[tuple[float, str, dict[str, float]]] = []
         parts: dict[str, list[float]] = {}
         by_kind: dict[str, list[float]] = {}
         refused = warnings = 0
         for n in range(args.changes):
             change = random_change(rng, ids, n, tag)
             start = time.perf_counter()
+            result = None
             try:
                 result = pipeline.apply(change)
                 warnings += bool(result.warnings)
@@ -96,6 +115,8 @@ def main() -> None:
             cls = getattr(kind, "cls", None) or getattr(kind, "from_cls", "?")
             label = f"{type(kind).__name__.removesuffix('Entity')} {cls}"
             by_kind.setdefault(label, []).append(latencies[-1])
+            if result is not None:
+                slowest.append((latencies[-1], f"#{n} {label}", result.timings_ms))
         full_s = None
         if not args.skip_full:
             console.print("full validation…")
@@ -122,6 +143,9 @@ def main() -> None:
         if full_s is not None:
             table.add_row("full validation s", f"{full_s:.1f}")
         console.print(table)
+        for ms, label, timings in sorted(slowest, key=lambda x: -x[0])[:8]:
+            shown = ", ".join(f"{k} {v:.0f}" for k, v in timings.items() if v >= 1)
+            console.print(f"slow: {ms:.0f} ms {label}: {shown}", soft_wrap=True)
         print(
             json.dumps(
                 {

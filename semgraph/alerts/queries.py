@@ -6,6 +6,8 @@ skewed clocks agree on what is due and whose lease has expired.
 
 from __future__ import annotations
 
+from semgraph.graph.identifiers import KEEP_PLAN
+
 SCHEMA = [
     "CREATE CONSTRAINT risk_alert_id IF NOT EXISTS FOR (a:RiskAlert) REQUIRE a.id IS UNIQUE",
     # Only alerts that are not resolved carry openKey = rule|focus: at most one per pair.
@@ -23,14 +25,16 @@ SCHEMA = [
 # Raising a change's alerts takes two round trips. First each open alert for (rule, focus)
 # is found or created, and locked by the MERGE on its unique openKey, so concurrent changes
 # count occurrences one after the other; then everything else is written.
-OPEN_ALERTS = """
-UNWIND $alerts AS al
+OPEN_ALERTS = (
+    KEEP_PLAN
+    + """UNWIND $alerts AS al
 MERGE (a:RiskAlert {openKey: al.key})
 ON CREATE SET a += al.first, a.status = 'open', a.count = 0, a.openedAt = datetime(),
               a.firstChangeId = $change_id
 SET a.count = a.count
 RETURN al.key AS key, a.id AS id, a.count AS count
 """
+)
 
 CREATE_DELIVERIES = """
 MATCH (a:RiskAlert {id: $alert_id})
@@ -42,8 +46,9 @@ CREATE (a)-[:HAS_DELIVERY]->(:Delivery {
 })
 """
 
-RAISE_ALERTS = """
-MATCH (c:ChangeEvent {id: $change_id})
+RAISE_ALERTS = (
+    KEEP_PLAN
+    + """MATCH (c:ChangeEvent {id: $change_id})
 UNWIND $alerts AS al
 MATCH (a:RiskAlert {id: al.id})
 MATCH (r:Rule {iri: al.rule_iri})
@@ -75,6 +80,7 @@ CALL (a, al) {
   })
 }
 """
+)
 
 # --- dispatcher: claim, then record the outcome -----------------------------------------
 

@@ -29,6 +29,7 @@ from semgraph.exceptions import (
     InvalidInputError,
     NotFoundError,
 )
+from semgraph.graph.identifiers import KEEP_PLAN
 from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.neighbourhood import (
@@ -194,16 +195,22 @@ class ChangePipeline:
             if iri not in created:
                 changed[cls].add(iri)
         parts, params = focus_parts(self.reach, changed, frozenset(deleted), q.FOCUS_COLUMNS)
-        query = "\nUNION ALL\n".join([q.LOCK_AND_READ_ENTITIES, *parts])
+        # The usual change (one entity, or several of one class) gets one round trip; more
+        # focus parts are separate statements, so plans are cached per class, not per mix.
+        joined = parts if len(parts) == 1 else []
+        query = KEEP_PLAN + "\nUNION ALL\n".join([q.LOCK_AND_READ_ENTITIES, *joined])
         before: dict[str, NodeRecord] = {}
-        focus_records = []
-        for record in tx.run(query, params, iris=sorted(touched_cls)):
+        focus_records: list[Any] = []
+        for record in tx.run(query, params if joined else {}, iris=sorted(touched_cls)):
             if record["kind"] == "focus":
                 focus_records.append(record)
                 continue
             found = business_class(record["labels"], self.ontology)
             if found is not None:
                 before[record["iri"]] = NodeRecord(record["iri"], found, dict(record["props"]))
+        if not joined:  # after the lock: the focus walk sees the latest committed edges
+            for part, (name, iris) in zip(parts, params.items(), strict=True):
+                focus_records += tx.run(KEEP_PLAN + part, {name: iris})
         return before, collect_focus(focus_records, self.ontology)
 
     def _work(

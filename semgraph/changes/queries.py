@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from semgraph.graph.identifiers import ident
+from semgraph.graph.identifiers import KEEP_PLAN, ident
 
 # A no-op write takes each node's exclusive lock, in iri order (no lock-order deadlocks), so
 # the state it returns is the latest committed one and cannot change under this change.
@@ -28,25 +28,25 @@ RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, propertie
 
 
 def create_entity(cls: str) -> str:
-    return (
+    return KEEP_PLAN + (
         f"CREATE (n:Resource:{ident(cls)} {{iri: $iri, id: $id, version: 1, "
         "createdAt: $at, updatedAt: $at}) SET n += $props" + _RETURN_NODE
     )
 
 
 def update_entity(cls: str) -> str:
-    return (
+    return KEEP_PLAN + (
         f"MATCH (n:{ident(cls)} {{iri: $iri}}) "
         "SET n += $props, n.version = coalesce(n.version, 0) + 1, n.updatedAt = $at" + _RETURN_NODE
     )
 
 
 def delete_entity(cls: str) -> str:
-    return f"MATCH (n:{ident(cls)} {{iri: $iri}}) DETACH DELETE n"
+    return KEEP_PLAN + f"MATCH (n:{ident(cls)} {{iri: $iri}}) DETACH DELETE n"
 
 
 def link(rel: str) -> str:
-    return (
+    return KEEP_PLAN + (
         "MATCH (a:Resource {iri: $from_iri}), (b:Resource {iri: $to_iri}) "
         f"MERGE (a)-[:{ident(rel)}]->(b) "
         "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n" + _RETURN_NODE
@@ -54,7 +54,7 @@ def link(rel: str) -> str:
 
 
 def unlink(rel: str) -> str:
-    return (
+    return KEEP_PLAN + (
         f"MATCH (a:Resource {{iri: $from_iri}})-[r:{ident(rel)}]->(b:Resource {{iri: $to_iri}}) "
         "DELETE r SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n"
         + _RETURN_NODE
@@ -75,8 +75,9 @@ SET r += rule
 
 # The change event with what it touched (before/after), the rules it fired and the
 # entities it impacts: one round trip.
-RECORD_CHANGE = """
-CREATE (c:ChangeEvent {
+RECORD_CHANGE = (
+    KEEP_PLAN
+    + """CREATE (c:ChangeEvent {
   id: $id, kind: 'change', at: $at, actor: $actor, role: $role, sourceSystem: $source_system,
   sessionId: $session_id, deviceFingerprint: $device, reason: $reason, summary: $summary,
   touchedIris: $touched_iris, results: $results, impactPaths: $impact_paths,
@@ -101,3 +102,4 @@ CALL (c) {
   SET i.depth = row.depth, i.path = row.path
 }
 """
+)
