@@ -9,8 +9,10 @@ obligation or a revenue schedule all find their contract without code per class.
 
 from __future__ import annotations
 
+from typing import Any
+
 from semgraph.alerts.model import Recipient
-from semgraph.graph.identifiers import ident
+from semgraph.graph.identifiers import KEEP_PLAN, ident
 from semgraph.ontology.model import Ontology, RoutingRule
 from semgraph.validation.neighbourhood import Runner
 
@@ -43,13 +45,14 @@ class AlertRouter:
 
     def _holders_query(self, param: str) -> str:
         has_role = self.ontology.object_properties(PERSON_CLASS)[HAS_ROLE].rel_type
-        return (
+        return KEEP_PLAN + (
             f"MATCH (e:{ident(PERSON_CLASS)})-[:{ident(has_role)}]->"
             f"(:{ident(ROLE_CLASS)} {{key: ${param}}}) "
             "RETURN e.iri AS iri, e.name AS name, e.email AS email ORDER BY e.iri LIMIT 50"
         )
 
-    def _route_query(self, rule: RoutingRule, param: str = "focus") -> str:
+    def _route_query(self, rule: RoutingRule) -> str:
+        """One statement per role: ``$focus`` (a list of iris) → (focus, recipient) rows."""
         start = ident(self.ontology.cls(rule.start_class).name)
         cls, steps = rule.start_class, []
         for name in rule.path:  # check the path against the ontology once, at start-up
@@ -57,17 +60,21 @@ class AlertRouter:
             steps.append(f"-[:{ident(prop.rel_type)}]->")
             cls = prop.range
         hops = "()".join(steps)
-        return (
-            f"MATCH (f:Resource {{iri: ${param}}})\n"
+        return KEEP_PLAN + (
+            "UNWIND $focus AS focus\n"
+            "MATCH (f:Resource {iri: focus})\n"
             "CALL (f) {\n"
-            f"  MATCH (f) WHERE f:{start} RETURN f AS s, 0 AS hops\n"
-            "  UNION\n"
-            f"  MATCH p = SHORTEST 1 (f)-[:{self._walk}]-{{1,{MAX_HOPS_TO_START}}}(s:{start})\n"
-            "  RETURN s, length(p) AS hops\n"
+            "  CALL (f) {\n"
+            f"    MATCH (f) WHERE f:{start} RETURN f AS s, 0 AS hops\n"
+            "    UNION\n"
+            f"    MATCH p = SHORTEST 1 (f)-[:{self._walk}]-{{1,{MAX_HOPS_TO_START}}}(s:{start})\n"
+            "    RETURN s, length(p) AS hops\n"
+            "  }\n"
+            "  WITH s ORDER BY hops LIMIT 1\n"
+            f"  MATCH (s){hops}(e:{ident(cls)})\n"
+            "  RETURN DISTINCT e\n"
             "}\n"
-            "WITH s ORDER BY hops LIMIT 1\n"
-            f"MATCH (s){hops}(e:{ident(cls)})\n"
-            "RETURN DISTINCT e.iri AS iri, e.name AS name, e.email AS email ORDER BY iri"
+            "RETURN focus, e.iri AS iri, e.name AS name, e.email AS email ORDER BY focus, iri"
         )
 
     def route(self, tx: Runner, focus_iri: str, roles: list[str]) -> list[Recipient]:
@@ -75,67 +82,36 @@ class AlertRouter:
 
         A role without a rule goes to every holder of that role.
         """
-        found: dict[str, Recipient] = {}
-        for role in roles:
-            rule = self.ontology.routing_rule(role)
-            people: list[Recipient] = []
-            if rule is not None:
-                people = [
-                    Recipient(role=role, via="route", **dict(rec))
-                    for rec in tx.run(self._queries[role], focus=focus_iri)
-                ]
-            if not people:
-                fallback = rule.fallback_role if rule is not None else role
-                people = self.holders(tx, fallback, for_role=role, via=f"fallback:{fallback}")
-            for person in people:
-                found.setdefault(person.iri, person)
-        return sorted(found.values(), key=lambda r: r.iri)
+        return self.route_many(tx, [(focus_iri, roles)])[0]
 
     def route_many(
         self, tx: Runner, requests: list[tuple[str, list[str]]]
     ) -> list[list[Recipient]]:
-        """``route`` for several (focus iri, roles) at once, in one round trip: each
-        role's routing rule and its fallback role's holders are read together."""
-        parts: list[str] = []
-        params: dict[str, str] = {}
-        wanted: list[list[tuple[str, str | None, str]]] = []  # per request: role, route, fallback
-        holder_params: dict[str, str] = {}  # fallback role -> its parameter name
-        for i, (focus, roles) in enumerate(requests):
-            params[f"focus{i}"] = focus
-            mine = []
+        """``route`` for several (focus iri, roles) at once: one statement per role with a
+        routing rule (for all its focus entities), then one per fallback role needed."""
+        by_role: dict[str, set[str]] = {}
+        for focus, roles in requests:
             for role in roles:
-                rule = self._rules.get(role)
-                fallback = rule.fallback_role if rule is not None else role
-                route_key = None
-                if rule is not None:
-                    route_key = f"route{len(parts)}"
-                    parts.append(
-                        f"CALL () {{ {self._route_query(rule, f'focus{i}')} }}\n"
-                        f"RETURN '{route_key}' AS key, iri, name, email"
-                    )
-                if fallback not in holder_params:
-                    name = holder_params[fallback] = f"role{len(holder_params)}"
-                    params[name] = fallback
-                    parts.append(
-                        f"CALL () {{ {self._holders_query(name)} }}\n"
-                        f"RETURN '{name}' AS key, iri, name, email"
-                    )
-                mine.append((role, route_key, fallback))
-            wanted.append(mine)
-        found: dict[str, list[dict[str, str | None]]] = {}
-        if parts:
-            for rec in tx.run("\nUNION ALL\n".join(parts), params):
-                found.setdefault(rec["key"], []).append(
+                if role in self._rules:
+                    by_role.setdefault(role, set()).add(focus)
+        routed: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for role, focuses in sorted(by_role.items()):
+            for rec in tx.run(self._queries[role], focus=sorted(focuses)):
+                routed.setdefault((role, rec["focus"]), []).append(
                     {"iri": rec["iri"], "name": rec["name"], "email": rec["email"]}
                 )
+        held: dict[str, list[dict[str, Any]]] = {}
         out: list[list[Recipient]] = []
-        for mine in wanted:
+        for focus, roles in requests:
             people: dict[str, Recipient] = {}
-            for role, route_key, fallback in mine:
-                rows = found.get(route_key, []) if route_key else []
-                via = "route"
+            for role in roles:
+                rows, via = routed.get((role, focus), []), "route"
                 if not rows:
-                    rows, via = found.get(holder_params[fallback], []), f"fallback:{fallback}"
+                    rule = self._rules.get(role)
+                    fallback = rule.fallback_role if rule is not None else role
+                    if fallback not in held:
+                        held[fallback] = [dict(r) for r in tx.run(self._holders, role=fallback)]
+                    rows, via = held[fallback], f"fallback:{fallback}"
                 for row in rows:
                     person = Recipient(role=role, via=via, **row)
                     people.setdefault(person.iri, person)
