@@ -178,6 +178,25 @@ class AlertDispatcher:
         return {r["id"]: r["status"] for r in result}
 
     # --- the loop ----------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """Whether the loop thread is delivering (new deliveries may be born claimed)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def send_claimed(self, claimed: list[ClaimedDelivery]) -> None:
+        """Send, off the caller's thread, deliveries a change wrote already claimed by
+        this worker, and record the outcomes; a failure leaves them to a later round."""
+        if claimed:
+            self._pool.submit(self._send_and_record, claimed)
+
+    def _send_and_record(self, claimed: list[ClaimedDelivery]) -> None:
+        try:
+            rows = [self._send(delivery) for delivery in claimed]
+            with self.driver.session(database=self.database) as session:
+                session.execute_write(self._record, rows)
+        except Exception:  # the lease runs out and a dispatcher round takes them over
+            log.exception("sending %d just-committed deliveries failed", len(claimed))
+
     def wake(self) -> None:
         """Run a round now (called after a commit that raised alerts)."""
         self._wake.set()

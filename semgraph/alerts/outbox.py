@@ -12,13 +12,14 @@ import hashlib
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import neo4j
 
 from semgraph.alerts import queries as q
 from semgraph.alerts.browser_link import browser_url, impact_view_query
-from semgraph.alerts.model import AlertMessage, Recipient
+from semgraph.alerts.model import AlertMessage, ClaimedDelivery, Recipient
 from semgraph.alerts.routing import AlertRouter, split_roles
 from semgraph.alerts.settings import AlertSettings
 from semgraph.changes.model import ChangeSet
@@ -78,6 +79,9 @@ class AlertOutbox:
         self.settings = settings
         self.browser_base_url = browser_base_url
         self._raised: OrderedDict[str, list[AlertMessage]] = OrderedDict()
+        self._claimed: OrderedDict[str, list[ClaimedDelivery]] = OrderedDict()
+        self.claimer: Callable[[], str | None] | None = None
+        """Worker id to write new deliveries claimed by (a running local dispatcher)."""
         self._lock = threading.Lock()
 
     def __call__(self, tx: neo4j.Transaction, change_set: ChangeSet, result: ChangeResult) -> None:
@@ -93,11 +97,18 @@ class AlertOutbox:
             self._raised[change_set.id] = messages
             while len(self._raised) > _REMEMBERED_CHANGES:
                 self._raised.popitem(last=False)
+            while len(self._claimed) > _REMEMBERED_CHANGES:
+                self._claimed.popitem(last=False)
 
     def take(self, change_id: str) -> list[AlertMessage]:
         """The messages a committed change raised (once; for the live stream)."""
         with self._lock:
             return self._raised.pop(change_id, [])
+
+    def take_claimed(self, change_id: str) -> list[ClaimedDelivery]:
+        """The deliveries a committed change wrote already claimed by ``claimer()`` (once)."""
+        with self._lock:
+            return self._claimed.pop(change_id, [])
 
     def _raise_all(
         self,
@@ -171,7 +182,28 @@ class AlertOutbox:
                     "deliveries": delivery_rows(message, recipients, self.settings),
                 }
             )
-        tx.run(q.RAISE_ALERTS, change_id=change_set.id, alerts=rows).consume()
+        claim_by = self.claimer() if self.claimer is not None else None
+        tx.run(
+            q.RAISE_ALERTS,
+            change_id=change_set.id,
+            alerts=rows,
+            claim_by=claim_by,
+            lease_ms=int(self.settings.claim_lease_s * 1000),
+        ).consume()
+        claimed = [
+            ClaimedDelivery(
+                id=d["id"],
+                idempotency_key=d["key"],
+                channel=d["channel"],
+                target=d["target"],
+                attempts=1,
+                message=message,
+            )
+            for row, message in zip(rows, messages, strict=True)
+            for d in row["deliveries"]
+        ]
+        with self._lock:
+            self._claimed[change_set.id] = claimed if claim_by is not None else []
         return messages
 
     def _message(

@@ -73,11 +73,16 @@ CALL (a, al) {
 }
 CALL (a, al) {
   UNWIND al.deliveries AS row
-  CREATE (a)-[:HAS_DELIVERY]->(:Delivery {
+  CREATE (a)-[:HAS_DELIVERY]->(d:Delivery {
     id: row.id, idempotencyKey: row.key, channel: row.channel, target: row.target,
     event: row.event, changeId: row.change_id, payload: row.payload, status: 'pending',
     attempts: 0, createdAt: datetime(), nextAttemptAt: datetime()
   })
+  // Born claimed by this process's running dispatcher, which sends it right after the
+  // commit; if that process dies, the lease runs out and any dispatcher takes it over.
+  FOREACH (_ IN CASE WHEN $claim_by IS NULL THEN [] ELSE [1] END |
+    SET d.claimedBy = $claim_by, d.attempts = 1,
+        d.leaseUntil = datetime() + duration({milliseconds: $lease_ms}))
 }
 """
 )

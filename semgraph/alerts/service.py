@@ -73,10 +73,16 @@ class AlertService:
             worker_id=worker_id,
         )
 
+        # While the dispatcher runs here, a change's deliveries are written claimed by it
+        # and sent as soon as the change commits, not at the dispatcher's next round.
+        self.outbox.claimer = lambda: self.dispatcher.worker_id if self.dispatcher.running else None
+
     def after_commit(self, event: object) -> None:
-        """Pipeline ``on_event`` handler: publish raised alerts live and wake the dispatcher."""
+        """Pipeline ``on_event`` handler: send the change's deliveries, publish its alerts
+        live and wake the dispatcher."""
         if not isinstance(event, ChangeCommitted) or not event.warnings:
             return
+        self.dispatcher.send_claimed(self.outbox.take_claimed(event.change_id))
         messages = self.outbox.take(event.change_id)
         for message in messages:
             self.stream.publish(message)

@@ -40,6 +40,14 @@ def container_factory(empty_db: neo4j.Driver, settings: Settings) -> Iterator[Ma
     made: list[Container] = []
 
     def make(receiver: WebhookReceiver | None, smtp: SmtpSink | None, **kw: Any) -> Container:
+        options: dict[str, Any] = {
+            "webhook_timeout_s": 2.0,
+            "smtp_timeout_s": 2.0,
+            "backoff_base_s": 0.05,
+            "backoff_cap_s": 0.2,
+            "poll_interval_s": 0.2,
+            "claim_lease_s": 3.0,
+        }
         alert_settings = AlertSettings(
             _env_file=None,
             webhook_urls=[receiver.url] if receiver else [],
@@ -47,13 +55,7 @@ def container_factory(empty_db: neo4j.Driver, settings: Settings) -> Iterator[Ma
             smtp_host="127.0.0.1" if smtp else None,
             smtp_port=smtp.port if smtp else 25,
             smtp_from="semgraph@northwind.example",
-            webhook_timeout_s=2.0,
-            smtp_timeout_s=2.0,
-            backoff_base_s=0.05,
-            backoff_cap_s=0.2,
-            poll_interval_s=0.2,
-            claim_lease_s=3.0,
-            **kw,
+            **(options | kw),
         )
         c = Container(settings, alert_settings)
         ensure_schema(empty_db, c.ontology, settings.neo4j_database)

@@ -2,7 +2,8 @@
 that keeps idempotency keys sees every message once.
 
 Receiver down for a while; SMTP refusing until dead-lettered; a dispatcher *process*
-killed with SIGKILL mid-delivery; two dispatchers racing for the same deliveries.
+killed with SIGKILL mid-delivery; two dispatchers racing for the same deliveries; a
+delivery sent as its change commits, and one whose claiming process died before sending.
 """
 
 from __future__ import annotations
@@ -165,3 +166,40 @@ def test_two_dispatchers_racing_never_send_the_same_delivery(
         t.join(30)
     assert set(receiver.processed) == keys
     assert receiver.requests == len(keys) and not receiver.repeats
+
+
+def test_a_delivery_sent_right_after_its_commit_is_not_sent_again_by_the_round_it_wakes(
+    make_container: MakeContainer, receiver: WebhookReceiver
+) -> None:
+    # With the dispatcher running here, the delivery is written claimed by it and sent as
+    # the change commits; the round the commit wakes must not claim it a second time.
+    c = make_container(receiver, None, poll_interval_s=3600.0)
+    ids = contract_world(c.pipeline)
+    c.alerts.start()
+    c.pipeline.apply(credit_change(c, ids["sla"], 25.0))
+    deadline = time.monotonic() + 30
+    while not receiver.processed and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(receiver.processed) == 1 and receiver.requests == 1
+    while all_deliveries(c)[0].status.value != "delivered" and time.monotonic() < deadline:
+        time.sleep(0.02)
+    (delivery,) = all_deliveries(c)
+    assert (delivery.status.value, delivery.attempts) == ("delivered", 1)
+    assert [h["outcome"] for h in delivery.history] == ["delivered"]
+
+
+def test_a_delivery_claimed_at_commit_by_a_process_that_died_is_sent_after_its_lease(
+    make_container: MakeContainer, receiver: WebhookReceiver
+) -> None:
+    c = make_container(receiver, None, claim_lease_s=2.5)
+    ids = contract_world(c.pipeline)
+    c.alerts.outbox.claimer = lambda: "dispatcher-that-died"  # it claims, never sends
+    c.pipeline.apply(credit_change(c, ids["sla"], 25.0))
+    assert c.dispatcher.run_once().claimed == 0, "leased to the dead process"
+    deadline = time.monotonic() + 30
+    while not receiver.processed and time.monotonic() < deadline:
+        c.dispatcher.run_once()
+        time.sleep(0.1)
+    assert len(receiver.processed) == 1 and not receiver.repeats
+    (delivery,) = all_deliveries(c)
+    assert delivery.status.value == "delivered"
