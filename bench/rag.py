@@ -338,9 +338,23 @@ def graph_expander(entities: int) -> Iterator[Neo4jGraphExpander]:
         if found.records[0]["n"] == 0:
             load_demo(container.driver, container.ontology, db, entities, 7, progress=False)
             container.ensure_schema()
+        # The corpus cites products as PRD-0001…; the demo numbers them PRD-000001…. Give
+        # the first demo products the cited ids, so expansion finds (and formats) facts.
+        for n in range(1, 10):
+            old_id, new_id = f"PRD-{n:06d}", f"PRD-{n:04d}"
+            container.driver.execute_query(
+                "MATCH (p:Product {id: $old}) SET p.id = $new, p.iri = $iri",
+                old=old_id,
+                new=new_id,
+                iri=container.ontology.entity_iri("Product", new_id),
+                database_=db,
+            )
         expander = Neo4jGraphExpander(container.driver, db, container.ontology, role="analyst")
         for _ in range(3):  # first queries after start plan the Cypher: not timed
-            expander.expand("PRD-000001 PRD-000002", [])
+            facts = expander.expand("PRD-0001 PRD-0002", [])
+        if not facts:
+            raise SystemExit(f"graph expansion found no facts: {expander.last_error}")
+        print(f"graph expansion: {len(facts)} facts for PRD-0001 PRD-0002", file=sys.stderr)
         yield expander
     finally:
         container.close()
