@@ -60,35 +60,36 @@ class AlertRouter:
             steps.append(f"-[:{ident(prop.rel_type)}]->")
             cls = prop.range
         hops = "()".join(steps)
+        # The nearest start entity, depth by depth: each depth is searched only if the
+        # ones before found nothing, and stops at its first match. (A SHORTEST path to an
+        # unbound end finds the shortest path to *every* start entity in reach: through a
+        # legal entity, every contract — 700 ms per alert at 1M entities.)
+        walk = f"-[:{self._walk}]-"
+        searches, found = [f"OPTIONAL CALL (f) {{ WITH f WHERE f:{start} RETURN f AS s0 }}"], ["s0"]
+        for depth in range(1, MAX_HOPS_TO_START + 1):
+            none_yet = " AND ".join(f"{v} IS NULL" for v in found)
+            pattern = "(f)" + "()".join([walk] * depth) + f"(s:{start})"
+            searches.append(
+                f"OPTIONAL CALL (f, {', '.join(found)}) {{ WITH f WHERE {none_yet} "
+                f"MATCH {pattern} RETURN s AS s{depth} LIMIT 1 }}"
+            )
+            found.append(f"s{depth}")
         return KEEP_PLAN + (
             "UNWIND $focus AS focus\n"
             "MATCH (f:Resource {iri: focus})\n"
-            "CALL (f) {\n"
-            "  CALL (f) {\n"
-            f"    MATCH (f) WHERE f:{start} RETURN f AS s, 0 AS hops\n"
-            "    UNION\n"
-            f"    MATCH p = SHORTEST 1 (f)-[:{self._walk}]-{{1,{MAX_HOPS_TO_START}}}(s:{start})\n"
-            "    RETURN s, length(p) AS hops\n"
-            "  }\n"
-            "  WITH s ORDER BY hops LIMIT 1\n"
-            f"  MATCH (s){hops}(e:{ident(cls)})\n"
-            "  RETURN DISTINCT e\n"
-            "}\n"
-            "RETURN focus, e.iri AS iri, e.name AS name, e.email AS email ORDER BY focus, iri"
+            + "\n".join(searches)
+            + f"\nWITH focus, coalesce({', '.join(found)}) AS s WHERE s IS NOT NULL\n"
+            f"MATCH (s){hops}(e:{ident(cls)})\n"
+            "RETURN DISTINCT focus, e.iri AS iri, e.name AS name, e.email AS email "
+            "ORDER BY focus, iri"
         )
-
-    def route(self, tx: Runner, focus_iri: str, roles: list[str]) -> list[Recipient]:
-        """Recipients for each role: by the role's rule, else its fallback role's holders.
-
-        A role without a rule goes to every holder of that role.
-        """
-        return self.route_many(tx, [(focus_iri, roles)])[0]
 
     def route_many(
         self, tx: Runner, requests: list[tuple[str, list[str]]]
     ) -> list[list[Recipient]]:
-        """``route`` for several (focus iri, roles) at once: one statement per role with a
-        routing rule (for all its focus entities), then one per fallback role needed."""
+        """Recipients per (focus iri, roles): by each role's rule, else the holders of its
+        fallback role (a role without a rule goes to every holder of that role). One
+        statement per role with a rule, for all its focus entities; one per fallback needed."""
         by_role: dict[str, set[str]] = {}
         for focus, roles in requests:
             for role in roles:

@@ -136,7 +136,7 @@ class ShapeReach:
             branches.append(f"MATCH {pattern} RETURN n{last} AS n, r{last} AS r")
         body = "\n  UNION\n  ".join(branches)
         return (
-            f"UNWIND ${param} AS iri MATCH (f:{ident(target_cls)} {{iri: iri}})\n"
+            f"UNWIND ${param} AS iri MATCH (f:Resource {{iri: iri}}) WHERE f:{ident(target_cls)}\n"
             f"CALL (f) {{\n  {body}\n}}\n"
             "RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, "
             "properties(n) AS props, "
