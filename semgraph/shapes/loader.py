@@ -7,11 +7,12 @@ can swap the active set atomically: a broken file never half-replaces the rules 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
@@ -73,6 +74,21 @@ class ShapeSet:
     graph: Graph
     shapes: dict[str, ShapeInfo]
     owners: dict[str, str]
+
+    def described(self, iris: Iterable[str]) -> Iterator[tuple[Node, Node, Node]]:
+        """Every triple describing the given shapes: their own, and those of every node
+        they lead to (property shapes, SPARQL constraints, lists, prefix declarations)."""
+        todo: list[Node] = [URIRef(iri) for iri in iris]
+        seen: set[Node] = set()
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for p, o in self.graph.predicate_objects(node):
+                yield node, p, o
+                if isinstance(o, BNode | URIRef) and (o, None, None) in self.graph:
+                    todo.append(o)
 
     def info_for(self, source_shape: Node) -> ShapeInfo | None:
         """The ShapeInfo of a validation result's ``sh:sourceShape`` (node or property shape)."""

@@ -139,19 +139,10 @@ class ShapeEngine:
             return self.shapes_graph
         cls, untouched = key
         part = Graph()
-        todo: list[Node] = [
-            URIRef(iri) for iri in (self._by_class_untouched if untouched else self._by_class)[cls]
-        ]
-        seen: set[Node] = set()
-        while todo:
-            node = todo.pop()
-            if node in seen:
-                continue
-            seen.add(node)
-            for p, o in self.shapes_graph.predicate_objects(node):
-                part.add((node, p, o))
-                if isinstance(o, BNode | URIRef) and (o, None, None) in self.shapes_graph:
-                    todo.append(o)
+        for triple in self.shape_set.described(
+            (self._by_class_untouched if untouched else self._by_class)[cls]
+        ):
+            part.add(triple)
         return part
 
     def _validator(self, key: tuple[str, bool] | None) -> Validator:
@@ -237,19 +228,10 @@ def transition_shapes(shape_set: ShapeSet) -> set[str]:
     checks compare the other (state) shapes.
     """
     found: set[str] = set()
-    graph = shape_set.graph
     for iri in shape_set.shapes:
-        stack: list[Node] = [URIRef(iri)]
-        seen: set[Node] = set()
-        while stack:
-            node = stack.pop()
-            if node in seen:
-                continue
-            seen.add(node)
-            for p, o in graph.predicate_objects(node):
-                text = str(o)
-                if p in (SH.select, SH.ask) and ("pendingChange" in text or "createdIn" in text):
-                    found.add(iri)
-                if isinstance(o, BNode | URIRef) and p not in (SH.targetClass, SH["class"]):
-                    stack.append(o)
+        for _, p, o in shape_set.described([iri]):
+            text = str(o)
+            if p in (SH.select, SH.ask) and ("pendingChange" in text or "createdIn" in text):
+                found.add(iri)
+                break
     return found
