@@ -13,38 +13,12 @@ from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from semgraph.shapes.loader import ShapeSet
+from semgraph.validation import pyshacl_tuning
 from semgraph.validation.rdf_view import SG
 from semgraph.validation.reach import THIS
 from semgraph.validation.results import Severity, ValidationResult
 
-
-def _constraint_lookup_by_set() -> None:
-    """pySHACL (0.40) checks every predicate of every shape against a *list* of ~30
-    constraint parameters on each validation — on a change's small graph about a fifth of
-    the time pySHACL takes. It caches that list in ``pyshacl.shape.CONSTRAINT_PARAMS`` on
-    first use; seeding the cache with the same list, answering ``in`` from a set, gives the
-    same answers in the same order (the shape's predicates drive the iteration), faster.
-    Left alone if a pySHACL version no longer has that cache."""
-    import pyshacl.shape as shape_module
-    from pyshacl import constraints
-
-    mapping = getattr(constraints, "CONSTRAINT_PARAMETERS_MAP", None)
-    if isinstance(mapping, dict) and not hasattr(shape_module, "CONSTRAINT_PARAMS"):
-        shape_module.CONSTRAINT_PARAMS = (_Members(mapping), mapping)  # type: ignore[attr-defined]
-
-
-class _Members(list[Any]):
-    """A list whose ``in`` is a set lookup (copies are plain lists)."""
-
-    def __init__(self, items: Iterable[Any]) -> None:
-        super().__init__(items)
-        self._members = frozenset(self)
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._members
-
-
-_constraint_lookup_by_set()
+pyshacl_tuning.apply()
 
 _SEVERITY: dict[Node, Severity] = {
     SH.Violation: "Violation",
@@ -60,10 +34,28 @@ def _short(node: Node | None) -> str | None:
     return text.removeprefix(str(SG)) if isinstance(node, URIRef) else text
 
 
-def _language_of(text: str) -> str:
-    """pySHACL drops the language tag of messages it fills placeholders into; CJK
-    characters are how we tell the Chinese one from the English one."""
-    return "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+def _cjk_share(text: str) -> float:
+    return sum("\u4e00" <= ch <= "\u9fff" for ch in text) / max(len(text), 1)
+
+
+def _by_language(messages: Iterable[Literal]) -> dict[str, str]:
+    """Messages by language. pySHACL drops the language tag of messages it fills
+    placeholders into; the share of CJK characters tells the Chinese one from the English
+    one (an English message may quote a Chinese name, so any CJK at all is not enough)."""
+    found: dict[str, str] = {}
+    untagged: list[str] = []
+    for msg in messages:
+        if msg.language:
+            found.setdefault(msg.language, str(msg))
+        else:
+            untagged.append(str(msg))
+    untagged.sort(key=_cjk_share)  # stable: equal shares keep pySHACL's order
+    if len(untagged) >= 2 and _cjk_share(untagged[-1]) > 0:
+        found.setdefault("zh", untagged[-1])
+        found.setdefault("en", untagged[0])
+    for text in untagged:
+        found.setdefault("zh" if _cjk_share(text) > 0 else "en", text)
+    return found
 
 
 def _path_text(report: Graph, node: Node | None) -> str | None:
@@ -185,10 +177,9 @@ class ShapeEngine:
             shape_node = self._node_shape(source) if source is not None else None
             shape_iri = str(shape_node) if isinstance(shape_node, URIRef) else str(source)
             info = self.shape_set.shapes.get(shape_iri)
-            messages: dict[str, str] = {}
-            for msg in report.objects(result, SH.resultMessage):
-                if isinstance(msg, Literal):
-                    messages.setdefault(msg.language or _language_of(str(msg)), str(msg))
+            messages = _by_language(
+                msg for msg in report.objects(result, SH.resultMessage) if isinstance(msg, Literal)
+            )
             value = report.value(result, SH.value)
             focus_cls = data.value(focus, RDF.type) if focus is not None else None
             extra: dict[str, Any] = {}

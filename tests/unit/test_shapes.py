@@ -17,7 +17,7 @@ from rdflib.namespace import SH
 from semgraph.exceptions import InvalidInputError
 from semgraph.ontology import Ontology
 from semgraph.shapes import ShapeSet, load_shapes
-from semgraph.validation.engine import transition_shapes
+from semgraph.validation.engine import ShapeEngine, transition_shapes
 
 SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
 S = "https://semgraph.io/shapes/"
@@ -392,3 +392,18 @@ def test_transition_shapes_declare_their_triggers_and_state_shapes_do_not_narrow
         if iri not in transitions and info.triggers is not None:
             # only shapes whose verdict depends on the focus node's own values and edges
             assert info.triggers == ("$this",), iri
+
+
+def test_a_message_quoting_a_chinese_name_stays_the_english_message(
+    shape_set: ShapeSet,
+) -> None:
+    """pySHACL drops the language tags of filled-in messages; the English one that quotes
+    a Chinese customer name must still be served as English, and the Chinese as Chinese."""
+    body = customer(("CRM", "active", None), ("ERP", "blocked", None)).replace(
+        '"Acme"', '"苏州星辰医药有限公司"'
+    )
+    data = Graph().parse(data=PREFIXES + body, format="turtle")
+    results = ShapeEngine(shape_set).validate(data, ["https://semgraph.io/id/Customer/K1"])
+    [hit] = [r for r in results if r.shape == S + "CustomerActiveInCrmBlockedInErp"]
+    assert hit.message_en.startswith("Customer 苏州星辰医药有限公司 is active in CRM")
+    assert hit.message_zh.startswith("客户 苏州星辰医药有限公司 在 CRM")
