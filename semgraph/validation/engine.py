@@ -130,7 +130,7 @@ class ShapeEngine:
         if key is None:
             return self.shapes_graph
         cls, untouched = key
-        part = Graph()
+        part = Graph(bind_namespaces="none")  # the report copies these; nobody reads them
         for triple in self.shape_set.described(
             (self._by_class_untouched if untouched else self._by_class)[cls]
         ):
