@@ -11,6 +11,9 @@ The LAST line is one JSON object:
 ``neo4j_cpu_us_per_entity`` and ``python_cpu_us_per_entity`` are the CPU time each side
 spent per entity during the load: on a shared machine they say more than the wall clock,
 and their sum over the cores available bounds the rate a quiet machine can reach.
+``schema_seconds`` and ``neo4j_cpu_schema_s`` are the part of that spent building the
+indexes after the load; ``--timeline`` prints each side's CPU use per 5 s (Python's
+generation cost per entity is steady, so the ratio shows where the server's cost moves).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import resource
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import psutil
@@ -34,21 +38,41 @@ from semgraph.neo4j_server.scratch import scratch_settings
 from semgraph.ontology.model import Ontology
 
 
-class RssSampler(threading.Thread):
-    """Samples a process's RSS every 0.2 s and keeps the peak (MiB)."""
+class ServerSampler(threading.Thread):
+    """Samples the server's RSS (keeps the peak, MiB) and CPU seconds every 0.2 s, so the
+    CPU of a phase (the index build after the load) can be read off the samples."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
         self.proc = psutil.Process(pid)
         self.peak_mb = 0.0
+        self.samples: list[tuple[float, float, float]] = []  # (perf_counter, server, self)
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.wait(0.2):
             try:
                 self.peak_mb = max(self.peak_mb, self.proc.memory_info().rss / 2**20)
+                now = time.perf_counter()
+                self.samples.append((now, _cpu_seconds(self.proc.pid), _cpu_seconds(None)))
             except psutil.Error:
                 return
+
+    def server_cpu_since(self, start: float) -> float:
+        """Server CPU seconds from the first sample at or after ``start`` to the last."""
+        after = [cpu for t, cpu, _ in self.samples if t >= start]
+        return after[-1] - after[0] if len(after) > 1 else 0.0
+
+    def timeline(self, every_s: float = 5.0) -> list[str]:
+        """Lines of server and Python CPU use (in cores) per ``every_s`` interval."""
+        lines, last = [], self.samples[0] if self.samples else None
+        for sample in self.samples[1:]:
+            if last is not None and sample[0] - last[0] >= every_s:
+                span, at = sample[0] - last[0], sample[0] - self.samples[0][0]
+                server, python = (sample[1] - last[1]) / span, (sample[2] - last[2]) / span
+                lines.append(f"{at:7.1f} s  neo4j {server:4.2f}  python {python:4.2f} cores")
+                last = sample
+        return lines
 
 
 def _cpu_seconds(pid: int | None) -> float:
@@ -66,6 +90,7 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=1000, help="customers per chunk")
     parser.add_argument("--writers", type=int, default=2, help="parallel writer transactions")
     parser.add_argument("--progress", action="store_true", help="show the progress bar")
+    parser.add_argument("--timeline", action="store_true", help="print CPU use per 5 s to stderr")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="semgraph-bench-"))
@@ -78,7 +103,7 @@ def main() -> None:
         driver = open_driver(settings)
         ontology = Ontology.load()
         pid = server.pid()
-        sampler = RssSampler(pid) if pid else None
+        sampler = ServerSampler(pid) if pid else None
         if sampler:
             sampler.start()
         neo4j_cpu, python_cpu = _cpu_seconds(pid), _cpu_seconds(None)
@@ -87,8 +112,13 @@ def main() -> None:
             progress=args.progress, customers_per_chunk=args.chunk, writers=args.writers,
         )  # fmt: skip
         neo4j_cpu, python_cpu = _cpu_seconds(pid) - neo4j_cpu, _cpu_seconds(None) - python_cpu
+        schema_started, schema_cpu = time.perf_counter() - summary.schema_seconds, 0.0
         if sampler:
             sampler.stop.set()
+            sampler.join()
+            schema_cpu = sampler.server_cpu_since(schema_started)
+            if args.timeline:
+                console.print("\n".join(sampler.timeline()))
         driver.close()
     finally:
         server.stop()
@@ -104,6 +134,8 @@ def main() -> None:
         "relationships": summary.relationships,
         "relationships_per_s": round(summary.relationships / summary.seconds),
         "neo4j_cpu_us_per_entity": round(neo4j_cpu / summary.entities * 1e6, 1),
+        "schema_seconds": round(summary.schema_seconds, 2),
+        "neo4j_cpu_schema_s": round(schema_cpu, 1),
         "python_cpu_us_per_entity": round(python_cpu / summary.entities * 1e6, 1),
         "writers": args.writers,
         "load_average_1m": round(psutil.getloadavg()[0], 2),

@@ -10,8 +10,10 @@ writer threads take units (the master data, then one chunk of customers each) fr
 small bounded queue, so memory stays bounded. A unit's batches are written in order
 because later batches link to earlier ones; chunks link only to the master data, so
 after it several writers write chunks side by side and Neo4j uses more than one core.
-Rows travel as compact lists (``semgraph.demo.packing``), and the indexes Neo4j does not
-need while loading are built once at the end (``prepare_bulk_load``).
+Rows travel as compact lists (``semgraph.demo.packing``); links name the other end by
+the element id its create returned, kept per class for the master data (shared) and for
+the unit being written (dropped after it). The indexes Neo4j does not need while loading
+are built once at the end (``prepare_bulk_load``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class LoadSummary:
     conflicts: dict[str, int] = field(default_factory=dict)  # seeded, by kind
     change_event_id: str = ""
     replaced: int = 0  # business entities deleted first (``existing="replace"``)
+    schema_seconds: float = 0.0  # part of ``seconds``: building the indexes after the load
 
     @property
     def entities_per_s(self) -> float:
@@ -83,6 +86,8 @@ class _Load:
         self.units: queue.Queue[tuple[int, list[Batch]] | None] = queue.Queue(_QUEUE_DEPTH)
         self.error: BaseException | None = None
         self.master_written = threading.Event()  # every chunk links to master data
+        # class -> id -> element id of the master data, filled before master_written is set
+        self.master_ends: dict[str, dict[str, str]] = {}
         self.lock = threading.Lock()
 
     def fail(self, exc: BaseException) -> None:
@@ -126,28 +131,42 @@ class _Writer(threading.Thread):
                     load.master_written.wait()
                 if load.error is not None:
                     continue
+                # Element ids of what this unit wrote, per class: its later batches link
+                # to them (a chunk links only to the master data and to itself).
+                written = load.master_ends if master else {}
                 try:
                     for batch in batches:
-                        self.write(session, batch)
+                        self.write(session, batch, written)
                 except BaseException as exc:  # re-raised in the caller's thread
                     load.fail(exc)
                     continue
                 if master:
                     load.master_written.set()
 
-    def write(self, session: neo4j.Session, batch: Batch) -> None:
+    def write(
+        self, session: neo4j.Session, batch: Batch, written: dict[str, dict[str, str]]
+    ) -> None:
         columns = columns_of(self.ontology, batch)
-        self.relationships += session.execute_write(
-            _write, self.statement(columns), pack_rows(columns, batch.rows),
+        master = self.load.master_ends
+        ends = [written.get(link.target) or master.get(link.target, {}) for link in columns.links]
+        created, ids, element_ids = session.execute_write(
+            _write, self.statement(columns), pack_rows(columns, batch.rows, ends),
             f"{ID_BASE}{batch.cls}/",
         )  # fmt: skip
+        self.relationships += created
+        written.setdefault(batch.cls, {}).update(zip(ids, element_ids, strict=True))
         if self.progress is not None:
             self.progress.advance(self.progress.task_ids[0], len(batch.rows))
 
 
-def _write(tx: neo4j.ManagedTransaction, query: str, rows: list[list[Any]], iri: str) -> int:
-    summary = tx.run(query, rows=rows, iri=iri).consume()
-    return summary.counters.relationships_created
+def _write(
+    tx: neo4j.ManagedTransaction, query: str, rows: list[list[Any]], iri: str
+) -> tuple[int, list[str], list[str]]:
+    """Relationships created, and the ids and element ids of the created nodes."""
+    result = tx.run(query, rows=rows, iri=iri)
+    record = result.single(strict=True)
+    created = result.consume().counters.relationships_created
+    return created, record["ids"], record["elementIds"]
 
 
 def _progress_bar() -> Progress:
@@ -232,6 +251,7 @@ def load_demo(
         if isinstance(load.error, SemgraphError | neo4j.exceptions.Neo4jError):
             raise load.error
         raise RuntimeError(f"demo load failed: {load.error}") from load.error
+    loaded = time.perf_counter()
     ensure_schema(driver, ontology, database)  # re-creates what prepare_bulk_load dropped
     seconds = time.perf_counter() - started
     event_id = f"CHG-{uuid.uuid4()}"
@@ -256,4 +276,5 @@ def load_demo(
         conflicts=conflicts,
         change_event_id=event_id,
         replaced=replaced,
+        schema_seconds=started + seconds - loaded,
     )

@@ -163,7 +163,7 @@ def generate_master_data(
         Link("leadOf", "financeLead", "LegalEntity", outgoing=False),
         Link("counselOf", "legalCounsel", "LegalEntity", outgoing=False),
     )
-    batches.append(Batch("Employee", emp_rows, emp_links))
+    batches.extend(Batch("Employee", rows, emp_links) for rows in _after_managers(emp_rows))
 
     n_wh = n["Warehouse"]
     wh_ids = [ids("Warehouse", k + 1) for k in range(n_wh)]
@@ -206,6 +206,21 @@ def generate_master_data(
     stock_links = (Link("stockOf", "stockOf", "Product"), Link("storedIn", "storedIn", "Warehouse"))
     batches.append(Batch("StockItem", stock, stock_links))
     return md, iter(batches)
+
+
+def _after_managers(rows: list[Row]) -> Iterator[list[Row]]:
+    """``rows`` in order, cut so that each employee's manager is in an earlier batch: a
+    batch links to the element ids of what earlier batches created."""
+    batch: list[Row] = []
+    ids: set[str] = set()
+    for row in rows:
+        if row["links"]["manager"] in ids:
+            yield batch
+            batch, ids = [], set()
+        batch.append(row)
+        ids.add(row["props"]["id"])
+    if batch:
+        yield batch
 
 
 def master_data_count(entities: int, n_roles: int) -> int:

@@ -6,17 +6,20 @@ sets them one map entry at a time; ``date``/``datetime`` values go through the d
 pure-Python temporal conversion, which cost more CPU than generating the data. So the
 loader sends each row as a list in a fixed column order, dates and instants as ISO
 strings that the statement parses back (``date()``/``datetime()``), and the statement
-names the properties once (see ``semgraph.demo.queries.create_batch``).
+names the properties once (see ``semgraph.demo.queries.create_batch``). A link travels
+as the element id of the other end (what its own create returned), which Neo4j finds
+more cheaply than an id through an index.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from semgraph.demo.records import Batch, Link, Row
-from semgraph.exceptions import UnknownTermError
+from semgraph.exceptions import InvalidInputError, UnknownTermError
 from semgraph.ontology.model import Ontology
 
 # XSD datatypes sent as ISO strings and parsed by the statement, with the Cypher function.
@@ -55,21 +58,41 @@ def columns_of(ontology: Ontology, batch: Batch) -> Columns:
     return Columns(batch.cls, tuple(names), tuple(parse), batch.links)
 
 
-def pack_rows(columns: Columns, rows: list[Row]) -> list[list[Any]]:
+def pack_rows(
+    columns: Columns, rows: list[Row], ends: Sequence[Mapping[str, str]]
+) -> list[list[Any]]:
     """Each row as one list: property values in ``columns.props`` order (temporal ones as
-    ISO strings), then the linked id(s) per link; absent values are None."""
-    props, keys = columns.props, [link.key for link in columns.links]
+    ISO strings), then per link the element id(s) of the other end(s); absent values are
+    None. ``ends[k]`` maps the ids of link ``k``'s target class to their element ids.
+
+    Raises InvalidInputError for a link to an id ``ends`` does not hold (the other end
+    was not written before this batch).
+    """
+    props = columns.props
+    links = [(link.key, link.many, ends[k]) for k, link in enumerate(columns.links)]
     temporal = [k for k, fn in enumerate(columns.parse) if fn is not None]
     packed = []
-    for row in rows:
-        values, links = row["props"], row["links"]
-        out = [values.get(name) for name in props]
-        for k in temporal:
-            value = out[k]
-            if value is not None:
-                out[k] = _iso(value)
-        out.extend(links.get(key) for key in keys)
-        packed.append(out)
+    try:
+        for row in rows:
+            values, targets = row["props"], row["links"]
+            out = [values.get(name) for name in props]
+            for k in temporal:
+                value = out[k]
+                if value is not None:
+                    out[k] = _iso(value)
+            for key, many, known in links:
+                target = targets.get(key)
+                if target is None:
+                    out.append(None)
+                elif many:
+                    out.append([known[one] for one in target])
+                else:
+                    out.append(known[target])
+            packed.append(out)
+    except KeyError as exc:
+        raise InvalidInputError(
+            f"a {columns.cls} row links to {exc.args[0]}, which was not written before it"
+        ) from None
     return packed
 
 

@@ -11,7 +11,7 @@ from semgraph.demo.generator import generate_units
 from semgraph.demo.packing import columns_of, pack_rows
 from semgraph.demo.queries import create_batch
 from semgraph.demo.records import Batch, Link
-from semgraph.exceptions import UnknownTermError
+from semgraph.exceptions import InvalidInputError, UnknownTermError
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.schema import schema_items
 
@@ -37,16 +37,32 @@ def test_rows_become_lists_in_one_column_order_with_iso_temporals(ontology: Onto
     columns = columns_of(ontology, batch)
     assert columns.props == ("id", "amount", "paidAt", "method")
     assert columns.parse == (None, None, "datetime", None)
-    assert pack_rows(columns, batch.rows) == [
-        ["PAY-1", 1.5, "2024-09-13T17:57:45+00:00", None, "INV-1"],
+    assert pack_rows(columns, batch.rows, [{"INV-1": "4:db:17"}]) == [
+        ["PAY-1", 1.5, "2024-09-13T17:57:45+00:00", None, "4:db:17"],
         ["PAY-2", None, None, "card", None],
     ]
+
+
+def test_links_travel_as_element_ids_and_an_unwritten_end_is_refused(ontology: Ontology) -> None:
+    credits = Link("hasServiceCredit", "hasServiceCredit", "ServiceCredit", many=True)
+    batch = Batch(
+        "ServiceLevelAgreement",
+        [{"props": {"id": "SLA-1"}, "links": {"hasServiceCredit": ["SCR-1", "SCR-2"]}}],
+        (credits,),
+    )
+    columns = columns_of(ontology, batch)
+    ends = [{"SCR-1": "4:db:1", "SCR-2": "4:db:2"}]
+    assert pack_rows(columns, batch.rows, ends) == [["SLA-1", ["4:db:1", "4:db:2"]]]
+    statement = create_batch(ontology, columns)
+    assert "WHERE elementId(t) = other" in statement
+    with pytest.raises(InvalidInputError, match="links to SCR-2, which was not written"):
+        pack_rows(columns, batch.rows, [{"SCR-1": "4:db:1"}])
 
 
 def test_dates_travel_as_iso_dates_and_are_parsed_by_the_statement(ontology: Ontology) -> None:
     batch = Batch("Invoice", [{"props": {"id": "INV-1", "issueDate": date(2024, 4, 1)}}])
     columns = columns_of(ontology, batch)
-    assert pack_rows(columns, [{"props": batch.rows[0]["props"], "links": {}}]) == [
+    assert pack_rows(columns, [{"props": batch.rows[0]["props"], "links": {}}], []) == [
         ["INV-1", "2024-04-01"]
     ]
     statement = create_batch(ontology, columns)
