@@ -65,6 +65,21 @@ def _native(value: Any) -> Any:
 def literal(value: Any, datatype: str) -> Literal:
     """A typed literal for a stored value and the property's XSD datatype."""
     value = _native(value)
+    try:
+        # Literals are immutable, and the same codes, amounts and dates recur across
+        # changes: rdflib's Literal() (lexical checks, normalisation) is the dear part
+        # of turning a neighbourhood into triples. The type is part of the key (1 == True).
+        return _cached_literal(type(value).__qualname__, value, datatype)
+    except TypeError:  # an unhashable value
+        return _make_literal(value, datatype)
+
+
+@lru_cache(maxsize=8192)
+def _cached_literal(_type: str, value: Any, datatype: str) -> Literal:
+    return _make_literal(value, datatype)
+
+
+def _make_literal(value: Any, datatype: str) -> Literal:
     if datatype in {"decimal"} and isinstance(value, int | float) and not isinstance(value, bool):
         return Literal(Decimal(repr(float(value))).normalize(), datatype=XSD.decimal)
     if datatype == "integer" and isinstance(value, int | float) and not isinstance(value, bool):
