@@ -32,6 +32,15 @@ class ImpactAnalyzer:
 
     def __init__(self, ontology: Ontology) -> None:
         self.ontology = ontology
+        # Classes an impact edge can leave (forward as domain, inverse as range): only
+        # their entities are walked further, so a frontier of revenue schedules and
+        # finance leads costs no round trip that could only come back empty.
+        self._walked_on = {
+            name
+            for name in ontology.classes
+            if any(p.impact == "forward" for p in ontology.object_properties(name).values())
+            or any(p.impact == "inverse" for p in ontology.incoming(name).values())
+        }
         forward = sorted({p.rel_type for p in ontology.impact_edges() if p.impact == "forward"})
         inverse = sorted({p.rel_type for p in ontology.impact_edges() if p.impact == "inverse"})
         branches = []
@@ -53,7 +62,7 @@ class ImpactAnalyzer:
         """Impacted entities reachable from ``start`` (iri → class), nearest first."""
         seen = set(start)
         paths = {iri: f"{cls} {iri.rsplit('/', 1)[-1]}" for iri, cls in start.items()}
-        frontier = sorted(start)
+        frontier = sorted(iri for iri, cls in start.items() if cls in self._walked_on)
         steps: list[ImpactStep] = []
         for depth in range(1, MAX_DEPTH + 1):
             if not frontier:
@@ -69,6 +78,7 @@ class ImpactAnalyzer:
                 seen.add(iri)
                 paths[iri] = f"{paths[source]} -[{record['rel']}]- {cls} {iri.rsplit('/', 1)[-1]}"
                 steps.append(ImpactStep(iri, cls, record["rel"], depth, paths[iri]))
-                next_frontier.append(iri)
+                if cls in self._walked_on:
+                    next_frontier.append(iri)
             frontier = next_frontier
         return steps
