@@ -182,9 +182,11 @@ def _compile_rule(
     if len(report.problems) > before or condition is None or severity is None:
         return None
     optionals = messages.pop("_optionals", "")
+    # The condition in an inner group: a group's FILTER applies after all of its OPTIONALs,
+    # so outside it every entity would pay for the message lookups, matching or not.
     sparql = (
         "SELECT $this" + "".join(f" {v}" for v in _vars(optionals)) + " WHERE {\n"
-        f"  $this a <{SG[cls]}> .\n  FILTER ({condition})\n  {optionals}\n}}"
+        f"  {{ $this a <{SG[cls]}> .\n    FILTER ({condition}) }}\n  {optionals}\n}}"
     )
     reads = tuple(sorted(compiler.reads))
     triggers = compiler.triggers(keys["when"])
