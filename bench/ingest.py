@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--heap", default="4g", help="Neo4j heap")
     parser.add_argument("--pagecache", default="4g", help="Neo4j page cache")
-    parser.add_argument("--chunk", type=int, default=1000, help="customers per chunk")
+    parser.add_argument("--chunk", type=int, default=2000, help="customers per chunk")
     parser.add_argument("--writers", type=int, default=2, help="parallel writer transactions")
     parser.add_argument("--progress", action="store_true", help="show the progress bar")
     parser.add_argument("--timeline", action="store_true", help="print CPU use per 5 s to stderr")
