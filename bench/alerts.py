@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from measure import cpu_seconds  # bench/measure.py, beside this script
 from rich.console import Console
 from rich.table import Table
 
@@ -92,12 +93,6 @@ def main() -> None:
         table.add_row(key, str(value))
     Console().print(table)
     print(json.dumps(result))
-
-
-def _cpu_s(pid: int | None) -> float:
-    """User + system CPU seconds of process ``pid`` (this process for None)."""
-    times = psutil.Process(pid).cpu_times()
-    return float(times.user + times.system)
 
 
 def run(
@@ -200,12 +195,12 @@ def run(
         gc.collect()
         gc.freeze()
     baseline = set(receiver.processed)
-    cpu_before = _cpu_s(None), _cpu_s(neo4j_pid) if neo4j_pid else 0.0
+    cpu_before = cpu_seconds(None), cpu_seconds(neo4j_pid) if neo4j_pid else 0.0
     # no spinner while measuring: its refresh thread would compete for the GIL
     console.print(f"committing {args.changes} changes at {args.rate}/s…")
     elapsed = commit(args.changes, args.warmup, record=True)
-    python_cpu = _cpu_s(None) - cpu_before[0]
-    neo4j_cpu = (_cpu_s(neo4j_pid) - cpu_before[1]) if neo4j_pid else float("nan")
+    python_cpu = cpu_seconds(None) - cpu_before[0]
+    neo4j_cpu = (cpu_seconds(neo4j_pid) - cpu_before[1]) if neo4j_pid else float("nan")
     expected = delivered_keys(30)
     c.dispatcher.stop()
     latencies = [

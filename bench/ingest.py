@@ -31,10 +31,12 @@ import time
 from pathlib import Path
 
 import psutil
+from measure import cpu_seconds  # bench/measure.py, beside this script
 from rich.console import Console
 from rich.table import Table
 
 from semgraph.demo import load_demo
+from semgraph.demo.loader import CUSTOMERS_PER_CHUNK
 from semgraph.graph.connection import open_driver
 from semgraph.neo4j_server import ManagedServer
 from semgraph.neo4j_server.scratch import scratch_settings
@@ -57,7 +59,7 @@ class ServerSampler(threading.Thread):
             try:
                 self.peak_mb = max(self.peak_mb, self.proc.memory_info().rss / 2**20)
                 now = time.perf_counter()
-                self.samples.append((now, _cpu_seconds(self.proc.pid), _cpu_seconds(None)))
+                self.samples.append((now, cpu_seconds(self.proc.pid), cpu_seconds(None)))
             except psutil.Error:
                 return
 
@@ -78,19 +80,15 @@ class ServerSampler(threading.Thread):
         return lines
 
 
-def _cpu_seconds(pid: int | None) -> float:
-    """User + system CPU seconds of process ``pid`` (this process for None)."""
-    times = psutil.Process(pid).cpu_times()
-    return float(times.user + times.system)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--entities", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--heap", default="4g", help="Neo4j heap")
     parser.add_argument("--pagecache", default="4g", help="Neo4j page cache")
-    parser.add_argument("--chunk", type=int, default=2000, help="customers per chunk")
+    parser.add_argument(
+        "--chunk", type=int, default=CUSTOMERS_PER_CHUNK, help="customers per chunk"
+    )
     parser.add_argument("--writers", type=int, default=2, help="parallel writer transactions")
     parser.add_argument(
         "--jit-scaling",
@@ -121,12 +119,12 @@ def main() -> None:
         sampler = ServerSampler(pid) if pid else None
         if sampler:
             sampler.start()
-        neo4j_cpu, python_cpu = _cpu_seconds(pid), _cpu_seconds(None)
+        neo4j_cpu, python_cpu = cpu_seconds(pid), cpu_seconds(None)
         summary = load_demo(
             driver, ontology, settings.neo4j_database, args.entities, args.seed,
             progress=args.progress, customers_per_chunk=args.chunk, writers=args.writers,
         )  # fmt: skip
-        neo4j_cpu, python_cpu = _cpu_seconds(pid) - neo4j_cpu, _cpu_seconds(None) - python_cpu
+        neo4j_cpu, python_cpu = cpu_seconds(pid) - neo4j_cpu, cpu_seconds(None) - python_cpu
         schema_started, schema_cpu = time.perf_counter() - summary.schema_seconds, 0.0
         if sampler:
             sampler.stop.set()

@@ -38,6 +38,10 @@ from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.ontology.schema import ensure_schema, prepare_bulk_load
 
 Existing = Literal["refuse", "append", "replace"]
+# 2,000 customers (~46k entities) per chunk: at 1M entities, Neo4j + Python CPU per
+# entity ~10 % below 1,000 per chunk (fewer, fuller statements), no better at 4,000;
+# Python's peak RSS ~390 MB (250 MB at 1,000).
+CUSTOMERS_PER_CHUNK = 2000
 _QUEUE_DEPTH = 2  # units (chunks of customers) waiting for a writer; bounds memory
 
 
@@ -189,10 +193,7 @@ def load_demo(
     *,
     existing: Existing = "refuse",
     actor: str = "semgraph demo",
-    # 2,000 customers (~46k entities) per chunk: at 1M entities, Neo4j + Python CPU per
-    # entity ~10 % below 1,000 per chunk (fewer, fuller statements), no better at 4,000;
-    # Python's peak RSS ~390 MB (250 MB at 1,000).
-    customers_per_chunk: int = 2000,
+    customers_per_chunk: int = CUSTOMERS_PER_CHUNK,
     writers: int = 2,
 ) -> LoadSummary:
     """Generate ``entities`` demo entities for ``seed`` and write them to ``database``.
