@@ -45,7 +45,6 @@ from semgraph.changes.events import ChangeCommitted
 from semgraph.config import Settings
 from semgraph.neo4j_server import ManagedServer
 from semgraph.neo4j_server.scratch import scratch_settings
-from semgraph.ontology.schema import ensure_schema
 from tests.integration.alert_receivers import WebhookReceiver
 from tests.integration.world import contract_world, update
 
@@ -110,8 +109,7 @@ def run(
         backoff_base_s=0.1,
     )
     c = Container(settings, alert_settings)
-    ensure_schema(c.driver, c.ontology, settings.neo4j_database)
-    c.alerts.ensure_schema()
+    c.ensure_schema()  # as `make up` does
     committed_at: dict[str, float] = {}
     pipeline = c.pipeline
     after_commit = pipeline.on_event

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import neo4j
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
+from semgraph.alerts import queries as alert_queries
 from semgraph.alerts.dispatcher import AlertDispatcher
 from semgraph.alerts.service import AlertService
 from semgraph.alerts.settings import AlertSettings
@@ -82,6 +83,7 @@ class Container:
             reach=self.reach,
             tx_hooks=[self.alerts.outbox],
             on_event=self.handle_event,
+            prepare=self.ensure_schema,
         )
 
     def event_handlers(self) -> list[Callable[[object], object]]:
@@ -135,15 +137,16 @@ class Container:
                 self._driver = open_driver(self.settings, verify=False)
             return self._driver
 
-    def ensure_schema(self) -> None:
+    def ensure_schema(self) -> int:
         """Every constraint and index semgraph needs (idempotent): derived from the ontology,
-        plus those of the audit trail and the alerts."""
+        plus those of the audit trail and the alerts; returns how many statements ran."""
         db = self.settings.neo4j_database
-        ensure_ontology_schema(self.driver, self.ontology, db)
+        count = len(ensure_ontology_schema(self.driver, self.ontology, db))
         with self.driver.session(database=db) as session:
             for statement in change_queries.SCHEMA:
                 session.run(statement).consume()
         self.alerts.ensure_schema()
+        return count + len(change_queries.SCHEMA) + len(alert_queries.SCHEMA)
 
     def publish_rules(self) -> int:
         """Write the shapes in force as ``(:Rule)`` nodes, so people can browse them and

@@ -8,7 +8,6 @@ import typer
 
 from semgraph.cli.common import container, out
 from semgraph.ontology.graph_loader import default_files, load_ontology
-from semgraph.ontology.schema import ensure_schema
 
 app = typer.Typer(help="Load ontologies (and, later, shapes) into Neo4j.", no_args_is_help=True)
 
@@ -32,6 +31,6 @@ def ontology(
     for skipped in report.skipped_imports:
         out.print(f"  [yellow]skipped import[/] {skipped} (not a local file; no network used)")
     if own:
-        created = ensure_schema(c.driver, c.ontology, c.settings.neo4j_database)
-        out.print(f"  schema: {len(created)} constraints and indexes in place")
+        created = c.ensure_schema()  # the ontology's, the change log's and the alerts'
+        out.print(f"  schema: {created} constraints and indexes in place")
     c.close()

@@ -295,3 +295,26 @@ def test_deleting_an_entity_rechecks_everything_that_pointed_at_it(
     assert f"https://semgraph.io/id/StockItem/{ids['stock']}" in focus  # stockOf is required
     assert f"https://semgraph.io/id/OrderLine/{ids['line']}" in focus  # product is required
     assert snapshot(empty_db) == before
+
+
+def test_the_first_change_on_a_bare_database_creates_the_schema_its_lookups_need(
+    empty_db: neo4j.Driver, settings: Settings
+) -> None:
+    """A service started against a database nobody ran `semgraph up` on still gets the
+    change log's unique ids (and the rest): without them, raising an alert scanned every
+    earlier change event."""
+
+    def constraints() -> set[str]:
+        return {r["name"] for r in empty_db.execute_query("SHOW CONSTRAINTS YIELD name").records}
+
+    assert "change_event_id" not in constraints()
+    pipeline = Container(settings).pipeline
+    world = contract_world(pipeline)
+    assert {"change_event_id", "rule_iri", "risk_alert_open_key"} <= constraints()
+    plan = empty_db.execute_query(
+        "EXPLAIN MATCH (c:ChangeEvent {id: $id}) RETURN c", id="x"
+    ).summary.plan
+    assert "NodeUniqueIndexSeek" in json.dumps(plan), plan
+    assert pipeline.apply(
+        update(pipeline, "ServiceLevelAgreement", world["sla"], uptimeTarget=99.5)
+    )
