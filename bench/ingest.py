@@ -7,7 +7,8 @@ removed at the end), runs ``load_demo`` (which owns the schema: ``seconds`` incl
 building the ontology's indexes after the load) and prints a short table. The server
 exists for this one load, so it is started as a bulk-load server: its JIT compiles only
 code 4x hotter than the JVM's default (``--jit-scaling``, the setting
-``SEMGRAPH_NEO4J_JIT_THRESHOLD_SCALING``; a service keeps the default 1).
+``SEMGRAPH_NEO4J_JIT_THRESHOLD_SCALING``; a service keeps the default 1), and it runs
+the parallel garbage collector (``--gc``, ``SEMGRAPH_NEO4J_GC``; a service keeps G1).
 The LAST line is one JSON object:
 ``{"entities": N, "seconds": …, "entities_per_s": …, "peak_rss_mb": …, …}``
 (``peak_rss_mb`` is this Python process; ``neo4j_peak_rss_mb`` the server, sampled).
@@ -97,6 +98,13 @@ def main() -> None:
         help="the server's SEMGRAPH_NEO4J_JIT_THRESHOLD_SCALING: it is started for this one "
         "load, where compiling only hot code leaves more CPU to the load (1 = JVM default)",
     )
+    parser.add_argument(
+        "--gc",
+        choices=["g1", "parallel"],
+        default="parallel",
+        help="the server's SEMGRAPH_NEO4J_GC: parallel collects with less CPU than G1, and "
+        "a bulk load does not mind its longer pauses",
+    )
     parser.add_argument("--progress", action="store_true", help="show the progress bar")
     parser.add_argument("--timeline", action="store_true", help="print CPU use per 5 s to stderr")
     args = parser.parse_args()
@@ -107,6 +115,7 @@ def main() -> None:
         heap=args.heap,
         pagecache=args.pagecache,
         neo4j_jit_threshold_scaling=args.jit_scaling,
+        neo4j_gc=args.gc,
     )
     server = ManagedServer(settings)
     console = Console(stderr=True)
@@ -155,6 +164,7 @@ def main() -> None:
         "neo4j_heap": args.heap,
         "neo4j_pagecache": args.pagecache,
         "neo4j_jit_threshold_scaling": args.jit_scaling,
+        "neo4j_gc": args.gc,
     }
     table = Table(title=f"ingest of {args.entities:,} demo entities (seed {args.seed})")
     table.add_column("measure")

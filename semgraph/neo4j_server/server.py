@@ -30,7 +30,6 @@ STYLE_FILE = "semgraph.grass"  # applied by the Browser on connect (browser.post
 _ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 # The official launcher passes these so Neo4j can use off-heap memory efficiently on Java 17+.
 _JVM_FLAGS = [
-    "-XX:+UseG1GC",
     "-XX:+ExitOnOutOfMemoryError",
     "-Dfile.encoding=UTF-8",
     "-Dio.netty.tryReflectionSetAccessible=true",
@@ -42,6 +41,13 @@ _JVM_FLAGS = [
     "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
     "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
 ]
+
+
+def _gc_flags(gc: str) -> list[str]:
+    """JVM flags for ``neo4j_gc``. A 1M-entity bulk load on 2 cores: G1 88-93 µs of server
+    CPU per entity, Parallel 81 (its write barriers are cheaper); G1 keeps a service's
+    pauses short."""
+    return ["-XX:+UseParallelGC"] if gc == "parallel" else ["-XX:+UseG1GC"]
 
 
 def _jit_flags(scaling: float) -> list[str]:
@@ -294,6 +300,7 @@ class ManagedServer:
             f"-Xms{s.neo4j_heap}",
             f"-Xmx{s.neo4j_heap}",
             *_JVM_FLAGS,
+            *_gc_flags(s.neo4j_gc),
             *_jit_flags(s.neo4j_jit_threshold_scaling),
             "-cp",
             f"{self.browser_extra}:{dist.classpath()}" if self.browser_files else dist.classpath(),
