@@ -9,6 +9,10 @@ One round (``run_once``):
 3. **record** the outcomes in one transaction: delivered; or a retry at an exponential
    backoff with jitter; or dead-lettered after ``max_attempts`` or a permanent refusal.
 
+Deliveries a change wrote already claimed by this dispatcher (``send_claimed``) skip the
+claim: they are sent as the change commits, and senders that finish while an earlier
+batch of outcomes commits have theirs recorded together, in the next transaction.
+
 A delivery can be sent twice only when a dispatcher dies (or stalls past its lease)
 between sending and recording; its ``Idempotency-Key`` lets the receiver drop the repeat.
 The loop thread (``start``/``stop``) runs a round whenever ``wake()`` is called (after a
@@ -81,6 +85,9 @@ class AlertDispatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_sweep = 0.0
+        self._outcomes: list[dict[str, Any]] = []  # sent, not yet recorded (send_claimed)
+        self._outcomes_lock = threading.Lock()
+        self._recording = False
 
     # --- one round ---------------------------------------------------------------------
     def run_once(self, limit: int | None = None) -> RoundReport:
@@ -192,10 +199,31 @@ class AlertDispatcher:
     def _send_and_record(self, claimed: list[ClaimedDelivery]) -> None:
         try:
             rows = [self._send(delivery) for delivery in claimed]
-            with self.driver.session(database=self.database) as session:
-                session.execute_write(self._record, rows)
         except Exception:  # the lease runs out and a dispatcher round takes them over
             log.exception("sending %d just-committed deliveries failed", len(claimed))
+            return
+        with self._outcomes_lock:
+            self._outcomes += rows
+            if self._recording:
+                return  # the thread recording now takes these in its next transaction
+            self._recording = True
+        self._record_outcomes()
+
+    def _record_outcomes(self) -> None:
+        """Record every outcome sent so far, one transaction per batch, until none is
+        left: under load, senders that finish while a batch commits share the next one
+        (one transaction for many deliveries); alone, a delivery is recorded at once."""
+        while True:
+            with self._outcomes_lock:
+                rows, self._outcomes = self._outcomes, []
+                if not rows:
+                    self._recording = False
+                    return
+            try:
+                with self.driver.session(database=self.database) as session:
+                    session.execute_write(self._record, rows)
+            except Exception:  # unrecorded: the lease runs out and a round resends them
+                log.exception("recording %d delivery outcomes failed", len(rows))
 
     def wake(self) -> None:
         """Run a round now (called after a commit that raised alerts)."""

@@ -82,11 +82,12 @@ class AlertService:
         live and wake the dispatcher."""
         if not isinstance(event, ChangeCommitted) or not event.warnings:
             return
-        self.dispatcher.send_claimed(self.outbox.take_claimed(event.change_id))
+        claimed = self.outbox.take_claimed(event.change_id)
+        self.dispatcher.send_claimed(claimed)
         messages = self.outbox.take(event.change_id)
         for message in messages:
             self.stream.publish(message)
-        if messages:
+        if messages and not claimed:  # written unclaimed: the next round must take them
             self.dispatcher.wake()
 
     def ensure_schema(self) -> None:

@@ -172,11 +172,12 @@ def test_a_delivery_sent_right_after_its_commit_is_not_sent_again_by_the_round_i
     make_container: MakeContainer, receiver: WebhookReceiver
 ) -> None:
     # With the dispatcher running here, the delivery is written claimed by it and sent as
-    # the change commits; the round the commit wakes must not claim it a second time.
+    # the change commits; a round that runs meanwhile must not claim it a second time.
     c = make_container(receiver, None, poll_interval_s=3600.0)
     ids = contract_world(c.pipeline)
     c.alerts.start()
     c.pipeline.apply(credit_change(c, ids["sla"], 25.0))
+    c.dispatcher.wake()
     deadline = time.monotonic() + 30
     while not receiver.processed and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -193,13 +194,45 @@ def test_a_delivery_claimed_at_commit_by_a_process_that_died_is_sent_after_its_l
 ) -> None:
     c = make_container(receiver, None, claim_lease_s=2.5)
     ids = contract_world(c.pipeline)
-    c.alerts.outbox.claimer = lambda: "dispatcher-that-died"  # it claims, never sends
+    c.alerts.outbox.claimer = lambda: "dispatcher-that-died"  # it claims at commit…
+    c.alerts.outbox.take_claimed = lambda change_id: []  # …and dies before sending
     c.pipeline.apply(credit_change(c, ids["sla"], 25.0))
     assert c.dispatcher.run_once().claimed == 0, "leased to the dead process"
+    assert not receiver.processed
     deadline = time.monotonic() + 30
     while not receiver.processed and time.monotonic() < deadline:
-        c.dispatcher.run_once()
+        c.dispatcher.run_once()  # records the outcome before it returns
         time.sleep(0.1)
     assert len(receiver.processed) == 1 and not receiver.repeats
     (delivery,) = all_deliveries(c)
-    assert delivery.status.value == "delivered"
+    assert (delivery.status.value, delivery.attempts) == ("delivered", 2)
+
+
+def test_deliveries_sent_as_concurrent_changes_commit_are_each_recorded_once(
+    make_container: MakeContainer, receiver: WebhookReceiver
+) -> None:
+    # Outcomes of deliveries sent at commit are recorded in shared transactions when
+    # senders finish together; each must still end delivered, after one attempt.
+    c = make_container(receiver, None, poll_interval_s=3600.0)
+    slas = [contract_world(c.pipeline)["sla"] for _ in range(3)]
+    c.alerts.start()
+
+    def commit(k: int) -> None:
+        for n in range(4):
+            c.pipeline.apply(credit_change(c, slas[k], 20.0 + n))
+
+    threads = [threading.Thread(target=commit, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        deliveries = all_deliveries(c)
+        if len(deliveries) == 12 and all(d.status.value == "delivered" for d in deliveries):
+            break
+        time.sleep(0.05)
+    assert len(deliveries) == 12
+    assert {(d.status.value, d.attempts) for d in deliveries} == {("delivered", 1)}
+    assert all([h["outcome"] for h in d.history] == ["delivered"] for d in deliveries)
+    assert len(receiver.processed) == 12 and not receiver.repeats
