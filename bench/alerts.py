@@ -7,8 +7,8 @@ HTTP webhook receiver that verifies every signature and keeps idempotency keys, 
 alert dispatcher in this process. It builds ``--contracts`` contract worlds, then commits
 ``--changes`` SLA service-credit changes (each raises a Warning) at ``--rate`` per second
 from ``--workers`` threads, through the real pipeline (SHACL validation, audit, outbox),
-after ``--warmup`` untimed changes at the same rate (a fresh Neo4j spends its first
-seconds compiling: the figures are of a running service, as the other benchmarks').
+after ``--warmup`` untimed changes at the same rate (a fresh Neo4j's JIT needs ~1,500
+changes to settle: the figures are of a running service, as the other benchmarks').
 
 Latency of a delivery = time the webhook receiver got it − time its change committed
 (taken in the pipeline's after-commit event). ``lost``: deliveries written by the outbox
@@ -65,7 +65,10 @@ def main() -> None:
     parser.add_argument("--contracts", type=int, default=20, help="SLAs the changes spread over")
     parser.add_argument("--workers", type=int, default=8, help="threads committing changes")
     parser.add_argument(
-        "--warmup", type=int, default=200, help="changes committed first, at the same rate, untimed"
+        "--warmup",
+        type=int,
+        default=1500,
+        help="changes committed first, at the same rate, untimed (Neo4j's JIT settles)",
     )
     parser.add_argument("--heap", default="2g")
     parser.add_argument("--pagecache", default="1g")

@@ -271,13 +271,18 @@ def _describe(
 RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 
 
-def _check_sparql(g: Graph, constraint: Node, query: str, bad: _Bad) -> None:
+def sparql_text(g: Graph, constraint: Node, query: str) -> str:
+    """A SPARQL constraint's query with the ``PREFIX`` lines its ``sh:prefixes`` declare."""
     header = ""
     for decl_owner in g.objects(constraint, SH.prefixes):
         for decl in g.objects(decl_owner, SH.declare):
             header += f"PREFIX {g.value(decl, SH.prefix)}: <{g.value(decl, SH.namespace)}>\n"
+    return header + query
+
+
+def _check_sparql(g: Graph, constraint: Node, query: str, bad: _Bad) -> None:
     try:
-        prepareQuery(header + query)
+        prepareQuery(sparql_text(g, constraint, query))
     except Exception as exc:  # pyparsing raises its own exception types
         bad(f"SPARQL does not parse: {str(exc).splitlines()[0]}")
 

@@ -14,11 +14,13 @@ from rdflib.term import Node
 
 from semgraph.shapes.loader import ShapeSet
 from semgraph.validation import pyshacl_tuning
-from semgraph.validation.rdf_view import SG
+from semgraph.validation.change_needs import pending_change_needs
+from semgraph.validation.rdf_view import SG, SGM
 from semgraph.validation.reach import THIS
 from semgraph.validation.results import Severity, ValidationResult
 
 pyshacl_tuning.apply()
+_VALIDATORS_PER_THREAD = 256
 
 _SEVERITY: dict[Node, Severity] = {
     SH.Violation: "Violation",
@@ -74,7 +76,9 @@ def _path_text(report: Graph, node: Node | None) -> str | None:
 class ShapeEngine:
     """Validates data graphs against one shape set; knows each shape's annotations."""
 
-    def __init__(self, shape_set: ShapeSet) -> None:
+    def __init__(self, shape_set: ShapeSet, *, prune_transitions: bool = True) -> None:
+        """``prune_transitions=False`` runs every transition shape on every focus node
+        (the reference the tests compare the pruned runs with)."""
         self.shape_set = shape_set
         self.shapes_graph = shape_set.graph
         self._parent: dict[Node, Node] = {}
@@ -83,10 +87,14 @@ class ShapeEngine:
         self._local = threading.local()
         self._by_class: dict[str, list[str]] = defaultdict(list)
         self._by_class_untouched: dict[str, list[str]] = defaultdict(list)
+        self._needs: dict[str, frozenset[URIRef]] = {}
         for iri, info in shape_set.shapes.items():
             self._by_class[info.target_class].append(iri)
             if info.triggers != (THIS,):
                 self._by_class_untouched[info.target_class].append(iri)
+            needs = pending_change_needs(self.shapes_graph, URIRef(iri))
+            if needs is not None and prune_transitions:
+                self._needs[iri] = needs
 
     def _node_shape(self, source: Node) -> Node:
         seen = 0
@@ -106,44 +114,62 @@ class ShapeEngine:
         that class (a per-class shapes graph), so the cost follows the change, not the
         size of the rule book. With ``changed`` (the entities a change wrote), a focus
         node outside it skips the shapes only a change of the node itself can trigger
-        (``sgm:triggers "$this"``): their verdict on it cannot have moved.
+        (``sgm:triggers "$this"``): their verdict on it cannot have moved. A transition
+        shape that needs a change of properties the node's pending change does not
+        touch is skipped too (``may_fire``): it has no solution there.
         """
         if focus_nodes is None:
             return self.read_report(self._run(None, data, None), data)
-        groups: dict[tuple[str, bool], list[str]] = defaultdict(list)
+        groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
         for iri in sorted(set(focus_nodes)):
-            cls = _short(data.value(URIRef(iri), RDF.type))
+            node = URIRef(iri)
+            cls = _short(data.value(node, RDF.type))
             if cls is None or cls not in self._by_class:
                 continue
             untouched = changed is not None and iri not in changed
-            if untouched and not self._by_class_untouched.get(cls):
-                continue
-            groups[(cls, untouched)].append(iri)
+            moved = {
+                p
+                for pc in data.objects(node, SGM.pendingChange)
+                for p in data.objects(pc, SGM.property)
+            }
+            selected = tuple(
+                shape
+                for shape in (self._by_class_untouched if untouched else self._by_class)[cls]
+                if shape not in self._needs or not self._needs[shape].isdisjoint(moved)
+            )
+            if selected:
+                groups[selected].append(iri)
         results: list[ValidationResult] = []
-        for (cls, untouched), iris in sorted(groups.items()):
-            results += self.read_report(self._run((cls, untouched), data, iris), data)
+        for selected, iris in sorted(groups.items()):
+            results += self.read_report(self._run(selected, data, iris), data)
         return sorted(results, key=lambda r: (r.focus_node, r.shape, r.path or "", r.value or ""))
 
-    def _shapes_for(self, key: tuple[str, bool] | None) -> Graph:
-        """The shapes graph, or the part of it reachable from the shapes for ``key``
-        (a class; and whether the focus nodes are ones the change did not write)."""
+    def may_fire(self, shape: str, moved: Iterable[str]) -> bool:
+        """Whether ``shape`` can report anything on a focus node whose pending change
+        touched the properties ``moved`` (local names); False only for transition shapes
+        that provably need another property's change (see ``change_needs``)."""
+        needs = self._needs.get(shape)
+        return needs is None or not needs.isdisjoint(SG[name] for name in moved)
+
+    def _shapes_for(self, key: tuple[str, ...] | None) -> Graph:
+        """The shapes graph, or the part of it reachable from the shapes in ``key``."""
         if key is None:
             return self.shapes_graph
-        cls, untouched = key
         part = Graph(bind_namespaces="none")  # the report copies these; nobody reads them
-        for triple in self.shape_set.described(
-            (self._by_class_untouched if untouched else self._by_class)[cls]
-        ):
+        for triple in self.shape_set.described(key):
             part.add(triple)
         return part
 
-    def _validator(self, key: tuple[str, bool] | None) -> Validator:
+    def _validator(self, key: tuple[str, ...] | None) -> Validator:
         """A pySHACL validator per thread and shape selection, built once: harvesting
-        shapes from a shapes graph costs far more than checking a change's neighbourhood."""
-        cache: dict[tuple[str, bool] | None, Validator] = self._local.__dict__.setdefault(
+        shapes from a shapes graph costs far more than checking a change's neighbourhood.
+        The selections are few (a class's shapes, less those the change cannot move)."""
+        cache: dict[tuple[str, ...] | None, Validator] = self._local.__dict__.setdefault(
             "validators", {}
         )
         if key not in cache:
+            if len(cache) >= _VALIDATORS_PER_THREAD:
+                cache.pop(next(iter(cache)))
             validator = Validator(
                 DataGraph.from_rdflib(Graph()),
                 shacl_graph=self._shapes_for(key),
@@ -159,7 +185,7 @@ class ShapeEngine:
             cache[key] = validator
         return cache[key]
 
-    def _run(self, key: tuple[str, bool] | None, data: Graph, focus: list[str] | None) -> Graph:
+    def _run(self, key: tuple[str, ...] | None, data: Graph, focus: list[str] | None) -> Graph:
         validator = self._validator(key)
         graph = DataGraph.from_rdflib(data)
         validator.data_graph = graph

@@ -13,6 +13,7 @@ not write is not checked against shapes only its own change can trigger (``sgm:t
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 import neo4j
@@ -20,12 +21,13 @@ import pytest
 
 from semgraph.bootstrap import Container
 from semgraph.changes.model import ChangeSet, DeleteEntity, LinkEntities
+from semgraph.changes.pipeline import ChangePipeline
 from semgraph.config import Settings
 from semgraph.demo import load_demo
 from semgraph.demo.changes import random_change, sample_ids
 from semgraph.exceptions import ChangeRefusedError
 from semgraph.ontology.model import Ontology
-from semgraph.validation.engine import transition_shapes
+from semgraph.validation.engine import ShapeEngine, transition_shapes
 from semgraph.validation.full import validate_graph
 from semgraph.validation.results import ValidationResult
 
@@ -105,4 +107,36 @@ def test_incremental_verdicts_equal_full_validation(
         empty_db, db, container.ontology, container.engine, container.reach, batch_size=97
     )
     assert _keys(batched.outcome.results, transition) == before
+    container.close()
+
+
+def test_skipping_transition_shapes_a_change_cannot_fire_changes_no_verdict(
+    empty_db: neo4j.Driver, settings: Settings
+) -> None:
+    """The engine skips transition shapes whose SPARQL needs another property's change
+    (``change_needs``); every verdict, transition shapes' included, must be what running
+    them all gives."""
+    container = Container(settings)
+    db = settings.neo4j_database
+    load_demo(empty_db, container.ontology, db, 1000, 5, progress=False)
+    pipeline = container.pipeline
+    everything = ChangePipeline(
+        driver=empty_db,
+        database=db,
+        ontology=container.ontology,
+        engine=ShapeEngine(container.shapes, prune_transitions=False),
+        reach=container.reach,
+    )
+    transition = transition_shapes(container.shapes)
+    rng = random.Random(5)
+    ids = sample_ids(empty_db, db, per_class=40)
+    fired = 0
+    for n in range(40):
+        change = random_change(rng, ids, n)
+        pruned, full = pipeline.dry_run(change), everything.dry_run(change)
+        assert _keys(pruned.results, set()) == _keys(full.results, set()), change.operations
+        fired += sum(r.shape in transition for r in full.results)
+        with contextlib.suppress(ChangeRefusedError):
+            pipeline.apply(change)
+    assert fired > 0, "no transition shape fired: the comparison proved nothing"
     container.close()
