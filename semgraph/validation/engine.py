@@ -135,7 +135,7 @@ class ShapeEngine:
             selected = tuple(
                 shape
                 for shape in (self._by_class_untouched if untouched else self._by_class)[cls]
-                if shape not in self._needs or not self._needs[shape].isdisjoint(moved)
+                if self._can_fire(shape, moved)
             )
             if selected:
                 groups[selected].append(iri)
@@ -148,8 +148,11 @@ class ShapeEngine:
         """Whether ``shape`` can report anything on a focus node whose pending change
         touched the properties ``moved`` (local names); False only for transition shapes
         that provably need another property's change (see ``change_needs``)."""
+        return self._can_fire(shape, {SG[name] for name in moved})
+
+    def _can_fire(self, shape: str, moved: set[Node]) -> bool:
         needs = self._needs.get(shape)
-        return needs is None or not needs.isdisjoint(SG[name] for name in moved)
+        return needs is None or not needs.isdisjoint(moved)
 
     def _shapes_for(self, key: tuple[str, ...] | None) -> Graph:
         """The shapes graph, or the part of it reachable from the shapes in ``key``."""
