@@ -79,7 +79,7 @@ class AlertService:
 
     def after_commit(self, event: object) -> None:
         """Pipeline ``on_event`` handler: send the change's deliveries, publish its alerts
-        live and wake the dispatcher."""
+        live, and wake the dispatcher for deliveries written unclaimed."""
         if not isinstance(event, ChangeCommitted) or not event.warnings:
             return
         claimed = self.outbox.take_claimed(event.change_id)
