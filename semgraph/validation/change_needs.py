@@ -72,8 +72,11 @@ def query_needs(text: str) -> frozenset[URIRef] | None:
                 need = _all_of([_restricts(f, o) for f in filters])
             else:
                 need = None
-            if need is not None:  # each such pattern is necessary: keep the narrowest
-                found = need if found is None else found & need
+            # Each such pattern is necessary on its own, so any one of them is a sound
+            # condition (their intersection is not: a shape needing changes of both a
+            # and b would never run). Keep the narrowest.
+            if need is not None and (found is None or len(need) < len(found)):
+                found = need
     return found
 
 

@@ -69,6 +69,11 @@ def test_shapes_the_analysis_cannot_follow_always_run(shape_set: ShapeSet) -> No
             None,
         ),
         ("$this sgm:pendingChange ?pc . ?pc sgm:property ?p .", None),  # any property
+        (  # both must change: either one alone is a sound condition, never neither
+            "$this sgm:pendingChange ?a , ?b . ?a sgm:property sg:x . "
+            "?b sgm:property ?p . FILTER (?p IN (sg:y, sg:z))",
+            {"x"},
+        ),
         (
             "{ $this sgm:pendingChange ?pc . ?pc sgm:property sg:a } UNION { $this sg:s ?s }",
             None,
