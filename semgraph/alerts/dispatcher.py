@@ -16,7 +16,8 @@ batch of outcomes commits have theirs recorded together, in the next transaction
 A delivery can be sent twice only when a dispatcher dies (or stalls past its lease)
 between sending and recording; its ``Idempotency-Key`` lets the receiver drop the repeat.
 The loop thread (``start``/``stop``) runs a round whenever ``wake()`` is called (after a
-commit) and at least every ``poll_interval_s``, and sweeps escalations.
+commit that left deliveries unclaimed) and at least every ``poll_interval_s``, and sweeps
+escalations.
 """
 
 from __future__ import annotations
@@ -226,7 +227,7 @@ class AlertDispatcher:
                 log.exception("recording %d delivery outcomes failed", len(rows))
 
     def wake(self) -> None:
-        """Run a round now (called after a commit that raised alerts)."""
+        """Run a round now (called after a commit that wrote deliveries unclaimed)."""
         self._wake.set()
 
     def start(self) -> None:
