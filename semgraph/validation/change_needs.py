@@ -92,8 +92,8 @@ def _mandatory(node: Any, triples: list[Any], filters: list[Any]) -> bool:
     if name == "Filter":
         filters.append(node.expr)
         return _mandatory(node.p, triples, filters)
-    if name in {"Extend", "Distinct", "Reduced", "Slice", "OrderBy", "ToMultiSet"}:
-        return name != "ToMultiSet" and _mandatory(node.p, triples, filters)
+    if name in {"Extend", "Distinct", "Reduced", "Slice", "OrderBy"}:
+        return _mandatory(node.p, triples, filters)
     if name in {"LeftJoin", "Minus"}:  # the optional / subtracted side adds no condition
         return _mandatory(node.p1, triples, filters)
     if name == "Join":
