@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 import neo4j
-from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from semgraph.alerts import queries as alert_queries
 from semgraph.alerts.dispatcher import AlertDispatcher
@@ -54,6 +54,8 @@ class Container:
         self._alert_settings = alert_settings
         self._driver: neo4j.Driver | None = None
         self._lock = threading.Lock()
+        self._schema_lock = threading.Lock()
+        self._schema_done = False
 
     @cached_property
     def ontology(self) -> Ontology:
@@ -83,7 +85,7 @@ class Container:
             reach=self.reach,
             tx_hooks=[self.alerts.outbox],
             on_event=self.handle_event,
-            prepare=self.ensure_schema,
+            prepare=self.schema_ready,
         )
 
     def event_handlers(self) -> list[Callable[[object], object]]:
@@ -146,7 +148,27 @@ class Container:
             for statement in change_queries.SCHEMA:
                 session.run(statement).consume()
         self.alerts.ensure_schema()
+        self._schema_done = True
         return count + len(change_queries.SCHEMA) + len(alert_queries.SCHEMA)
+
+    def schema_ready(self) -> None:
+        """``ensure_schema`` unless this container did it already (the pipeline calls this
+        before each change). A user without schema rights gets a warning, once."""
+        if self._schema_done:
+            return
+        with self._schema_lock:
+            if self._schema_done:
+                return
+            try:
+                self.ensure_schema()
+            except ClientError as exc:
+                log.warning(
+                    "could not create semgraph's constraints and indexes (%s); changes "
+                    "still work but slow down as the change log grows: run `semgraph load "
+                    "ontology` once as a user with schema rights",
+                    exc.message,
+                )
+                self._schema_done = True
 
     def publish_rules(self) -> int:
         """Write the shapes in force as ``(:Rule)`` nodes, so people can browse them and

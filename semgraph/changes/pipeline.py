@@ -9,8 +9,6 @@ Violation rolls the transaction back, so a refused change leaves the graph as it
 from __future__ import annotations
 
 import json
-import logging
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -18,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import neo4j
-from neo4j.exceptions import ClientError, TransientError
+from neo4j.exceptions import TransientError
 from pydantic import BaseModel
 
 from semgraph.changes import queries as q
@@ -44,8 +42,6 @@ from semgraph.validation.neighbourhood import (
 from semgraph.validation.rdf_view import NodeRecord, RdfView, ValidationGraph
 from semgraph.validation.reach import ShapeReach
 from semgraph.validation.results import ValidationOutcome, ValidationResult
-
-log = logging.getLogger("semgraph.changes")
 
 
 class ChangeResult(BaseModel):
@@ -107,15 +103,13 @@ class ChangePipeline:
     on_event: Callable[[object], None] | None = None
     max_retries: int = 3
     prepare: Callable[[], object] | None = None
-    """Runs once, before the first change set: the constraints and indexes the write
-    path's lookups need (``Container.ensure_schema``). Without the change log's unique
-    id, every change with an alert scanned all earlier change events."""
+    """Called before each change set; makes sure, once, that the constraints and indexes
+    the write path's lookups need exist (``Container.schema_ready``). Without the change
+    log's unique id, every change with an alert scanned all earlier change events."""
 
     def __post_init__(self) -> None:
         self.view = RdfView(self.ontology)
         self.impact = ImpactAnalyzer(self.ontology)
-        self._prepare_lock = threading.Lock()
-        self._prepared = self.prepare is None
 
     # --- public API ----------------------------------------------------------------------
     def dry_run(self, change_set: ChangeSet) -> ChangeResult:
@@ -133,25 +127,10 @@ class ChangePipeline:
         return self._run(change_set, commit=True)
 
     # --- the transaction -----------------------------------------------------------------
-    def _ensure_prepared(self) -> None:
-        if self._prepared:
-            return
-        with self._prepare_lock:
-            if not self._prepared and self.prepare is not None:
-                try:
-                    self.prepare()
-                except ClientError as exc:  # e.g. a user without schema rights: go on
-                    log.warning(
-                        "could not create semgraph's constraints and indexes (%s); changes "
-                        "still work but slow down as the change log grows: run `semgraph "
-                        "load` once as a user with schema rights",
-                        exc.message,
-                    )
-                self._prepared = True
-
     def _run(self, change_set: ChangeSet, commit: bool) -> ChangeResult:
         ops = resolve(change_set, self.ontology)
-        self._ensure_prepared()
+        if self.prepare is not None:
+            self.prepare()
         for attempt in range(self.max_retries + 1):
             try:
                 with self.driver.session(database=self.database) as session:
