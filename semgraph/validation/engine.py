@@ -92,8 +92,10 @@ class ShapeEngine:
             self._by_class[info.target_class].append(iri)
             if info.triggers != (THIS,):
                 self._by_class_untouched[info.target_class].append(iri)
-            needs = pending_change_needs(self.shapes_graph, URIRef(iri))
-            if needs is not None and prune_transitions:
+            needs = (
+                pending_change_needs(self.shapes_graph, URIRef(iri)) if prune_transitions else None
+            )
+            if needs is not None:
                 self._needs[iri] = needs
 
     def _node_shape(self, source: Node) -> Node:
