@@ -1,10 +1,13 @@
-"""Two answers pySHACL recomputes on every validation, computed once instead.
+"""Work pySHACL, and the rdflib SPARQL evaluation under it, do on every validation
+that a change's validation does not need.
 
 A change's validation runs pySHACL on a few dozen triples, where pySHACL's fixed
-per-run work costs more than the checking itself. Each tuning below returns exactly what
-pySHACL would have computed (same values, same order, same errors) and is skipped,
-leaving pySHACL as it is, when the pySHACL version no longer has what it relies on.
-``apply()`` is idempotent; ``semgraph.validation.engine`` calls it on import.
+per-run work costs more than the checking itself. The pySHACL tunings return exactly what
+pySHACL would have computed (same values, same order, same errors); the rdflib ones
+evaluate ``&&`` and ``||`` as SPARQL defines them (an operand that decides the answer
+ends the evaluation) and skip formatting an error message nobody reads. Each is skipped,
+leaving the library as it is, when the installed version no longer has what it relies
+on. ``apply()`` is idempotent; ``semgraph.validation.engine`` calls it on import.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ def apply() -> None:
     _applied = True
     _constraint_lookup_by_set()
     _sparql_checks_once_per_text()
+    _filters_without_error_text()
+    _logical_operators_short_circuit()
 
 
 def _constraint_lookup_by_set() -> None:
@@ -80,3 +85,82 @@ def _sparql_checks_once_per_text() -> None:
 
     check_once._semgraph_once = True  # type: ignore[attr-defined]
     SPARQLQueryHelper.check_invalid_sparql = check_once  # type: ignore[method-assign]
+
+
+def _filters_without_error_text() -> None:
+    """rdflib (7.x) tests each FILTER's expression by first calling ``EBV`` on the
+    *unevaluated* expression, which always fails, formatting the whole expression tree
+    into the error's message (~4 % of a change's validation), before evaluating it. For an
+    expression this goes straight to the evaluation, with the same result."""
+    try:
+        from rdflib.plugins.sparql import evaluate, evalutils
+        from rdflib.plugins.sparql.operators import EBV
+        from rdflib.plugins.sparql.parserutils import Expr
+        from rdflib.plugins.sparql.sparql import SPARQLError
+    except ImportError:
+        return
+    original: Callable[..., bool] | None = getattr(evaluate, "_ebv", None)
+    if original is None or getattr(original, "_semgraph_direct", False):
+        return
+
+    @wraps(original)
+    def ebv(expr: Any, ctx: Any) -> bool:
+        if isinstance(expr, Expr):
+            try:
+                return bool(EBV(expr.eval(ctx)))
+            except SPARQLError:
+                return False  # an error in a filter is false
+        return original(expr, ctx)
+
+    ebv._semgraph_direct = True  # type: ignore[attr-defined]
+    evaluate._ebv = ebv  # type: ignore[attr-defined]
+    evalutils._ebv = ebv
+
+
+def _logical_operators_short_circuit() -> None:
+    """rdflib (7.x) evaluates every operand of ``a && b && c`` (EXISTS patterns included)
+    before looking at the first; SPARQL's truth table (17.2) makes a false operand decide
+    ``&&`` and a true one ``||``, whatever the others are, errors included. The operands
+    are evaluated left to right until one decides; an error is raised only when none does,
+    as rdflib does. (rdflib raised it even beside a deciding operand when the error was a
+    variable left unbound: SPARQL says the deciding operand wins.)"""
+    try:
+        from rdflib import Literal
+        from rdflib.plugins.sparql import operators, parser
+        from rdflib.plugins.sparql.operators import EBV
+        from rdflib.plugins.sparql.parserutils import CompValue, value
+        from rdflib.plugins.sparql.sparql import SPARQLError
+    except ImportError:
+        return
+    parsed_and = getattr(parser, "ConditionalAndExpression", None)
+    parsed_or = getattr(parser, "ConditionalOrExpression", None)
+    if parsed_and is None or parsed_or is None or not hasattr(parsed_and, "evalfn"):
+        return
+    if getattr(parsed_and.evalfn, "_semgraph_lazy", False):
+        return
+
+    def deciding(decides: bool) -> Callable[[Any, Any], Any]:
+        def evaluate(e: Any, ctx: Any) -> Any:
+            other = dict.get(e, "other")
+            if other is None:  # a lone operand: the grammar's pass-through
+                return value(ctx, dict.__getitem__(e, "expr"))
+            error: SPARQLError | None = None
+            for operand in [dict.__getitem__(e, "expr"), *other]:
+                try:
+                    if EBV(value(ctx, operand)) is decides:
+                        return Literal(decides)
+                except SPARQLError as err:
+                    error = err
+            if error is not None:
+                raise error
+            return Literal(not decides)
+
+        evaluate._semgraph_lazy = True  # type: ignore[attr-defined]
+        return evaluate
+
+    if not issubclass(CompValue, dict):
+        return
+    lazy_and, lazy_or = deciding(False), deciding(True)
+    parsed_and.evalfn, parsed_or.evalfn = lazy_and, lazy_or  # what new parses bind
+    operators.ConditionalAndExpression = lazy_and  # type: ignore[assignment]  # and_() binds it
+    operators.ConditionalOrExpression = lazy_or  # type: ignore[assignment]

@@ -32,3 +32,51 @@ def test_a_forbidden_clause_is_refused_every_time_and_a_valid_query_keeps_its_ve
         assert not conforms and "ex:a" in text.replace("http://example.org/", "ex:")
         conforms, text = run("MINUS { $this ex:q ?y }")
         assert not conforms and "must not contain a MINUS clause" in text
+
+
+TRUTH = {"T": "true", "F": "false", "E": "(?unbound > 1)"}  # E: an error (unbound variable)
+# SPARQL 1.1, 17.2 (logical-or / logical-and with errors); None: the expression is an error.
+TABLE = {
+    ("T", "T"): (True, True),
+    ("T", "F"): (True, False),
+    ("F", "T"): (True, False),
+    ("F", "F"): (False, False),
+    ("T", "E"): (True, None),
+    ("E", "T"): (True, None),
+    ("F", "E"): (None, False),
+    ("E", "F"): (None, False),
+    ("E", "E"): (None, None),
+}
+
+
+def evaluate(expression: str) -> bool | None:
+    """The expression's value; None for an error (rdflib then drops the solution)."""
+    rows = list(Graph().query(f"SELECT (({expression}) AS ?r) WHERE {{}}"))
+    value = rows[0][0] if rows else None
+    return None if value is None else bool(value.toPython())
+
+
+def test_and_and_or_follow_the_sparql_truth_table_errors_included() -> None:
+    pyshacl_tuning.apply()
+    for (a, b), (either, both) in TABLE.items():
+        assert evaluate(f"{TRUTH[a]} || {TRUTH[b]}") is either, f"{a} || {b}"
+        assert evaluate(f"{TRUTH[a]} && {TRUTH[b]}") is both, f"{a} && {b}"
+    # chains, and a deciding operand after the first
+    assert evaluate("true && true && false") is False
+    assert evaluate("false || false || true") is True
+    assert evaluate("(?unbound > 1) && true && false") is False
+
+
+def test_a_filter_still_drops_solutions_its_expression_fails_or_errs_on() -> None:
+    pyshacl_tuning.apply()
+    data = Graph().parse(data=DATA, format="turtle")
+    query = "PREFIX ex: <http://example.org/> SELECT ?s WHERE {{ ?s ex:p ?x . FILTER({}) }}"
+    kept = {str(r[0]).rsplit("/", 1)[-1] for r in data.query(query.format("?x > 1"))}
+    assert kept == {"b"}
+    assert not list(data.query(query.format("?nope > 1")))  # an error is false
+    assert len(list(data.query(query.format("?x > 1 || true")))) == 2
+    kept = {
+        str(r[0]).rsplit("/", 1)[-1]
+        for r in data.query(query.format("?x < 2 && NOT EXISTS { ?s ex:q ?y }"))
+    }
+    assert kept == {"a"}
