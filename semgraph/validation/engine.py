@@ -3,7 +3,7 @@
 Not pySHACL's Oxigraph backend: it takes 40 % less CPU for a change, but pyoxigraph lets
 go of the GIL in every query, and in a busy threaded server each of a validation's ~10
 queries then waits out Python's 5 ms switch interval to get it back (measured: 5 → 117 ms
-per validation beside one busy thread; the alerts bench's changes took 232 ms, not ~30).
+per validation beside one busy thread).
 """
 
 from __future__ import annotations
