@@ -86,6 +86,7 @@ class Container:
             tx_hooks=[self.alerts.outbox],
             on_event=self.handle_event,
             prepare=self.schema_ready,
+            max_concurrent=self.settings.change_concurrency,
         )
 
     def event_handlers(self) -> list[Callable[[object], object]]:

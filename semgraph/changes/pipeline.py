@@ -9,6 +9,7 @@ Violation rolls the transaction back, so a refused change leaves the graph as it
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -106,10 +107,16 @@ class ChangePipeline:
     """Called before each change set; makes sure, once, that the constraints and indexes
     the write path's lookups need exist (``Container.schema_ready``). Without the change
     log's unique id, every change with an alert scanned all earlier change events."""
+    max_concurrent: int = 0
+    """Change sets run at once (0: no limit); the rest wait before their transaction opens,
+    holding no locks (``Settings.change_concurrency``)."""
 
     def __post_init__(self) -> None:
         self.view = RdfView(self.ontology)
         self.impact = ImpactAnalyzer(self.ontology)
+        self._turns: threading.BoundedSemaphore | None = (
+            threading.BoundedSemaphore(self.max_concurrent) if self.max_concurrent > 0 else None
+        )
 
     # --- public API ----------------------------------------------------------------------
     def dry_run(self, change_set: ChangeSet) -> ChangeResult:
@@ -131,6 +138,28 @@ class ChangePipeline:
         ops = resolve(change_set, self.ontology)
         if self.prepare is not None:
             self.prepare()
+        if self._turns is None:
+            result = self._transact(change_set, ops, commit)
+        else:
+            with self._turns:
+                result = self._transact(change_set, ops, commit)
+        if commit:  # after the turn: what reacts to a commit does not hold one
+            self._emit(
+                ChangeCommitted(
+                    change_id=change_set.id,
+                    actor=change_set.context.actor,
+                    role=change_set.context.role,
+                    source_system=change_set.context.source_system,
+                    touched=tuple((t["op"], t["cls"], t["iri"]) for t in result.touched),
+                    warnings=len(result.warnings),
+                    at=change_set.context.at.isoformat(),
+                )
+            )
+        return result
+
+    def _transact(
+        self, change_set: ChangeSet, ops: list[dict[str, Any]], commit: bool
+    ) -> ChangeResult:
         for attempt in range(self.max_retries + 1):
             try:
                 with self.driver.session(database=self.database) as session:
@@ -170,17 +199,6 @@ class ChangePipeline:
                         hint="re-read the entities and retry the change set",
                     ) from exc
                 time.sleep(0.05 * (attempt + 1))
-        self._emit(
-            ChangeCommitted(
-                change_id=change_set.id,
-                actor=change_set.context.actor,
-                role=change_set.context.role,
-                source_system=change_set.context.source_system,
-                touched=tuple((t["op"], t["cls"], t["iri"]) for t in result.touched),
-                warnings=len(result.warnings),
-                at=change_set.context.at.isoformat(),
-            )
-        )
         return result
 
     def _emit(self, event: object) -> None:

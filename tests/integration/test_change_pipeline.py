@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from typing import Any
@@ -318,3 +319,50 @@ def test_the_first_change_on_a_bare_database_creates_the_schema_its_lookups_need
     assert pipeline.apply(
         update(pipeline, "ServiceLevelAgreement", world["sla"], uptimeTarget=99.5)
     )
+
+
+@pytest.mark.parametrize("limit", [1, 0])
+def test_change_sets_beyond_the_concurrency_limit_wait_their_turn_and_all_commit(
+    empty_db: neo4j.Driver, settings: Settings, limit: int
+) -> None:
+    container = Container(settings.model_copy(update={"change_concurrency": max(limit, 1)}))
+    ensure_schema(empty_db, container.ontology, settings.neo4j_database)
+    pipeline = container.pipeline
+    if limit == 0:  # the reference: no limit, so the test can see transactions overlap
+        pipeline = dataclasses.replace(pipeline, max_concurrent=0, tx_hooks=[])
+    worlds = [contract_world(pipeline) for _ in range(4)]
+    inside, most, lock = [0], [0], threading.Lock()
+
+    def slow_hook(tx: Any, change_set: Any, result: Any) -> None:  # runs in the transaction
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        threading.Event().wait(0.2)
+        with lock:
+            inside[0] -= 1
+
+    pipeline.tx_hooks.append(slow_hook)
+    results: list[Any] = []
+    barrier = threading.Barrier(len(worlds))
+
+    def apply(sla: str) -> None:
+        change = update(pipeline, "ServiceLevelAgreement", sla, serviceCreditPercent=30.0)
+        barrier.wait()
+        results.append(pipeline.apply(change))
+
+    threads = [threading.Thread(target=apply, args=(w["sla"],)) for w in worlds]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == len(worlds) and all(r.committed for r in results)
+    credits = empty_db.execute_query(
+        "MATCH (s:ServiceLevelAgreement) WHERE s.id IN $ids RETURN s.serviceCreditPercent AS p",
+        ids=[w["sla"] for w in worlds],
+    ).records
+    assert [r["p"] for r in credits] == [30.0] * len(worlds)
+    if limit == 1:
+        assert most[0] == 1, "one change set at a time"
+    else:
+        assert most[0] > 1, "without a limit the four transactions overlap"
+    container.close()
