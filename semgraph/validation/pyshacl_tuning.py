@@ -136,6 +136,8 @@ def _logical_operators_short_circuit() -> None:
     parsed_or = getattr(parser, "ConditionalOrExpression", None)
     if parsed_and is None or parsed_or is None or not hasattr(parsed_and, "evalfn"):
         return
+    if not issubclass(CompValue, dict):  # the operands are read without evaluating them
+        return
     if getattr(parsed_and.evalfn, "_semgraph_lazy", False):
         return
 
@@ -158,8 +160,6 @@ def _logical_operators_short_circuit() -> None:
         evaluate._semgraph_lazy = True  # type: ignore[attr-defined]
         return evaluate
 
-    if not issubclass(CompValue, dict):
-        return
     lazy_and, lazy_or = deciding(False), deciding(True)
     parsed_and.evalfn, parsed_or.evalfn = lazy_and, lazy_or  # what new parses bind
     operators.ConditionalAndExpression = lazy_and  # type: ignore[assignment]  # and_() binds it
