@@ -10,8 +10,9 @@ One round (``run_once``):
    backoff with jitter; or dead-lettered after ``max_attempts`` or a permanent refusal.
 
 Deliveries a change wrote already claimed by this dispatcher (``send_claimed``) skip the
-claim: they are sent as the change commits, and senders that finish while an earlier
-batch of outcomes commits have theirs recorded together, in the next transaction.
+claim: they are sent as the change commits, and their outcomes are recorded in batches:
+each batch lingers ``record_linger_s`` (50 ms) for the deliveries sent meanwhile, so under
+load one transaction records many.
 
 A delivery can be sent twice only when a dispatcher dies (or stalls past its lease)
 between sending and recording; its ``Idempotency-Key`` lets the receiver drop the repeat.
@@ -212,9 +213,13 @@ class AlertDispatcher:
 
     def _record_outcomes(self) -> None:
         """Record every outcome sent so far, one transaction per batch, until none is
-        left: under load, senders that finish while a batch commits share the next one
-        (one transaction for many deliveries); alone, a delivery is recorded at once."""
+        left. Each batch first lingers ``record_linger_s`` so that deliveries sent
+        meanwhile share its transaction: under load one commit records many (the
+        receivers already have them; only a crash in between resends one, which its
+        idempotency key makes harmless)."""
         while True:
+            if self.settings.record_linger_s:
+                time.sleep(self.settings.record_linger_s)
             with self._outcomes_lock:
                 rows, self._outcomes = self._outcomes, []
                 if not rows:

@@ -51,6 +51,13 @@ class AlertSettings(BaseSettings):
         default=60.0, gt=0, description="A claim older than this is taken over by another worker."
     )
     batch_size: int = Field(default=64, ge=1)
+    record_linger_s: float = Field(
+        default=0.05,
+        ge=0,
+        lt=5,
+        description="How long a sent delivery's outcome waits for others to share its "
+        "transaction (its receiver already has it; 0: record each at once).",
+    )
     send_concurrency: int = Field(default=8, ge=1)
     browser_url: str | None = Field(
         default=None, description="Neo4j Browser base URL in alert links (default: managed)."

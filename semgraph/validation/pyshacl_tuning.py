@@ -26,6 +26,7 @@ def apply() -> None:
         return
     _applied = True
     _constraint_lookup_by_set()
+    _constraint_components_built_once()
     _sparql_checks_once_per_text()
     _filters_without_error_text()
     _logical_operators_short_circuit()
@@ -54,6 +55,53 @@ class _Members(list[Any]):
 
     def __contains__(self, item: object) -> bool:
         return item in self._members
+
+
+def _constraint_components_built_once() -> None:
+    """pySHACL (0.40) builds every constraint component of a shape anew on each
+    validation, reading its parameters from the shapes graph again (SPARQL constraints
+    also collect their prefixes): ~12 % of a change's validation. A component holds only
+    what it read from its shape and the shapes graph, and no component changes its own
+    state while it evaluates, so one built per shape gives the same verdicts; it lives as
+    long as the shape (pySHACL's own shapes cache). A component that refuses to load is
+    not kept, and refuses again on the next run, as before."""
+    import pyshacl.shape as shape_module
+    from pyshacl.constraints.constraint_component import ConstraintComponent
+
+    params = getattr(shape_module, "CONSTRAINT_PARAMS", None)  # seeded just before
+    if not (isinstance(params, tuple) and len(params) == 2 and isinstance(params[1], dict)):
+        return
+    members, mapping = params
+    if not all(
+        isinstance(c, type) and issubclass(c, ConstraintComponent) for c in mapping.values()
+    ):
+        return  # already wrapped, or not what this relies on
+    built = {cls: _BuiltOncePerShape(cls) for cls in set(mapping.values())}
+    shape_module.CONSTRAINT_PARAMS = (members, {p: built[c] for p, c in mapping.items()})  # type: ignore[attr-defined]
+
+
+class _BuiltOncePerShape:
+    """Stands in for a constraint component class in pySHACL's parameter map: calling it
+    with a shape returns that shape's component, built on the first call. One per class,
+    so pySHACL's "this component is done" check still sees one thing per class. The
+    components are kept on the shape's shapes graph (a shape has no room of its own),
+    with the shape, so they go when it goes."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+
+    def __call__(self, shape: Any) -> Any:
+        built: dict[tuple[int, type], tuple[Any, Any]] = shape.sg.__dict__.setdefault(
+            "_semgraph_components", {}
+        )
+        key = (id(shape), self.cls)
+        entry = built.get(key)
+        if entry is None or entry[0] is not shape:
+            entry = built[key] = (shape, self.cls(shape))
+        return entry[1]
+
+    def __getattr__(self, name: str) -> Any:  # class attributes and class methods
+        return getattr(self.cls, name)
 
 
 def _sparql_checks_once_per_text() -> None:
