@@ -187,16 +187,20 @@ class ShapeEngine:
         if key not in cache:
             if len(cache) >= _VALIDATORS_PER_THREAD:
                 cache.pop(next(iter(cache)))
+            options: dict[str, Any] = {
+                "inference": "none",
+                "advanced": False,
+                "allow_warnings": True,
+                "allow_infos": True,
+                "inplace": True,
+            }
+            if key is not None:
+                # Just the selected shapes, each given the focus nodes directly: they all
+                # target the focus nodes' class, so pySHACL need not work out every
+                # shape's targets (property shapes included) to find the same nodes.
+                options["use_shapes"] = list(key)
             validator = Validator(
-                DataGraph.from_rdflib(Graph()),
-                shacl_graph=self._shapes_for(key),
-                options={
-                    "inference": "none",
-                    "advanced": False,
-                    "allow_warnings": True,
-                    "allow_infos": True,
-                    "inplace": True,
-                },
+                DataGraph.from_rdflib(Graph()), shacl_graph=self._shapes_for(key), options=options
             )
             _ = validator.shacl_graph.shapes  # harvest now, once
             cache[key] = validator
