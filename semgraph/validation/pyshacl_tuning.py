@@ -91,14 +91,14 @@ class _BuiltOncePerShape:
         self.cls = cls
 
     def __call__(self, shape: Any) -> Any:
+        # Keyed by the shape's id; the entry holds the shape, so the id stays its own.
         built: dict[tuple[int, type], tuple[Any, Any]] = shape.sg.__dict__.setdefault(
             "_semgraph_components", {}
         )
         key = (id(shape), self.cls)
-        entry = built.get(key)
-        if entry is None or entry[0] is not shape:
-            entry = built[key] = (shape, self.cls(shape))
-        return entry[1]
+        if key not in built:
+            built[key] = (shape, self.cls(shape))
+        return built[key][1]
 
     def __getattr__(self, name: str) -> Any:  # class attributes and class methods
         return getattr(self.cls, name)
