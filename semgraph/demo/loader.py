@@ -12,12 +12,14 @@ because later batches link to earlier ones; chunks link only to the master data,
 after it several writers write chunks side by side and Neo4j uses more than one core.
 Rows travel as compact lists (``semgraph.demo.packing``); links name the other end by
 the element id its create returned, kept per class for the master data (shared) and for
-the unit being written (dropped after it). The indexes Neo4j does not need while loading
-are built once at the end (``prepare_bulk_load``).
+the unit being written (dropped after it), so the load needs no index: into an empty
+database the derived indexes and constraints are built once at the end
+(``prepare_bulk_load``), and put back when a load fails half-way.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -36,6 +38,8 @@ from semgraph.demo.records import Batch
 from semgraph.exceptions import ConflictError, SemgraphError
 from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.ontology.schema import ensure_schema, prepare_bulk_load
+
+log = logging.getLogger(__name__)
 
 Existing = Literal["refuse", "append", "replace"]
 # 2,000 customers (~46k entities) per chunk: at 1M entities, Neo4j + Python CPU per
@@ -183,6 +187,20 @@ def _progress_bar() -> Progress:
     )
 
 
+def _restore_schema(driver: neo4j.Driver, ontology: Ontology, database: str) -> None:
+    """After a failed load: put back what ``prepare_bulk_load`` dropped, so that the
+    entities already written are indexed and unique ids stay enforced; a failure here
+    (the server is gone, say) is logged and the load's own error is what the caller sees."""
+    try:
+        ensure_schema(driver, ontology, database)
+    except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+        log.warning(
+            "demo load failed and its indexes could not be re-created (%s); run "
+            "`semgraph load ontology` once the server answers",
+            type(exc).__name__,
+        )
+
+
 def load_demo(
     driver: neo4j.Driver,
     ontology: Ontology,
@@ -202,9 +220,10 @@ def load_demo(
     ``refuse`` (raise ConflictError, nothing written), ``append`` (load next to them;
     ids of a second demo collide, so use another database) or ``replace`` (delete them
     first, in batches). Into a database without business entities, the derived indexes
-    other than the id constraints are built after the load (``prepare_bulk_load``); in
-    every case the ontology's full schema exists when this returns, and its time is
-    part of ``seconds``. ``writers`` transactions write chunks of customers in parallel.
+    and constraints are built after the load (``prepare_bulk_load``); in every case (a
+    failed load too, unless the server is gone) the ontology's full schema exists when
+    this returns or raises, and its time is part of ``seconds``. ``writers``
+    transactions write chunks of customers in parallel.
     Raises InvalidInputError for a size out of range, and re-raises Neo4j errors.
     """
     size = size_demo(entities, seed, ontology)
@@ -244,6 +263,9 @@ def load_demo(
                 task = bar.tasks[0]
                 done, elapsed = task.completed, time.perf_counter() - started
                 bar.update(task.id, rate=f"{done / elapsed:,.0f} entities/s" if elapsed else "")
+    except BaseException:  # the generator failed, or Ctrl-C: the writers stop below
+        load.fail(RuntimeError("demo load interrupted"))
+        raise
     finally:
         for _ in pool:
             load.units.put(None)
@@ -251,6 +273,8 @@ def load_demo(
             writer.join()
         if bar is not None:
             bar.stop()
+        if load.error is not None:
+            _restore_schema(driver, ontology, database)
     if load.error is not None:
         if isinstance(load.error, SemgraphError | neo4j.exceptions.Neo4jError):
             raise load.error

@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from semgraph.cli.main import app
 from semgraph.config import Settings
-from semgraph.demo import CONFLICTS, LoadSummary, load_demo
+from semgraph.demo import CONFLICTS, LoadSummary, load_demo, loader
+from semgraph.demo.records import Batch
 from semgraph.exceptions import ConflictError
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.schema import ensure_schema, schema_items
@@ -253,6 +254,41 @@ def test_a_bulk_load_ends_with_the_full_derived_schema_online(
     records = empty_db.execute_query("SHOW CONSTRAINTS YIELD name", database_=db).records
     constraints = {r["name"] for r in records}
     assert {i.name for i in schema_items(ontology) if i.kind == "CONSTRAINT"} <= constraints
+
+
+def test_a_failed_bulk_load_leaves_the_full_derived_schema_in_place(
+    empty_db: neo4j.Driver, settings: Settings, ontology: Ontology, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load drops the derived indexes and constraints while it writes; when it fails
+    half-way, what it wrote is still indexed and its ids still unique."""
+    db = settings.neo4j_database
+    real = loader.generate_units
+
+    def bad_row_in_the_second_unit(*args: object, **kwargs: object) -> Iterator[list[Batch]]:
+        units = real(*args, **kwargs)  # type: ignore[arg-type]
+        yield next(units)
+        chunk = next(units)
+        chunk[-1].rows[0]["props"]["id"] = {"not": "a property value"}  # Neo4j refuses it
+        yield chunk
+
+    monkeypatch.setattr(loader, "generate_units", bad_row_in_the_second_unit)
+    with pytest.raises(neo4j.exceptions.Neo4jError):
+        load_demo(empty_db, ontology, db, 1_000, 3, progress=False)
+    indexes = {
+        r["name"]: r["state"]
+        for r in empty_db.execute_query("SHOW INDEXES YIELD name, state", database_=db).records
+    }
+    assert {i.name: indexes.get(i.name) for i in schema_items(ontology)} == {
+        i.name: "ONLINE" for i in schema_items(ontology)
+    }
+    written = empty_db.execute_query("MATCH (c:Customer) RETURN count(c) AS n", database_=db)
+    assert written.records[0]["n"] > 0  # the batches before the bad one were written
+    with pytest.raises(neo4j.exceptions.ConstraintError):
+        empty_db.execute_query(
+            "MATCH (c:Customer) WITH c LIMIT 1 "
+            "CREATE (:Resource:Customer {id: c.id, iri: c.iri + '#2'})",
+            database_=db,
+        )
 
 
 def test_parallel_writers_load_the_same_graph_as_one(

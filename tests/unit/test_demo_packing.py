@@ -13,7 +13,6 @@ from semgraph.demo.queries import create_batch
 from semgraph.demo.records import Batch, Link
 from semgraph.exceptions import InvalidInputError, UnknownTermError
 from semgraph.ontology.model import Ontology
-from semgraph.ontology.schema import schema_items
 
 
 @pytest.fixture(scope="module")
@@ -103,10 +102,3 @@ def test_chunks_link_only_to_master_data_and_their_own_earlier_rows(ontology: On
                     value = row["links"].get(link.key)
                     for target in value if link.many else [value]:
                         assert target is None or target in seen, (batch.cls, link.key, target)
-
-
-def test_bulk_loads_keep_only_the_id_constraints_while_writing(ontology: Ontology) -> None:
-    items = schema_items(ontology)
-    keys = {item.name for item in items if item.is_key}
-    assert keys == {f"sg_{c.name}_id" for c in ontology.concrete_classes()}
-    assert "resource_iri" in {item.name for item in items if not item.is_key}
