@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import psutil
 
 
@@ -9,3 +11,18 @@ def cpu_seconds(pid: int | None) -> float:
     """User + system CPU seconds of process ``pid`` (this process for None)."""
     times = psutil.Process(pid).cpu_times()
     return float(times.user + times.system)
+
+
+def vm_speed_s(repeats: int = 3) -> float:
+    """Seconds a fixed pure-Python loop (10^7 additions) takes, best of ``repeats``.
+
+    On a shared VM the CPU's speed moves by up to half from hour to hour (0.68-1.17 s on
+    the machine of the README's figures); reported beside a benchmark's figures, it says
+    how fast the machine was when they were taken."""
+    best = float("inf")
+    for _ in range(repeats):
+        started, total = time.perf_counter(), 0
+        for k in range(10_000_000):
+            total += k
+        best = min(best, time.perf_counter() - started)
+    return round(best, 3)
