@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterator
 
@@ -245,6 +246,7 @@ def test_a_bulk_load_ends_with_the_full_derived_schema_online(
     db = settings.neo4j_database
     ensure_schema(empty_db, ontology, db)  # as after `semgraph load ontology`
     load_demo(empty_db, ontology, db, 1_000, 3, progress=False)
+    assert gc.isenabled()  # paused while loading only
     indexes = {
         r["name"]: r["state"]
         for r in empty_db.execute_query("SHOW INDEXES YIELD name, state", database_=db).records
@@ -274,6 +276,7 @@ def test_a_failed_bulk_load_leaves_the_full_derived_schema_in_place(
     monkeypatch.setattr(loader, "generate_units", bad_row_in_the_second_unit)
     with pytest.raises(neo4j.exceptions.Neo4jError):
         load_demo(empty_db, ontology, db, 1_000, 3, progress=False)
+    assert gc.isenabled()  # the load pauses Python's cycle collector, and only while it runs
     indexes = {
         r["name"]: r["state"]
         for r in empty_db.execute_query("SHOW INDEXES YIELD name, state", database_=db).records

@@ -42,6 +42,15 @@ def test_rows_become_lists_in_one_column_order_with_iso_temporals(ontology: Onto
     ]
 
 
+def test_packed_rows_print_as_their_count_only(ontology: Ontology) -> None:
+    """The driver formats each statement's parameters for its debug log even when that
+    log is off: packed rows make that cheap and keep personal data out of it."""
+    batch = Batch("Contact", [{"props": {"id": "CON-1", "email": "li.wei@example.com"}}])
+    packed = pack_rows(columns_of(ontology, batch), batch.rows, [])
+    assert packed == [["CON-1", "li.wei@example.com"]]
+    assert repr({"rows": packed}) == "{'rows': <1 row>}"
+
+
 def test_links_travel_as_element_ids_and_an_unwritten_end_is_refused(ontology: Ontology) -> None:
     credits = Link("hasServiceCredit", "hasServiceCredit", "ServiceCredit", many=True)
     batch = Batch(
