@@ -62,7 +62,7 @@ class Settings(BaseSettings):
         default=1.0,
         gt=0,
         description="The managed JVM's -XX:CompileThresholdScaling. 1 (the JVM's default) for "
-        "a service; a server started for one bulk load on few cores does better at 4, as its "
+        "a service; a server started for one bulk load on few cores does better at 2-4, as its "
         "JIT then takes less CPU from the load, while changes and reads warm up slower.",
     )
     neo4j_jit_inlining: Literal["default", "shallow"] = Field(
