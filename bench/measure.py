@@ -16,9 +16,9 @@ def cpu_seconds(pid: int | None) -> float:
 def vm_speed_s(repeats: int = 3) -> float:
     """Seconds a fixed pure-Python loop (10^7 additions) takes, best of ``repeats``.
 
-    On a shared VM the CPU's speed moves by up to half from hour to hour (0.68-1.17 s on
-    the machine of the README's figures); reported beside a benchmark's figures, it says
-    how fast the machine was when they were taken."""
+    On a shared VM the CPU's speed moves by up to half from hour to hour (0.30-0.40 s in
+    the README's ingest runs of 2026-12-02); reported beside a benchmark's figures, it
+    says how fast the machine was when they were taken (lower is faster)."""
     best = float("inf")
     for _ in range(repeats):
         started, total = time.perf_counter(), 0
