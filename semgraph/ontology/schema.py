@@ -94,7 +94,7 @@ def prepare_bulk_load(driver: neo4j.Driver, ontology: Ontology, database: str) -
 
     Drops every derived index and constraint: Neo4j builds them in one pass over the
     loaded data far more cheaply than it maintains them row by row (a 1M-entity demo
-    load: 82-85 against 95-99 µs of server CPU per entity with the per-class ``id``
+    load: 83-85 against 95-99 µs of server CPU per entity with the per-class ``id``
     constraints kept, for ~1.5 s more index build at the end). The loader finds the
     other end of a link by element id, so it needs none of them. Call ``ensure_schema``
     after the load: it re-creates them, and fails if the loaded data broke a
