@@ -22,14 +22,15 @@ from __future__ import annotations
 import gc
 import logging
 import queue
+import random
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import neo4j
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -43,6 +44,7 @@ from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.ontology.schema import ensure_schema, prepare_bulk_load
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 Existing = Literal["refuse", "append", "replace"]
 # 2,000 customers (~46k entities) per chunk: at 1M entities, Neo4j + Python CPU per
@@ -50,6 +52,8 @@ Existing = Literal["refuse", "append", "replace"]
 # Python's peak RSS ~390 MB (250 MB at 1,000).
 CUSTOMERS_PER_CHUNK = 2000
 _QUEUE_DEPTH = 2  # units (chunks of customers) waiting for a writer; bounds memory
+DEADLOCK = "Neo.TransientError.Transaction.DeadlockDetected"
+_DEADLOCK_RETRIES = 5  # quick reruns of a deadlock's victim before the driver's own policy
 
 
 @dataclass
@@ -160,8 +164,8 @@ class _Writer(threading.Thread):
         columns = columns_of(self.ontology, batch)
         master = self.load.master_ends
         ends = [written.get(link.target) or master.get(link.target, {}) for link in columns.links]
-        created, ids, element_ids = session.execute_write(
-            _write, self.statement(columns), pack_rows(columns, batch.rows, ends),
+        created, ids, element_ids = write_settling_deadlocks(
+            session, _write, self.statement(columns), pack_rows(columns, batch.rows, ends),
             f"{ID_BASE}{batch.cls}/",
         )  # fmt: skip
         self.relationships += created
@@ -170,8 +174,36 @@ class _Writer(threading.Thread):
             self.progress.advance(self.progress.task_ids[0], len(batch.rows))
 
 
+def write_settling_deadlocks(session: neo4j.Session, work: Callable[..., _T], *args: Any) -> _T:
+    """``work(tx, *args)`` in a write transaction of ``session``, committed; its result.
+
+    Two writers that link rows to the same master-data nodes can deadlock on those nodes'
+    relationship locks, and Neo4j then rolls one of them back. The driver's managed retry
+    (``execute_write``) would run it again only after about a second and log a warning;
+    the winner holds its locks only until it commits, so the victim is run again here
+    after a few milliseconds (``_DEADLOCK_RETRIES`` times, growing), logged at debug
+    level. Any other retryable failure (a lost connection, a lock wait timeout), and a
+    deadlock that keeps coming back, is left to ``execute_write`` and its full policy;
+    errors that a rerun cannot mend (a broken constraint, a bad statement) are raised.
+    """
+    for attempt in range(_DEADLOCK_RETRIES):
+        try:
+            with session.begin_transaction() as tx:
+                result = work(tx, *args)
+                tx.commit()
+                return result
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+            if not exc.is_retryable():
+                raise
+            if not (isinstance(exc, neo4j.exceptions.Neo4jError) and exc.code == DEADLOCK):
+                break
+            log.debug("bulk-load batch chosen as a deadlock's victim; running it again")
+            time.sleep(random.uniform(0.005, 0.02) * 2**attempt)
+    return session.execute_write(work, *args)
+
+
 def _write(
-    tx: neo4j.ManagedTransaction, query: str, rows: list[list[Any]], iri: str
+    tx: neo4j.ManagedTransaction | neo4j.Transaction, query: str, rows: list[list[Any]], iri: str
 ) -> tuple[int, list[str], list[str]]:
     """Relationships created, and the ids and element ids of the created nodes."""
     result = tx.run(query, rows=rows, iri=iri)

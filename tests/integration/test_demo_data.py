@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import logging
+import threading
+from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import neo4j
 import pytest
@@ -306,3 +310,75 @@ def test_parallel_writers_load_the_same_graph_as_one(
     )  # fmt: skip
     assert digest(empty_db, settings) == first
     assert three.relationships == one.relationships
+
+
+def _touch_both(
+    tx: neo4j.Transaction, first: str, second: str, name: str, state: dict[str, Any]
+) -> int:
+    """Write probe ``first`` then probe ``second``; the first attempt of each caller waits
+    at the barrier in between, so that two callers in opposite orders deadlock."""
+    state["attempts"][name] += 1
+    touch = "MATCH (p:DeadlockProbe {k: $k}) SET p.by = coalesce(p.by, []) + $name"
+    tx.run(touch, k=first, name=name).consume()
+    if state["attempts"][name] == 1:
+        state["barrier"].wait(timeout=30)
+    tx.run(touch, k=second, name=name).consume()
+    return int(state["attempts"][name])
+
+
+def test_a_deadlock_victim_is_written_again_at_once_and_both_commit(
+    empty_db: neo4j.Driver, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = settings.neo4j_database
+    empty_db.execute_query(
+        "CREATE (:DeadlockProbe {k: 'a'}), (:DeadlockProbe {k: 'b'})", database_=db
+    )
+    state = {"attempts": Counter(), "barrier": threading.Barrier(2)}
+    results: dict[str, int] = {}
+    caplog.set_level(logging.DEBUG, logger="semgraph.demo.loader")
+
+    def writer(name: str, first: str, second: str) -> None:
+        with empty_db.session(database=db) as session:
+            results[name] = loader.write_settling_deadlocks(
+                session, _touch_both, first, second, name, state
+            )
+
+    threads = [
+        threading.Thread(target=writer, args=("one", "a", "b")),
+        threading.Thread(target=writer, args=("two", "b", "a")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    # Both committed, each once: every probe was written by both, and only by them.
+    probes = empty_db.execute_query(
+        "MATCH (p:DeadlockProbe) RETURN p.k AS k, p.by AS by ORDER BY k", database_=db
+    ).records
+    assert [(r["k"], sorted(r["by"])) for r in probes] == [
+        ("a", ["one", "two"]),
+        ("b", ["one", "two"]),
+    ]
+    # Neo4j chose one victim, which ran again (not through the driver's 1 s retry).
+    assert sorted(results.values()) == [1, 2]
+    assert any("deadlock" in r.getMessage() for r in caplog.records if r.name == loader.__name__)
+    assert not [
+        r for r in caplog.records if r.name.startswith("neo4j") and r.levelno >= logging.WARNING
+    ]
+
+
+def test_a_batch_that_a_rerun_cannot_mend_fails_at_once(
+    empty_db: neo4j.Driver, settings: Settings
+) -> None:
+    runs = Counter[str]()
+
+    def broken(tx: neo4j.Transaction) -> None:
+        runs["broken"] += 1
+        tx.run("RETURN 1 / 0").consume()
+
+    with (
+        empty_db.session(database=settings.neo4j_database) as session,
+        pytest.raises(neo4j.exceptions.ClientError, match="/ by zero"),
+    ):
+        loader.write_settling_deadlocks(session, broken)
+    assert runs["broken"] == 1
