@@ -5,12 +5,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: up test lint format bench-ingest clean-neo4j help
+.PHONY: up test lint format bench-ingest help
 
 help:
 	@echo "make up    - start Neo4j, load ontology, shapes and demo data, serve the API on :8000"
 	@echo "make test  - run the whole test suite against a real Neo4j"
 	@echo "make lint  - ruff check, ruff format --check, mypy"
+	@echo "make bench-ingest - load 1M demo entities into a scratch Neo4j, print the figures"
 
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "Java 17 or 21 is needed (apt-get install openjdk-17-jre-headless)"; exit 1; }
@@ -30,6 +31,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy semgraph
+
+bench-ingest: $(STAMP)
+	$(BIN)/python bench/ingest.py --entities 1000000
 
 format: $(STAMP)
 	$(BIN)/ruff format .
