@@ -112,6 +112,12 @@ class ChangeRefusedError(SemgraphError):
         self.result = result
 
 
+class ForbiddenError(SemgraphError):
+    """The caller's role may not do or see this (the message names the role and term)."""
+
+    code = "FORBIDDEN"
+
+
 class ConflictError(SemgraphError):
     """A concurrent change touched the same entity; retry the change set."""
 

@@ -30,11 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from semgraph.api.graphql.errors import ForbiddenError, PageTooLargeError
+from semgraph.api.graphql.errors import PageTooLargeError
 from semgraph.api.graphql.filters import FilterCompiler, Params, relation_pattern
 from semgraph.api.graphql.schema_model import EntityType
 from semgraph.api.graphql.selection import Field
-from semgraph.exceptions import InvalidInputError
+from semgraph.exceptions import ForbiddenError, InvalidInputError
 from semgraph.graph.identifiers import ident
 
 CONNECTION_SUFFIX = "Connection"

@@ -40,12 +40,6 @@ class PageTooLargeError(InvalidInputError):
     code = "PAGE_TOO_LARGE"
 
 
-class ForbiddenError(SemgraphError):
-    """The caller's role may not do or see this."""
-
-    code = "FORBIDDEN"
-
-
 class AuthenticationError(SemgraphError):
     """Missing, malformed, expired or unknown credentials."""
 

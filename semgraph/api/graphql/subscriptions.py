@@ -30,8 +30,8 @@ from semgraph.api.graphql.alert_operations import AlertEvent, alert_event, route
 from semgraph.api.graphql.auth import Caller
 from semgraph.api.graphql.change_types import TouchedEntity
 from semgraph.api.graphql.context import RequestContext
-from semgraph.api.graphql.errors import AuthenticationError, ForbiddenError
-from semgraph.exceptions import InvalidInputError, SemgraphError
+from semgraph.api.graphql.errors import AuthenticationError
+from semgraph.exceptions import ForbiddenError, InvalidInputError, SemgraphError
 
 T = TypeVar("T")
 
