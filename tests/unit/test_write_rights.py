@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from semgraph.access import WriteRights
+from semgraph.browser_style import grass
 from semgraph.changes.model import ChangeContext, ChangeSet, resolve
 from semgraph.config import REPO_ROOT
 from semgraph.exceptions import ForbiddenError, OntologyError
@@ -75,9 +76,9 @@ def test_a_role_never_writes_a_property_it_may_not_read(
     # csm may update customers but cannot read creditLimit (financial) ...
     assert rights.may_update("csm", "Customer", "rating")
     assert not rights.may_update("csm", "Customer", "creditLimit")
-    # ... and may update contracts but not their (confidential) total value
-    total = {"op": "update", "class": "Contract", "id": "K-9", "properties": {"totalValue": 5.0}}
-    assert "may not set Contract.totalValue" in forbidden(rights, onto, "csm", total)
+    # ... nor the tax id (personal data outside the csm's sgm:visibleTo)
+    tax = {"op": "update", "class": "Customer", "id": "C-1", "properties": {"taxId": "DE1"}}
+    assert "may not set Customer.taxId" in forbidden(rights, onto, "csm", tax)
     rights.check("finance_lead", ops(onto, "finance_lead", SET_LIMIT))
 
 
@@ -145,3 +146,13 @@ def test_a_grant_naming_an_unknown_class_is_an_ontology_error(tmp_path: Path) ->
     access.write_text(access.read_text() + "\nsgm:CsmRole sgm:mayCreate sg:Custmer .\n")
     with pytest.raises(OntologyError, match="Custmer"):
         WriteRights(Ontology.load(sorted(tmp_path.glob("*.ttl"))))
+
+
+def test_the_browser_style_draws_admin_only_classes_with_a_thick_border(onto: Ontology) -> None:
+    style = grass(onto)
+
+    def block(label: str) -> str:
+        return style.split(f"node.{label} {{", 1)[1].split("}", 1)[0]
+
+    assert "border-width: 6px" in block("Employee") and "border-width: 6px" in block("Role")
+    assert "border-width: 2px" in block("SupportTicket")
