@@ -31,6 +31,7 @@ from semgraph.api.graphql.auth import Caller
 from semgraph.api.graphql.change_types import TouchedEntity
 from semgraph.api.graphql.context import RequestContext
 from semgraph.api.graphql.errors import AuthenticationError
+from semgraph.api.graphql.request_body import decode_request
 from semgraph.exceptions import ForbiddenError, InvalidInputError, SemgraphError
 
 T = TypeVar("T")
@@ -49,7 +50,14 @@ def _checked(check: Callable[[], T]) -> T:
 
 
 class AuthenticatingRouter(GraphQLRouter[RequestContext, None]):
-    """GraphQLRouter that authenticates WebSocket clients on ``connection_init``."""
+    """GraphQLRouter that authenticates WebSocket clients on ``connection_init`` and
+    checks HTTP bodies (``request_body``) before strawberry reads them."""
+
+    max_query_bytes = 100_000
+    max_variable_depth = 32
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request(data, self.max_query_bytes, self.max_variable_depth)
 
     async def on_ws_connect(self, context: RequestContext) -> Any:
         headers: dict[str, str] = {}
