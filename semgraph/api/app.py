@@ -37,6 +37,7 @@ def create_app(
         yield
         gc.unfreeze()
         await app.state.graphql.reader.close()
+        app.state.graphql.workers.close()
         container.close()
 
     app = FastAPI(title="semgraph", version=__version__, lifespan=lifespan)

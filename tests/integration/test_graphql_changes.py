@@ -236,7 +236,13 @@ def test_alerts_are_visible_to_whom_they_were_routed_and_ack_then_resolve(
       acknowledgeAlert(id: $id, note: "looking") { status acknowledgedBy } }"""
     resolve = "mutation($id: String!) { resolveAlert(id: $id) { status } }"
     alert = mine[0]["id"]
-    assert other_lead.error(ack, id=alert)["extensions"]["code"] == "NOT_FOUND"
+    not_yours = other_lead.error(ack, id=alert)
+    assert not_yours["extensions"]["code"] == "NOT_FOUND"
+    # Not yours, unknown, or a prefix of a real id: one answer, with the id given back.
+    for probe in ("0" * 32, alert[:6], alert[:31]):
+        answer = other_lead.error(ack, id=probe)
+        assert answer == {**not_yours, "message": not_yours["message"].replace(alert, probe)}
+    assert env.gql.as_key("k-mei").error(ack, id=alert[:8])["extensions"]["code"] == "NOT_FOUND"
     done = env.gql.as_key("k-mei")(ack, id=alert)["acknowledgeAlert"]
     assert done == {"status": "acknowledged", "acknowledgedBy": "mei.chen@northwind.example"}
     again = env.gql.as_key("k-mei").error(ack, id=alert)

@@ -13,8 +13,8 @@ recipients' e-mails when the caller's role may not see employees' e-mails.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import cast
 
@@ -30,7 +30,7 @@ from semgraph.api.graphql.context import RequestContext
 from semgraph.api.graphql.errors import PageTooLargeError
 from semgraph.api.graphql.masking import ResultMasker, class_of_iri
 from semgraph.api.graphql.page_types import DateTime
-from semgraph.exceptions import NotFoundError
+from semgraph.exceptions import InvalidInputError, NotFoundError
 
 _ROUTED_TO_CALLER = """
 MATCH (a:RiskAlert)-[:ROUTED_TO]->(e)
@@ -211,11 +211,24 @@ def alert_event(m: AlertMessage, masker: ResultMasker, caller: Caller) -> AlertE
     )
 
 
+_ALERT_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
 def _visible(store: AlertStore, alert_id: str, caller: Caller) -> RiskAlert:
-    """The alert if the caller may see it, else NotFoundError (same as an unknown id)."""
-    alert = store.get(alert_id)
+    """The alert if the caller may see it, else the one NotFoundError an unknown id gets.
+
+    Over the API an id is the whole id (no prefixes, which the CLI accepts), and an alert
+    routed to someone else is answered exactly as one that does not exist.
+    """
+    unknown = NotFoundError(f"no alert `{alert_id[:64]}`", hint="riskAlerts lists yours")
+    if not _ALERT_ID.match(alert_id):
+        raise unknown
+    try:
+        alert = store.get(alert_id)
+    except (NotFoundError, InvalidInputError):
+        raise unknown from None
     if not caller.is_admin and not routed_to_caller(alert.routed_to, caller):
-        raise NotFoundError(f"no alert `{alert_id}`", hint="riskAlerts lists yours")
+        raise unknown
     return alert
 
 
@@ -258,7 +271,7 @@ class AlertQueries:
         if not 1 <= first <= ctx.services.settings.max_page_size:
             raise PageTooLargeError(f"first must be 1..{ctx.services.settings.max_page_size}")
         store = ctx.services.container.alerts.store
-        alerts = await asyncio.to_thread(_list, store, caller, status, severity, first)
+        alerts = await ctx.services.workers.read(_list, store, caller, status, severity, first)
         return [alert_view(a, ctx.services.masker, caller) for a in alerts]
 
 
@@ -274,7 +287,7 @@ class AlertMutations:
             alert = _visible(store, id, caller)
             return store.acknowledge(alert.id, caller.actor, note)
 
-        return alert_view(await asyncio.to_thread(run), ctx.services.masker, caller)
+        return alert_view(await ctx.services.workers.write(run), ctx.services.masker, caller)
 
     @strawberry.mutation(description="→ resolved; the rule firing again opens a new alert.")
     async def resolve_alert(self, info: Info, id: str, note: str = "") -> RiskAlertView:
@@ -286,4 +299,4 @@ class AlertMutations:
             alert = _visible(store, id, caller)
             return store.resolve(alert.id, caller.actor, note)
 
-        return alert_view(await asyncio.to_thread(run), ctx.services.masker, caller)
+        return alert_view(await ctx.services.workers.write(run), ctx.services.masker, caller)

@@ -30,6 +30,7 @@ from semgraph.api.graphql.request_body import BadRequestError, BadTextError, bad
 from semgraph.api.graphql.schema_builder import SchemaBuilder
 from semgraph.api.graphql.schema_model import EntityType, build_model
 from semgraph.api.graphql.settings import ApiSettings
+from semgraph.api.graphql.workers import Workers
 from semgraph.bootstrap import Container
 from semgraph.graph.connection import credentials
 
@@ -108,6 +109,7 @@ def mount_graphql(app: FastAPI, container: Container, settings: ApiSettings | No
         model=build_model(container.ontology),
         reader=GraphReader(open_async_driver, core.neo4j_database, api.timeout_s),
         authenticator=Authenticator(api, container.ontology.role_keys()),
+        workers=Workers(core.bolt_uri, reads=api.read_workers, writes=api.write_workers),
     )
     schema = build_schema(services)
 

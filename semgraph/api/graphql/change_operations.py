@@ -10,7 +10,6 @@ for the caller), so clients that only look at errors still see why.
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import neo4j
@@ -111,7 +110,7 @@ class ChangeQueries:
                 f"unknown severity `{severity}`", hint="use " + ", ".join(SEVERITIES)
             )
         start = time.perf_counter()
-        results, count, next_after = await asyncio.to_thread(
+        results, count, next_after = await ctx.services.workers.read(
             _validate_page, c, entity_type, after or "", first
         )
         masker = ctx.services.masker
@@ -140,7 +139,7 @@ class ChangeQueries:
         if not 1 <= limit <= ctx.services.settings.max_page_size:
             raise PageTooLargeError(f"limit must be 1..{ctx.services.settings.max_page_size}")
         trail = AuditTrail(c.driver, c.settings.neo4j_database)
-        entries = await asyncio.to_thread(trail.for_entity, iri, limit)
+        entries = await ctx.services.workers.read(trail.for_entity, iri, limit)
         return [audit_entry(e, iri, ctx.services.masker, caller) for e in entries]
 
     @strawberry.field(
@@ -161,7 +160,7 @@ class ChangeQueries:
                 steps = c.pipeline.impact.follow(s, {iri: entity_type})
             return [impact_step(vars(step)) for step in steps]
 
-        return await asyncio.to_thread(follow)
+        return await ctx.services.workers.read(follow)
 
 
 @strawberry.type
@@ -174,7 +173,7 @@ class ChangeMutations:
         ctx: RequestContext = info.context
         caller = ctx.require_caller()
         c = ctx.services.container
-        result = await asyncio.to_thread(c.pipeline.dry_run, change_set(change, caller))
+        result = await ctx.services.workers.write(c.pipeline.dry_run, change_set(change, caller))
         return change_outcome(result, ctx.services.masker, caller)
 
     @strawberry.mutation(
@@ -187,7 +186,7 @@ class ChangeMutations:
         caller = ctx.require_caller()
         c = ctx.services.container
         try:
-            result = await asyncio.to_thread(c.pipeline.apply, change_set(change, caller))
+            result = await ctx.services.workers.write(c.pipeline.apply, change_set(change, caller))
         except ChangeRefusedError as refused:
             outcome = change_outcome(refused.result, ctx.services.masker, caller)
             first = outcome.violations[0] if outcome.violations else None

@@ -14,6 +14,7 @@ from semgraph.api.graphql.errors import AuthenticationError
 from semgraph.api.graphql.masking import ResultMasker
 from semgraph.api.graphql.schema_model import EntityType
 from semgraph.api.graphql.settings import ApiSettings
+from semgraph.api.graphql.workers import Workers
 
 if TYPE_CHECKING:
     from semgraph.api.graphql.reads import GraphReader, ReadBatch
@@ -30,6 +31,8 @@ class GraphQLServices:
     model: dict[str, EntityType]
     reader: GraphReader
     authenticator: Authenticator
+    workers: Workers
+    """Blocking calls: reads and writes in separate pools, failing fast on an outage."""
     # root field name → ("by_id" | "connection" | "aggregate", entity)
     roots: dict[str, tuple[str, EntityType]] = field(default_factory=dict)
     # (object type, field) → resolver of the generated types (``SchemaBuilder``)

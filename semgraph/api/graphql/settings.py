@@ -56,6 +56,8 @@ class ApiSettings(BaseSettings):
     max_page_size: int = 500
     default_page_size: int = 20
     timeout_s: float = 10.0
+    read_workers: int = Field(default=16, description="Threads for blocking reads.")
+    write_workers: int = Field(default=8, description="Threads for changes (never behind reads).")
     direct_reads: bool = Field(
         default=True,
         description="Build entity-read responses straight from the Cypher result "
