@@ -244,6 +244,7 @@ def test_a_violation_the_graph_already_had_does_not_block_an_unrelated_change(
                 pipeline,
                 "SalesOrder",
                 order,
+                role="cfo",
                 legalCountersigned=None,
                 totalAmount=-5.0,
                 currency=None,

@@ -34,6 +34,8 @@ from semgraph.api.graphql.context import RequestContext
 from semgraph.api.graphql.errors import PageTooLargeError
 from semgraph.bootstrap import Container
 from semgraph.changes.audit import AuditTrail
+from semgraph.changes.model import ChangeSet
+from semgraph.changes.pipeline import ChangeResult
 from semgraph.exceptions import ChangeRefusedError, InvalidInputError, NotFoundError
 from semgraph.graph.identifiers import ident
 from semgraph.validation.neighbourhood import read_neighbourhood
@@ -163,6 +165,14 @@ class ChangeQueries:
         return await ctx.services.workers.read(follow)
 
 
+def _dry_run(c: Container, change: ChangeSet) -> ChangeResult:
+    return c.pipeline.dry_run(change)  # in the worker: the first use builds the pipeline
+
+
+def _apply(c: Container, change: ChangeSet) -> ChangeResult:
+    return c.pipeline.apply(change)
+
+
 @strawberry.type
 class ChangeMutations:
     @strawberry.mutation(
@@ -173,7 +183,7 @@ class ChangeMutations:
         ctx: RequestContext = info.context
         caller = ctx.require_caller()
         c = ctx.services.container
-        result = await ctx.services.workers.write(c.pipeline.dry_run, change_set(change, caller))
+        result = await ctx.services.workers.write(_dry_run, c, change_set(change, caller))
         return change_outcome(result, ctx.services.masker, caller)
 
     @strawberry.mutation(
@@ -186,7 +196,7 @@ class ChangeMutations:
         caller = ctx.require_caller()
         c = ctx.services.container
         try:
-            result = await ctx.services.workers.write(c.pipeline.apply, change_set(change, caller))
+            result = await ctx.services.workers.write(_apply, c, change_set(change, caller))
         except ChangeRefusedError as refused:
             outcome = change_outcome(refused.result, ctx.services.masker, caller)
             first = outcome.violations[0] if outcome.violations else None
