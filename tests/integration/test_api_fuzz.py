@@ -98,6 +98,7 @@ def test_generated_requests_never_get_a_server_error(env: ContractApp, key: str)
         for make in (hg.queries, hg.mutations):
             strategy = make(schema, custom_scalars=SCALARS, mode=mode)
             fuzz(caller, strategy, EXAMPLES, tally)
+            print(f"fuzz {key} after {mode.name} {make.__name__}: {tally['requests']}", flush=True)
     print(f"fuzz {key}: {dict(sorted(tally.items()))}")
     assert tally["requests"] >= EXAMPLES, "hypothesis ran the requests"
     assert not any(k.startswith("http_5") for k in tally)
