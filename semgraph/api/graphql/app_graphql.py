@@ -7,7 +7,8 @@ limits and error codes. GraphiQL is served only when ``SEMGRAPH_API_DEV_MODE`` i
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, cast
 
 import neo4j
 import strawberry
@@ -23,7 +24,7 @@ from semgraph.api.graphql.auth import Authenticator
 from semgraph.api.graphql.context import GraphQLServices, RequestContext
 from semgraph.api.graphql.direct_reads import DirectReads
 from semgraph.api.graphql.document_cache import DocumentCache, DocumentStore, limit_rules
-from semgraph.api.graphql.errors import AuthenticationError, ErrorCodes, log_errors
+from semgraph.api.graphql.errors import AuthenticationError, ErrorCodes, add_code, log_errors
 from semgraph.api.graphql.page_types import SCALARS
 from semgraph.api.graphql.reads import GraphReader, ReadBatch
 from semgraph.api.graphql.request_body import BadRequestError, BadTextError, bad_request
@@ -56,6 +57,20 @@ class _Schema(strawberry.Schema):
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
         log_errors(errors)
+
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        """Subscriptions (WebSocket) with the same error codes and masking as HTTP."""
+        return _coded(await super().stream(*args, **kwargs))
+
+
+async def _coded(results: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    try:
+        async for result in results:
+            for error in getattr(result, "errors", None) or []:
+                add_code(error)
+            yield result
+    finally:
+        await cast(Any, results).aclose()
 
 
 def build_schema(services: GraphQLServices) -> strawberry.Schema:

@@ -66,7 +66,10 @@ class RequestContext(BaseContext):
         self.extra: dict[str, Any] = {}
 
     def require_caller(self) -> Caller:
-        """The caller; AuthenticationError when the request carried no credentials."""
+        """The caller; AuthenticationError when the request carried no credentials, or
+        when its JWT has expired since (a WebSocket outlives the token it opened with)."""
         if self.caller is None:
             raise AuthenticationError("credentials required")
+        if self.caller.expired:
+            raise AuthenticationError("token expired", hint="reconnect with a fresh token")
         return self.caller

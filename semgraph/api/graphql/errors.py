@@ -109,19 +109,24 @@ class ErrorCodes(SchemaExtension):
             self._rewrite(error)
 
     def _rewrite(self, error: GraphQLError) -> None:
-        """Set code/hint in place (pre-execution errors are returned as the same objects)."""
-        if error.extensions and "code" in error.extensions:
-            return
-        code, hint, keep = _code_for(error)
-        if code == Neo4jUnavailableError.code:
+        if add_code(error) == Neo4jUnavailableError.code:
             _set_unavailable(self.execution_context.context)
-        if not keep:
-            error.message = _public_message(code)
-            error.original_error = None
-        extensions: dict[str, Any] = {"code": code}
-        if hint:
-            extensions["hint"] = hint
-        error.extensions = extensions
+
+
+def add_code(error: GraphQLError) -> str:
+    """Set code/hint in place and mask an unexpected message; returns the code. Used for
+    HTTP (``ErrorCodes``) and for WebSocket streams, which bypass extensions."""
+    if error.extensions and "code" in error.extensions:
+        return str(error.extensions["code"])
+    code, hint, keep = _code_for(error)
+    if not keep:
+        error.message = _public_message(code)
+        error.original_error = None
+    extensions: dict[str, Any] = {"code": code}
+    if hint:
+        extensions["hint"] = hint
+    error.extensions = extensions
+    return code
 
 
 def _public_message(code: str) -> str:

@@ -116,6 +116,7 @@ class Subscription:
         masker = ctx.services.masker
         async with ctx.services.container.alerts.stream.subscribe(listen_role, min_severity) as sub:
             async for message in sub:
+                _checked(ctx.require_caller)  # the token may have expired since
                 if caller.is_admin or routed_to_caller(message.routed_to, caller):
                     yield alert_event(message, masker, caller)
 
@@ -135,6 +136,7 @@ class Subscription:
         _checked(check)
         async with ctx.services.container.change_stream.subscribe(entity_type) as sub:
             async for event in sub:
+                _checked(ctx.require_caller)
                 yield ChangeEvent(
                     change_id=event.change_id,
                     actor=event.actor,
