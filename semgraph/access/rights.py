@@ -220,12 +220,16 @@ class WriteRights:
 
     def _check_reserved_grants(self) -> None:
         """A non-reserved role granted a reserved delete is a data error, not a silent no."""
+        classes = self.ontology.classes
         for grants in self.grants.values():
-            for cls in grants.classes["delete"]:
-                reserved = self.reserved.get(cls)
-                if reserved is not None and grants.role not in reserved:
+            for granted, cls in (
+                (g, c) for g in grants.classes["delete"] for c in self.reserved if c in classes
+            ):
+                reserved = self.reserved[cls]
+                covers = granted == cls or granted in classes[cls].superclasses
+                if covers and grants.role not in reserved:
                     raise OntologyError(
-                        f"role `{grants.role}` is granted sgm:mayDelete {cls}, "
+                        f"role `{grants.role}` is granted sgm:mayDelete {granted}, "
                         f"but deletes of {cls} are reserved to {', '.join(sorted(reserved))}",
                         hint="remove the grant from ontology/access.ttl",
                     )

@@ -129,11 +129,12 @@ def test_linking_from_an_entity_created_in_the_same_change_needs_only_the_create
     assert "link SalesOrder.customer" in forbidden(rights, onto, "service", order_link)
 
 
-def test_a_grant_of_a_reserved_delete_is_an_ontology_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("granted", ["Employee", "BusinessEntity"])
+def test_a_grant_of_a_reserved_delete_is_an_ontology_error(tmp_path: Path, granted: str) -> None:
     for f in ONTOLOGY_FILES:
         shutil.copy(f, tmp_path / f.name)
     access = tmp_path / "access.ttl"
-    access.write_text(access.read_text() + "\nsgm:CsmRole sgm:mayDelete sg:Employee .\n")
+    access.write_text(access.read_text() + f"\nsgm:CsmRole sgm:mayDelete sg:{granted} .\n")
     onto = Ontology.load(sorted(tmp_path.glob("*.ttl")))
     with pytest.raises(OntologyError, match="reserved to admin"):
         WriteRights(onto)
