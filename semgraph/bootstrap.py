@@ -23,8 +23,10 @@ from semgraph.graph.connection import open_driver
 from semgraph.ontology.graph_loader import default_files
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.schema import ensure_schema as ensure_ontology_schema
+from semgraph.services import AlertInbox, ChangeService, ContextService
 from semgraph.shapes.loader import ShapeSet, load_shapes
 from semgraph.validation.engine import ShapeEngine
+from semgraph.validation.focus import FocusValidator
 from semgraph.validation.reach import THIS, ShapeReach
 
 if TYPE_CHECKING:
@@ -75,6 +77,29 @@ class Container:
         return reach_for(self.ontology, self.shapes)
 
     @cached_property
+    def validator(self) -> FocusValidator:
+        """Validates focus nodes against the graph (pipeline, full run, violations page)."""
+        return FocusValidator(self.ontology, self.reach, self.engine)
+
+    # --- the service layer: what api/ and cli/ call ---------------------------------------
+    @cached_property
+    def changes(self) -> ChangeService:
+        """Propose / apply change sets; violations, impact and audit trail."""
+        return ChangeService(self.pipeline, self.validator)
+
+    @cached_property
+    def alert_inbox(self) -> AlertInbox:
+        """A caller's risk alerts: list, get, acknowledge, resolve."""
+        return AlertInbox(self.alerts.store)
+
+    @cached_property
+    def context(self) -> ContextService:
+        """Grounded context (RAG passages, graph facts) masked for a role."""
+        return ContextService(
+            self.ontology, self.settings.rag, lambda: self.driver, self.settings.neo4j_database
+        )
+
+    @cached_property
     def pipeline(self) -> ChangePipeline:
         """The one door for writes (see semgraph.changes.pipeline)."""
         return ChangePipeline(
@@ -107,9 +132,10 @@ class Container:
         """Re-syncs RAG entity cards after each change, in the background, once the index
         named by SEMGRAPH_RAG_* exists (see semgraph.rag.entity_cards)."""
         from semgraph.rag.entity_cards import card_updater  # faiss etc. only when used
-        from semgraph.rag.settings import RagSettings
 
-        return card_updater(self.driver, self.ontology, self.settings.neo4j_database, RagSettings())
+        return card_updater(
+            self.driver, self.ontology, self.settings.neo4j_database, self.settings.rag
+        )
 
     @cached_property
     def change_stream(self) -> ChangeStream:
@@ -123,7 +149,7 @@ class Container:
             self.driver,
             self.settings.neo4j_database,
             self.ontology,
-            self._alert_settings or AlertSettings(),
+            self._alert_settings or self.settings.alerts,
             self.settings.browser_url,
         )
 
@@ -207,7 +233,16 @@ class Container:
             return type(exc).__name__ + ": " + str(exc).splitlines()[0][:200]
         return None
 
+    def start(self) -> None:
+        """Start the background work of a serving process: alert delivery and escalation,
+        and the entity-card updater (the app's lifespan calls this)."""
+        self.dispatcher.start()
+        self.entity_cards.start()
+
     def close(self) -> None:
+        """Stop the background work and close the index and the driver (idempotent)."""
+        if "context" in self.__dict__:
+            self.context.close()
         if "entity_cards" in self.__dict__:
             self.entity_cards.close()
         if "alerts" in self.__dict__:

@@ -181,6 +181,14 @@ RETURN a {.*} AS alert, deliveries, routed
 ORDER BY a.lastRaisedAt DESC LIMIT $limit
 """
 
+ROUTED_TO_READER = """
+MATCH (a:RiskAlert)-[:ROUTED_TO]->(e)
+WHERE toLower(e.email) = $who
+  AND ($status IS NULL OR a.status = $status)
+  AND ($risk IS NULL OR a.riskLevel = $risk)
+RETURN DISTINCT a.id AS id, a.lastRaisedAt AS at ORDER BY at DESC LIMIT $limit
+"""
+
 SHOW_ALERT = """
 MATCH (a:RiskAlert {id: $id})
 OPTIONAL MATCH (a)-[t:ROUTED_TO]->(e)

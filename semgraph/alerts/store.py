@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import neo4j
@@ -71,6 +72,14 @@ def _delivery(row: dict[str, Any], alert_id: str) -> Delivery:
     )
 
 
+def _check_status(status: str | None) -> None:
+    if status is not None and status not in {s.value for s in AlertStatus}:
+        raise InvalidInputError(
+            f"unknown alert status `{status}`",
+            hint="use " + ", ".join(s.value for s in AlertStatus),
+        )
+
+
 class AlertStore:
     """Reads and updates stored alerts (no routing, no sending)."""
 
@@ -91,11 +100,7 @@ class AlertStore:
         limit: int = 50,
     ) -> list[RiskAlert]:
         """Newest first; filters: alert status, risk level, any delivery in a status."""
-        if status is not None and status not in {s.value for s in AlertStatus}:
-            raise InvalidInputError(
-                f"unknown alert status `{status}`",
-                hint="use " + ", ".join(s.value for s in AlertStatus),
-            )
+        _check_status(status)
         records = self.driver.execute_query(
             q.LIST_ALERTS,
             status=status,
@@ -106,6 +111,26 @@ class AlertStore:
             routing_=neo4j.RoutingControl.READ,
         ).records
         return [_alert(r["alert"], r["deliveries"], r["routed"]) for r in records]
+
+    def list_routed_to(
+        self, who: str, status: str | None, risk_level: str | None, limit: int
+    ) -> builtins.list[RiskAlert]:
+        """Newest first, the alerts routed to an employee whose e-mail is ``who``
+        (lower case)."""
+        _check_status(status)
+        ids = [
+            r["id"]
+            for r in self.driver.execute_query(
+                q.ROUTED_TO_READER,
+                who=who,
+                status=status,
+                risk=risk_level,
+                limit=limit,
+                database_=self.database,
+                routing_=neo4j.RoutingControl.READ,
+            ).records
+        ]
+        return [self.get(i) for i in ids]
 
     def resolve_id(self, id_or_prefix: str) -> str:
         """The full alert id for an id or a unique prefix (at least 6 characters).

@@ -1,4 +1,9 @@
-"""The application factory: ``create_app(settings)`` builds the same app for tests and ``up``."""
+"""The application factory: ``create_app(settings)`` builds the same app for every host.
+
+``uvicorn semgraph.api.app:create_app --factory``, ``semgraph up`` and the tests all get
+an app whose lifespan starts the container's background work (alert delivery and
+escalation, the entity-card updater) and stops it, with the driver, on shutdown.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +28,8 @@ def create_app(
 ) -> FastAPI:
     """Build the FastAPI app; the container (driver, ontology, services) is created once.
 
-    ``api_settings`` (default: read from ``SEMGRAPH_API_*``) configures ``/graphql``.
+    ``api_settings`` (default: the settings' ``api``, ``SEMGRAPH_API_*``) configures
+    ``/graphql``.
     """
     container = container or Container(settings or get_settings())
 
@@ -34,13 +40,16 @@ def create_app(
         # otherwise pause every request in flight (~0.3 s on a busy 2-core machine).
         gc.collect()
         gc.freeze()
-        yield
-        gc.unfreeze()
-        await app.state.graphql.reader.close()
-        container.close()
+        container.start()
+        try:
+            yield
+        finally:
+            gc.unfreeze()
+            await app.state.graphql.reader.close()
+            container.close()
 
     app = FastAPI(title="semgraph", version=__version__, lifespan=lifespan)
     app.state.container = container
     app.include_router(health.router)
-    mount_graphql(app, container, api_settings)
+    mount_graphql(app, container, api_settings or container.settings.api)
     return app

@@ -33,12 +33,12 @@ from semgraph.exceptions import (
 from semgraph.graph.identifiers import KEEP_PLAN
 from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.validation.engine import ShapeEngine
+from semgraph.validation.focus import FocusValidator
 from semgraph.validation.neighbourhood import (
     business_class,
     collect_focus,
     find_focus,
     focus_parts,
-    read_neighbourhood,
 )
 from semgraph.validation.rdf_view import NodeRecord, RdfView, ValidationGraph
 from semgraph.validation.reach import ShapeReach
@@ -113,6 +113,7 @@ class ChangePipeline:
 
     def __post_init__(self) -> None:
         self.view = RdfView(self.ontology)
+        self.validator = FocusValidator(self.ontology, self.reach, self.engine)
         self.impact = ImpactAnalyzer(self.ontology)
         self._turns: threading.BoundedSemaphore | None = (
             threading.BoundedSemaphore(self.max_concurrent) if self.max_concurrent > 0 else None
@@ -272,34 +273,34 @@ class ChangePipeline:
         focus = {cls: iris - deleted for cls, iris in focus.items()}
         timings["write"] = (time.perf_counter() - t0) * 1000 - timings["read_before"]
 
-        t1 = time.perf_counter()
-        nodes, edges = read_neighbourhood(tx, self.reach, focus, self.ontology)
-        data = ValidationGraph()
-        self.view.add_nodes(data, nodes)
-        self.view.add_edges(data, edges)
-        self.view.add_change(
-            data,
-            change_set.id,
-            {
-                "actorRole": ctx.role,
-                "sourceSystem": ctx.source_system,
-                "reason": ctx.reason,
-                "customerApproved": ctx.customer_approved,
-            },
-            before,
-            after,
-            created,
-        )
-        timings["neighbourhood"] = (time.perf_counter() - t1) * 1000
-        t2 = time.perf_counter()
+        def annotate(data: ValidationGraph) -> None:
+            self.view.add_change(
+                data,
+                change_set.id,
+                {
+                    "actorRole": ctx.role,
+                    "sourceSystem": ctx.source_system,
+                    "reason": ctx.reason,
+                    "customerApproved": ctx.customer_approved,
+                },
+                before,
+                after,
+                created,
+            )
+
         focus_iris = sorted(i for iris in focus.values() for i in iris)
         outcome = ValidationOutcome(
             results=self._mark_pre_existing(
-                # a delete can move verdicts of nodes it did not write (their edges go)
-                self.engine.validate(data, focus_iris, None if deleted else set(touched_cls))
+                self.validator.validate(
+                    tx,
+                    focus,
+                    # a delete can move verdicts of nodes it did not write (their edges go)
+                    changed=None if deleted else set(touched_cls),
+                    annotate=annotate,
+                    timings=timings,
+                )
             )
         )
-        timings["validate"] = (time.perf_counter() - t2) * 1000
         touched = [
             {
                 "op": op["op"],
@@ -361,15 +362,8 @@ class ChangePipeline:
         with self.driver.session(
             database=self.database, default_access_mode=neo4j.READ_ACCESS
         ) as session:
-            nodes, edges = read_neighbourhood(session, self.reach, dict(focus), self.ontology)
-        earlier = ValidationGraph()
-        self.view.add_nodes(earlier, nodes)
-        self.view.add_edges(earlier, edges)
-        known = {
-            r.key
-            for r in self.engine.validate(earlier, [i for s in focus.values() for i in s])
-            if r.severity == "Violation"
-        }
+            earlier = self.validator.validate(session, dict(focus))
+        known = {r.key for r in earlier if r.severity == "Violation"}
         return [
             r.model_copy(update={"pre_existing": True})
             if r.severity == "Violation" and r.key in known

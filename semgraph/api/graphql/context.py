@@ -34,8 +34,16 @@ class GraphQLServices:
     roots: dict[str, tuple[str, EntityType]] = field(default_factory=dict)
     # (object type, field) → resolver of the generated types (``SchemaBuilder``)
     field_resolvers: dict[tuple[str, str], Callable[..., Any]] = field(default_factory=dict)
-    # the RAG retriever behind ``groundedContext``; opened on first use (rag_operations)
-    retriever: HybridRetriever | None = None
+
+    @property
+    def retriever(self) -> HybridRetriever | None:
+        """The RAG retriever behind ``groundedContext`` (``ContextService.retriever``);
+        None until the first request opens the index. Set it to serve another index."""
+        return self.container.context.retriever
+
+    @retriever.setter
+    def retriever(self, value: HybridRetriever | None) -> None:
+        self.container.context.retriever = value
 
     @cached_property
     def masker(self) -> ResultMasker:
