@@ -24,9 +24,11 @@ from semgraph.ontology.graph_loader import default_files
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.schema import ensure_schema as ensure_ontology_schema
 from semgraph.services import AlertInbox, ChangeService, ContextService
+from semgraph.services.imports import ImportService
 from semgraph.shapes.loader import ShapeSet, load_shapes
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.focus import FocusValidator
+from semgraph.validation.full import FullReport, validate_graph
 from semgraph.validation.reach import THIS, ShapeReach
 
 if TYPE_CHECKING:
@@ -86,6 +88,17 @@ class Container:
     def changes(self) -> ChangeService:
         """Propose / apply change sets; violations, impact and audit trail."""
         return ChangeService(self.pipeline, self.validator)
+
+    @cached_property
+    def imports(self) -> ImportService:
+        """RDF files in as change sets (``semgraph import``)."""
+        return ImportService(self.changes, self.ontology, self.validate_all)
+
+    def validate_all(self) -> FullReport:
+        """The whole graph against every shape (batched; nothing is written)."""
+        return validate_graph(
+            self.driver, self.settings.neo4j_database, self.ontology, self.engine, self.reach
+        )
 
     @cached_property
     def alert_inbox(self) -> AlertInbox:

@@ -9,15 +9,17 @@ rights check (per-role write rights) is one guard added by the container.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 import neo4j
 
+from semgraph.changes import queries as change_queries
 from semgraph.changes.audit import AuditEntry, AuditTrail
 from semgraph.changes.impact import ImpactStep
-from semgraph.changes.model import ChangeSet
+from semgraph.changes.model import ChangeContext, ChangeSet
 from semgraph.changes.pipeline import ChangePipeline, ChangeResult
 from semgraph.exceptions import InvalidInputError, NotFoundError
 from semgraph.validation import queries as validation_queries
@@ -108,6 +110,32 @@ class ChangeService:
     def audit_trail(self, entity_type: str, entity_id: str, limit: int = 50) -> list[AuditEntry]:
         """Every change that touched the entity, newest first (unmasked)."""
         return self.trail.for_entity(self.entity_iri(entity_type, entity_id), limit)
+
+    def existing(self, iris: Sequence[str]) -> set[str]:
+        """Which of the entity IRIs the graph holds."""
+        with self._read() as session:
+            return {
+                r["iri"] for r in session.run(change_queries.EXISTING_ENTITIES, iris=list(iris))
+            }
+
+    def record_bulk(self, context: ChangeContext, summary: str) -> str:
+        """Record a write that bypassed the pipeline (an unchecked restore) as one change
+        event; returns its id."""
+        change_id = uuid.uuid4().hex
+        self.pipeline.driver.execute_query(
+            change_queries.RECORD_BULK,
+            id=change_id,
+            at=context.at,
+            actor=context.actor,
+            role=context.role,
+            source_system=context.source_system,
+            session_id=context.session_id,
+            device=context.device_fingerprint,
+            reason=context.reason,
+            summary=summary,
+            database_=self.pipeline.database,
+        )
+        return change_id
 
     def entity_iri(self, entity_type: str, entity_id: str) -> str:
         """The IRI of an entity; UnknownTermError (with a did-you-mean) for a bad class."""
