@@ -29,7 +29,8 @@ from semgraph.shapes.loader import ShapeSet, load_shapes
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.focus import FocusValidator
 from semgraph.validation.full import FullReport, validate_graph
-from semgraph.validation.reach import THIS, ShapeReach
+from semgraph.validation.reach import ShapeReach
+from semgraph.vocabulary import THIS
 
 if TYPE_CHECKING:
     from semgraph.rag.entity_cards import EntityCardUpdater
@@ -247,10 +248,19 @@ class Container:
         return None
 
     def start(self) -> None:
-        """Start the background work of a serving process: alert delivery and escalation,
-        and the entity-card updater (the app's lifespan calls this)."""
-        self.dispatcher.start()
+        """Start the background work of a serving process: alert delivery and escalation
+        (see ``Settings.alert_dispatch``) and the entity-card updater (the app's lifespan
+        calls this)."""
+        if self.delivers_alerts:
+            self.dispatcher.start()
         self.entity_cards.start()
+
+    @property
+    def delivers_alerts(self) -> bool:
+        """Whether ``start`` runs the alert dispatcher."""
+        mode = self.settings.alert_dispatch
+        channels = self.alerts.settings.webhook_urls or self.alerts.settings.smtp_host
+        return mode == "on" or (mode == "auto" and bool(channels))
 
     def close(self) -> None:
         """Stop the background work and close the index and the driver (idempotent)."""

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from rdflib import Graph
 
 from semgraph.exceptions import OntologyError, UnknownTermError
-from semgraph.ontology.parser import SG, SGM, ParsedOntology, parse
+from semgraph.ontology.parser import ParsedOntology, parse
 from semgraph.ontology.terms import (
     TRANSFORMS,
     AccessRole,
@@ -31,6 +31,7 @@ from semgraph.ontology.terms import (
     SourceSystem,
 )
 from semgraph.ontology.validation import validate
+from semgraph.vocabulary import SG, SGM
 
 __all__ = [
     "ID_BASE",

@@ -28,9 +28,7 @@ from semgraph.ontology.terms import (
     RoutingRule,
     SourceSystem,
 )
-
-SG = Namespace("https://semgraph.io/ontology#")
-SGM = Namespace("https://semgraph.io/meta#")
+from semgraph.vocabulary import SG, SGM
 
 _EXACT = (OWL.cardinality, OWL.qualifiedCardinality)
 _MIN = (OWL.minCardinality, OWL.minQualifiedCardinality)

@@ -11,8 +11,9 @@ from collections.abc import Iterable
 
 from rdflib import URIRef
 
-from semgraph.ontology.parser import SG, ParsedOntology, SourceFiles, applies_to
+from semgraph.ontology.parser import ParsedOntology, SourceFiles, applies_to
 from semgraph.ontology.terms import TRANSFORMS, FieldMapping, RoutingRule
+from semgraph.vocabulary import SG
 
 BUSINESS_AREAS = frozenset(
     {"sales", "service", "finance", "legal", "operations", "hr", "master-data"}

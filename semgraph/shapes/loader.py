@@ -17,12 +17,12 @@ from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
-from semgraph.ontology.model import SG, SGM, Ontology
+from semgraph.ontology.model import Ontology
 from semgraph.shapes.derived import DERIVED_SOURCE, derive_integrity_shapes
 from semgraph.shapes.read_paths import check_read_path, path_strings
 from semgraph.shapes.rules_errors import RuleFileError, RuleProblem
-from semgraph.shapes.rules_yaml import RISK_LEVELS, CompiledRules, compile_rules
-from semgraph.validation.reach import THIS
+from semgraph.shapes.rules_yaml import CompiledRules, compile_rules
+from semgraph.vocabulary import RISK_LEVELS, SG, SGM, THIS
 
 _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 

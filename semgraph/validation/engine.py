@@ -21,9 +21,8 @@ from rdflib.term import Node
 from semgraph.shapes.loader import ShapeSet
 from semgraph.validation import pyshacl_tuning
 from semgraph.validation.change_needs import pending_change_needs
-from semgraph.validation.rdf_view import SG, SGM
-from semgraph.validation.reach import THIS
 from semgraph.validation.results import Severity, ValidationResult
+from semgraph.vocabulary import SG, SGM, THIS
 
 pyshacl_tuning.apply()
 _VALIDATORS_PER_THREAD = 256

@@ -15,14 +15,12 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
 from semgraph.ontology.model import Ontology
-
-SG = Namespace("https://semgraph.io/ontology#")
-SGM = Namespace("https://semgraph.io/meta#")
+from semgraph.vocabulary import SG, SGM
 
 
 @dataclass(frozen=True)
