@@ -100,6 +100,12 @@ class Settings(BaseSettings):
         "Python CPU per change, 2 at once 18 ms. Raise it for a Neo4j across a network.",
     )
 
+    alert_dispatch: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Whether a serving process delivers and escalates alerts: on, off, or "
+        "auto (on when an alert channel, webhook or SMTP, is configured).",
+    )
+
     # --- API ----------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = 8000

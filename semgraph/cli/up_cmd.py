@@ -83,6 +83,11 @@ def up(
     if key:
         out.print(f"  API key       {key}  (header `Authorization: Bearer {key}`, role admin)")
     out.print(f"[bold]Health[/]         http://localhost:{settings.api_port}/readyz")
+    if not c.delivers_alerts:
+        out.print(
+            "[yellow]alerts[/]         stored, not delivered: no webhook or SMTP configured "
+            "(SEMGRAPH_ALERTS_*), or SEMGRAPH_ALERT_DISPATCH=on"
+        )
     if serve:
         # the app's lifespan starts and stops alert delivery and the entity-card updater
         uvicorn.run(

@@ -27,10 +27,10 @@ from semgraph.api.graphql.errors import AuthenticationError, ErrorCodes
 from semgraph.api.graphql.page_types import SCALARS
 from semgraph.api.graphql.reads import GraphReader, ReadBatch
 from semgraph.api.graphql.schema_builder import SchemaBuilder
-from semgraph.api.graphql.schema_model import EntityType, build_model
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
 from semgraph.graph.connection import credentials
+from semgraph.reads.model import EntityType, build_model
 
 
 def _read_field(source: Any, name: str) -> Any:

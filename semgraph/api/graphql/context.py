@@ -12,8 +12,8 @@ from strawberry.fastapi import BaseContext
 from semgraph.api.graphql.auth import Authenticator, Caller
 from semgraph.api.graphql.errors import AuthenticationError
 from semgraph.api.graphql.masking import ResultMasker
-from semgraph.api.graphql.schema_model import EntityType
 from semgraph.api.graphql.settings import ApiSettings
+from semgraph.reads.model import EntityType
 
 if TYPE_CHECKING:
     from semgraph.api.graphql.reads import GraphReader, ReadBatch
