@@ -24,7 +24,6 @@ from semgraph.validation.change_needs import pending_change_needs
 from semgraph.validation.results import Severity, ValidationResult
 from semgraph.vocabulary import SG, SGM, THIS
 
-pyshacl_tuning.apply()
 _VALIDATORS_PER_THREAD = 256
 
 _SEVERITY: dict[Node, Severity] = {
@@ -90,6 +89,7 @@ class ShapeEngine:
     def __init__(self, shape_set: ShapeSet, *, prune_transitions: bool = True) -> None:
         """``prune_transitions=False`` runs every transition shape on every focus node
         (the reference the tests compare the pruned runs with)."""
+        pyshacl_tuning.apply_pyshacl()
         self.shape_set = shape_set
         self.shapes_graph = shape_set.graph
         self._parent: dict[Node, Node] = {}
