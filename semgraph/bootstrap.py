@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import neo4j
 from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, SessionExpired
@@ -95,10 +95,21 @@ class Container:
         """RDF files in as change sets (``semgraph import``)."""
         return ImportService(self.changes, self.ontology, self.validate_all)
 
-    def validate_all(self) -> FullReport:
-        """The whole graph against every shape (batched; nothing is written)."""
+    def validate_all(
+        self,
+        strategy: Literal["batched", "whole"] = "batched",
+        progress: Callable[[int], None] | None = None,
+    ) -> FullReport:
+        """The whole graph against every shape (nothing is written); ``progress`` gets the
+        number of entities of each batch validated."""
         return validate_graph(
-            self.driver, self.settings.neo4j_database, self.ontology, self.engine, self.reach
+            self.driver,
+            self.settings.neo4j_database,
+            self.ontology,
+            self.engine,
+            self.reach,
+            strategy=strategy,
+            progress=progress,
         )
 
     @cached_property
