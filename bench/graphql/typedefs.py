@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sys
 
-from semgraph.reads.model import build_model
 from semgraph.ontology.model import Ontology
+from semgraph.reads.model import build_model
 
 
 def typedefs(ontology: Ontology) -> str:
