@@ -207,6 +207,20 @@ class Container:
             return type(exc).__name__ + ": " + str(exc).splitlines()[0][:200]
         return None
 
+    def alert_problems(self) -> list[str]:
+        """``AlertService.delivery_problems``, or why they could not be checked."""
+        try:
+            return self.alerts.delivery_problems()
+        except Exception as exc:  # readiness and start-up must not crash on it
+            return [f"could not check alert routing: {type(exc).__name__}: {exc}"]
+
+    def warn_alert_problems(self) -> list[str]:
+        """Log each of ``alert_problems`` as a warning (start-up calls this)."""
+        problems = self.alert_problems()
+        for problem in problems:
+            log.warning("ALERTS: %s", problem)
+        return problems
+
     def close(self) -> None:
         if "entity_cards" in self.__dict__:
             self.entity_cards.close()

@@ -78,7 +78,11 @@ class AlertMessage(BaseModel):
     browser_query: str
 
     def for_role(self, role: str) -> bool:
-        return role in self.notify_roles or any(r.role == role for r in self.routed_to)
+        """Whether a holder of ``role`` is among the audience: a role the rule names, or
+        one it was routed to, as fallback (``via`` "fallback:cfo") or on escalation."""
+        return role in self.notify_roles or any(
+            r.role == role or r.via == f"fallback:{role}" for r in self.routed_to
+        )
 
 
 class Delivery(BaseModel):

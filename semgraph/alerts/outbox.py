@@ -121,7 +121,7 @@ class AlertOutbox:
         lock) each open alert, then write alerts, messages and deliveries."""
         roles = [split_roles(w.notify_role) for w in warnings]
         routed = self.router.route_many(
-            tx, [(w.focus_node, r) for w, r in zip(warnings, roles, strict=True)]
+            tx, [(w.focus_node, w.focus_class, r) for w, r in zip(warnings, roles, strict=True)]
         )
         opened = {
             rec["key"]: (rec["id"], rec["count"])

@@ -57,6 +57,7 @@ class AlertService:
         worker_id: str | None = None,
     ) -> None:
         self.settings = settings
+        self.driver, self.database = driver, database
         self.router = AlertRouter(ontology)
         self.outbox = AlertOutbox(
             ontology, self.router, settings, settings.browser_url or browser_base_url
@@ -89,6 +90,24 @@ class AlertService:
             self.stream.publish(message)
         if messages and not claimed:  # written unclaimed: the next round must take them
             self.dispatcher.wake()
+
+    def delivery_problems(self) -> list[str]:
+        """What would make alerts reach nobody, one line each: no channel configured, or a
+        fallback role no employee holds. Start-up logs them; ``/readyz`` lists them.
+
+        Raises:
+            neo4j.exceptions.Neo4jError, ServiceUnavailable: Neo4j cannot be asked.
+        """
+        problems = []
+        if not self.settings.webhook_urls and not self.settings.email_enabled:
+            problems.append(
+                "no alert channel is configured: alerts are stored and shown live, but no "
+                "e-mail or webhook is sent; set SEMGRAPH_ALERTS_SMTP_HOST or "
+                "SEMGRAPH_ALERTS_WEBHOOK_URLS (see docs/alerts.md)"
+            )
+        with self.driver.session(database=self.database) as session:
+            problems += self.router.unreachable_fallbacks(session)  # fails fast when down
+        return problems
 
     def ensure_schema(self) -> None:
         self.store.ensure_schema()

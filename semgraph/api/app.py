@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,7 @@ def create_app(
         # otherwise pause every request in flight (~0.3 s on a busy 2-core machine).
         gc.collect()
         gc.freeze()
+        await asyncio.to_thread(container.warn_alert_problems)
         yield
         gc.unfreeze()
         await app.state.graphql.reader.close()

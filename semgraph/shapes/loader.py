@@ -31,8 +31,8 @@ _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"
 class ShapeInfo:
     """What the validator and the alerting need to know about one NodeShape.
 
-    ``notify_roles`` holds every role key to notify; ``notify_role`` is the first of
-    them (alphabetical). ``reads`` are the relationship paths the shape walks
+    ``notify_roles`` holds every role key to notify (alphabetical); each one is alerted.
+    ``reads`` are the relationship paths the shape walks
     (``"hasSla"``, ``"^hasSla"``, ``"product/^stockOf"``) plus the ``sh:path`` of its
     property shapes; ``source`` is the file it came from.
 
@@ -57,10 +57,6 @@ class ShapeInfo:
     source: str
     label: str
     triggers: tuple[str, ...] | None = None
-
-    @property
-    def notify_role(self) -> str:
-        return self.notify_roles[0]
 
 
 @dataclass(frozen=True)

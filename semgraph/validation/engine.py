@@ -234,7 +234,7 @@ class ShapeEngine:
                 extra = {
                     "risk_level": info.risk_level,
                     "business_area": info.business_area,
-                    "notify_role": info.notify_role,
+                    "notify_role": ", ".join(info.notify_roles),  # every role the rule names
                     "accounting_ref": info.accounting_ref,
                     "recommended_review": info.recommended_review_en,
                 }

@@ -27,6 +27,7 @@ class ValidationResult(BaseModel):
     risk_level: str | None = None
     business_area: str | None = None
     notify_role: str | None = None
+    """Every role the rule notifies, comma-separated (``"csm, finance_lead"``)."""
     accounting_ref: str | None = None
     recommended_review: str | None = None
     pre_existing: bool = False

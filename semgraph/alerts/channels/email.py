@@ -76,6 +76,7 @@ class EmailChannel:
         msg["Date"] = formatdate(usegmt=True)
         msg["Message-ID"] = f"<{delivery.idempotency_key}@semgraph.alerts>"
         msg["X-Semgraph-Alert"] = delivery.message.alert_id
+        msg["X-Semgraph-Rule"] = delivery.message.rule_name
         msg["X-Semgraph-Idempotency-Key"] = delivery.idempotency_key
         msg.set_content(body, charset="utf-8")
         try:
