@@ -246,13 +246,9 @@ class Ontology:
         """Alert routing rules; a role may have several (one per start class)."""
         return sorted(self._p.routing_rules, key=lambda r: (r.for_role, r.iri))
 
-    def routing_rule(self, role: str) -> RoutingRule | None:
-        """The first routing rule for ``role``, or None when alerts for it go to all its
-        holders (``routing_rules_for`` gives every one)."""
-        return next(iter(self.routing_rules_for(role)), None)
-
     def routing_rules_for(self, role: str) -> list[RoutingRule]:
-        """Every routing rule for ``role``: an alert goes to everyone any of them reaches."""
+        """Every routing rule for ``role``: an alert goes to everyone any of them reaches
+        (none: alerts for the role go to all its holders)."""
         return [r for r in self.routing_rules() if r.for_role == role]
 
     # --- internals ----------------------------------------------------------------------
