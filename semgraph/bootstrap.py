@@ -125,6 +125,7 @@ class Container:
             self.ontology,
             self._alert_settings or AlertSettings(),
             self.settings.browser_url,
+            api_base_url=f"http://{self.settings.api_host}:{self.settings.api_port}",
         )
 
     @property

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from semgraph import __version__
-from semgraph.api import health
+from semgraph.api import alert_pages, health
 from semgraph.api.graphql.app_graphql import mount_graphql
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
@@ -44,5 +44,6 @@ def create_app(
     app = FastAPI(title="semgraph", version=__version__, lifespan=lifespan)
     app.state.container = container
     app.include_router(health.router)
+    app.include_router(alert_pages.router)
     mount_graphql(app, container, api_settings)
     return app

@@ -56,6 +56,7 @@ class ShapeInfo:
     reads: tuple[str, ...]
     source: str
     label: str
+    label_zh: str = ""
     triggers: tuple[str, ...] | None = None
 
 
@@ -260,6 +261,7 @@ def _describe(
         message_zh=messages["zh"], accounting_ref=str(ref) if ref is not None else None,
         recommended_review_en=reviews.get("en"), recommended_review_zh=reviews.get("zh"),
         reads=tuple(dict.fromkeys(reads)), source=file, label=labels.get("en", _short(shape)),
+        label_zh=labels.get("zh", labels.get("en", _short(shape))),
         triggers=triggers,
     )  # fmt: skip
 
