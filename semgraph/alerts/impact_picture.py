@@ -59,7 +59,8 @@ def impact_svg(paths: list[str], wording: AlertWording, lang: Lang, title: str) 
             'marker-end="url(#arrow)"/>'
         )
         label = escape(wording.relationship(rel, lang))
-        out.append(f'<text x="{sx + 6}" y="{sy - 5}" class="rel">{label}</text>')
+        mx, my = (sx + ex) // 2, (sy + ey) // 2 - 5
+        out.append(f'<text x="{mx}" y="{my}" text-anchor="middle" class="rel">{label}</text>')
     for i, node in enumerate(order):
         x, y = at[node]
         cls, _, ident = node.partition(" ")
