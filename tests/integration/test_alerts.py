@@ -80,7 +80,7 @@ def test_sla_change_raises_one_alert_routed_to_the_finance_lead_and_delivered_by
     assert to_lead, "the finance lead got an e-mail"
     body = "\n".join(m.get_content() for m in to_lead)
     assert alert.title_en in body and alert.title_zh in body
-    assert alert.accounting_ref in body and "/browser/?cmd=edit&arg=" in body
+    assert alert.accounting_ref in body and "/alerts/view/" in body, "a signed page link"
 
     # The Browser link's query draws the rule, the changed SLA and the path to revenue.
     view = empty_db.execute_query(
