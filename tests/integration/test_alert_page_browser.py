@@ -35,7 +35,7 @@ ARGS = [
 ]
 LEAD = "mei.chen@northwind.example"
 LINK_SECRET = "link-secret-for-the-alert-page-tests-0123"
-ALERTS = """{ riskAlerts { id status acknowledgedBy ruleIri titleEn } }"""
+ALERTS = """{ riskAlerts { id status acknowledgedBy titleZh customerName recommendedReviewZh } }"""
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -99,6 +99,8 @@ def test_the_finance_lead_opens_her_e_mail_link_sees_the_alert_and_acknowledges_
             mine = Gql(client, "k-mei")(ALERTS)["riskAlerts"]
     acked = [a for a in mine if a["status"] == "acknowledged"]
     assert [a["acknowledgedBy"] for a in acked] == [LEAD], mine
+    assert acked[0]["customerName"] == "Acme Industrial" and acked[0]["recommendedReviewZh"]
+    assert "合同 C-2026-001" in acked[0]["titleZh"]
 
 
 def test_a_tampered_link_is_refused_with_a_reason(

@@ -145,6 +145,9 @@ def test_a_repeated_change_updates_the_open_alert_and_a_resolved_one_reopens(
     assert events == ["alert.raised", "alert.updated"]
 
     runner = CliRunner()
+    for command in (["alerts", "list"], ["alerts", "show", repeated[0].id[:10]]):
+        shown = runner.invoke(app, command, env=cli_env(settings))
+        assert shown.exit_code == 0 and "[medium risk]" in shown.output, shown.output
     done = runner.invoke(app, ["alerts", "resolve", repeated[0].id[:10]], env=cli_env(settings))
     assert done.exit_code == 0, done.output
     third = c.pipeline.apply(credit_change(c, ids["sla"], 35.0))
