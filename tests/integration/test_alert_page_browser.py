@@ -66,6 +66,8 @@ def test_the_finance_lead_opens_her_e_mail_link_sees_the_alert_and_acknowledges_
     body = mail[0].get_content()
     link = re.search(rf"http://127\.0\.0\.1:{port}/alerts/view/\S+", body)
     assert link, body
+    inbox = re.search(rf"http://127\.0\.0\.1:{port}/alerts/inbox/\S+", body)
+    assert inbox, body
 
     app = create_app(c.settings, c, api_settings(keys=PEOPLE_KEYS))
     with running(app, port=port) as url, sync_api.sync_playwright() as pw:
@@ -93,6 +95,9 @@ def test_the_finance_lead_opens_her_e_mail_link_sees_the_alert_and_acknowledges_
         page.click("#acknowledge")
         assert LEAD in page.locator("#acknowledged").inner_text()
         assert page.locator("#acknowledge").count() == 0, "nothing left to acknowledge"
+        page.goto(inbox.group(0))
+        listed = page.locator("#inbox a").all_text_contents()
+        assert any("C-2026-001" in t for t in listed), listed
         browser.close()
 
         with httpx.Client(base_url=url, timeout=30) as client:
