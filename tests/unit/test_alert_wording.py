@@ -107,3 +107,11 @@ def test_a_signed_link_names_its_recipient_and_refuses_tampering_and_expiry() ->
     time.sleep(1.1)
     with pytest.raises(InvalidInputError, match="expired"):
         short.read(stale)
+
+
+def test_a_risk_alert_in_the_neo4j_browser_is_captioned_by_its_english_title() -> None:
+    from semgraph.browser_style import grass
+
+    style = grass(Ontology.load())
+    block = style[style.index("node.RiskAlert {") :].split("\n}", 1)[0]
+    assert "caption: '{titleEn}'" in block, "the node has titleEn/titleZh, not title"
