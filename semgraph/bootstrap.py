@@ -176,6 +176,7 @@ class Container:
             self.ontology,
             self._alert_settings or self.settings.alerts,
             self.settings.browser_url,
+            api_base_url=f"http://{self.settings.api_host}:{self.settings.api_port}",
         )
 
     @property
@@ -272,6 +273,20 @@ class Container:
         mode = self.settings.alert_dispatch
         channels = self.alerts.settings.webhook_urls or self.alerts.settings.smtp_host
         return mode == "on" or (mode == "auto" and bool(channels))
+
+    def alert_problems(self) -> list[str]:
+        """``AlertService.delivery_problems``, or why they could not be checked."""
+        try:
+            return self.alerts.delivery_problems()
+        except Exception as exc:  # readiness and start-up must not crash on it
+            return [f"could not check alert routing: {type(exc).__name__}: {exc}"]
+
+    def warn_alert_problems(self) -> list[str]:
+        """Log each of ``alert_problems`` as a warning (start-up calls this)."""
+        problems = self.alert_problems()
+        for problem in problems:
+            log.warning("ALERTS: %s", problem)
+        return problems
 
     def close(self) -> None:
         """Stop the background work and close the index and the driver (idempotent)."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import builtins
+import json
 from typing import Any
 
 import neo4j
 
 from semgraph.alerts import queries as q
-from semgraph.alerts.model import AlertStatus, Delivery, Recipient, RiskAlert
+from semgraph.alerts.model import AlertStatus, ChangedValue, Delivery, Recipient, RiskAlert
 from semgraph.exceptions import InvalidInputError, NotFoundError
 
 
@@ -50,6 +51,17 @@ def _alert(row: dict[str, Any], deliveries: list[dict[str, Any]], routed: list[A
             (_delivery(d, a["id"]) for d in deliveries if d),
             key=lambda d: (d.channel, d.target, d.id),
         ),
+        rule_label_en=a.get("ruleLabelEn") or a["ruleName"],
+        rule_label_zh=a.get("ruleLabelZh") or a.get("ruleLabelEn") or a["ruleName"],
+        customer_name=a.get("customerName"),
+        contract_number=a.get("contractNumber"),
+        amount_at_stake=a.get("amountAtStake"),
+        currency=a.get("currency"),
+        reason=a.get("reason") or "",
+        changes=[ChangedValue(**c) for c in json.loads(a.get("changesJson") or "[]")],
+        recommended_review_zh=a.get("recommendedReviewZh"),
+        impact_words_en=a.get("impactWordsEn") or [],
+        impact_words_zh=a.get("impactWordsZh") or [],
     )
 
 
@@ -131,6 +143,21 @@ class AlertStore:
             ).records
         ]
         return [self.get(i) for i in ids]
+
+    def list_for(
+        self, recipient: str, *, open_only: bool = True, limit: int = 50
+    ) -> builtins.list[str]:
+        """Ids of the alerts routed to ``recipient`` (an e-mail, compared case-insensitively,
+        or an employee iri), newest first; ``open_only``: not yet resolved."""
+        records = self.driver.execute_query(
+            q.ALERTS_ROUTED_TO,
+            who=recipient.strip().lower(),
+            open_only=open_only,
+            limit=limit,
+            database_=self.database,
+            routing_=neo4j.RoutingControl.READ,
+        ).records
+        return [str(r["id"]) for r in records]
 
     def resolve_id(self, id_or_prefix: str) -> str:
         """The full alert id for an id or a unique prefix (at least 6 characters).

@@ -7,6 +7,7 @@ escalation, the entity-card updater) and stops it, with the driver, on shutdown.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from semgraph import __version__
-from semgraph.api import health
+from semgraph.api import alert_pages, health
 from semgraph.api.graphql.app_graphql import mount_graphql
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
@@ -41,6 +42,7 @@ def create_app(
         gc.collect()
         gc.freeze()
         container.start()
+        await asyncio.to_thread(container.warn_alert_problems)
         try:
             yield
         finally:
@@ -51,5 +53,6 @@ def create_app(
     app = FastAPI(title="semgraph", version=__version__, lifespan=lifespan)
     app.state.container = container
     app.include_router(health.router)
+    app.include_router(alert_pages.router)
     mount_graphql(app, container, api_settings or container.settings.api)
     return app

@@ -55,6 +55,8 @@ class ChangeResult(BaseModel):
     touched: list[dict[str, str]]
     focus: list[str] = []
     """The focus nodes that were re-validated for this change."""
+    changed: list[dict[str, Any]] = []
+    """Each property an update moved: ``{iri, cls, property, old, new}`` (alerts quote it)."""
     timings_ms: dict[str, float] = {}
 
     @property
@@ -332,6 +334,7 @@ class ChangePipeline:
             impact=[vars(step) for step in impact],
             touched=touched,
             focus=focus_iris,
+            changed=_property_changes(before, after, created),
             timings_ms=timings,
         )
         if commit:
@@ -475,6 +478,23 @@ class ChangePipeline:
             rules=fired,
             impacted=[{"iri": s.iri, "depth": s.depth, "path": s.path} for s in impact],
         ).consume()
+
+
+def _property_changes(
+    before: dict[str, NodeRecord], after: dict[str, NodeRecord], created: set[str]
+) -> list[dict[str, Any]]:
+    out = []
+    for iri, new in sorted(after.items()):
+        old = before.get(iri)
+        if old is None or iri in created:
+            continue
+        for name in sorted(set(old.props) | set(new.props)):
+            if name in {"iri", "version", "updatedAt"} or name.startswith("_"):
+                continue
+            was, now = old.props.get(name), new.props.get(name)
+            if was != now:
+                out.append({"iri": iri, "cls": new.cls, "property": name, "old": was, "new": now})
+    return out
 
 
 def _describe(op: dict[str, Any]) -> str:

@@ -244,12 +244,13 @@ class Ontology:
         return set(self._p.roles)
 
     def routing_rules(self) -> list[RoutingRule]:
-        """Alert routing rules, one per role that has one."""
-        return sorted(self._p.routing_rules, key=lambda r: r.for_role)
+        """Alert routing rules; a role may have several (one per start class)."""
+        return sorted(self._p.routing_rules, key=lambda r: (r.for_role, r.iri))
 
-    def routing_rule(self, role: str) -> RoutingRule | None:
-        """The routing rule for ``role``, or None when alerts for it go to all its holders."""
-        return next((r for r in self._p.routing_rules if r.for_role == role), None)
+    def routing_rules_for(self, role: str) -> list[RoutingRule]:
+        """Every routing rule for ``role``: an alert goes to everyone any of them reaches
+        (none: alerts for the role go to all its holders)."""
+        return [r for r in self.routing_rules() if r.for_role == role]
 
     # --- internals ----------------------------------------------------------------------
 

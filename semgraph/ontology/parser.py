@@ -103,6 +103,12 @@ def _opt(g: Graph, s: Node, p: URIRef) -> str | None:
     return None if o is None else (local(o) if isinstance(o, URIRef) else str(o))
 
 
+def _route_step(g: Graph, step: Node) -> str:
+    """A routing step: ``financeLead``, or ``^customer`` for ``[ owl:inverseOf sg:customer ]``."""
+    inverse = g.value(step, OWL.inverseOf) if isinstance(step, BNode) else None
+    return "^" + local(inverse) if inverse is not None else local(step)
+
+
 def _list(g: Graph, head: Node | None) -> list[Node]:
     return [] if head is None else list(Collection(g, head))
 
@@ -191,7 +197,7 @@ def parse(paths: Sequence[Path]) -> ParsedOntology:
             str(r),
             _text(g, r, SGM.forRole),
             _opt(g, r, SGM.startClass) or "",
-            tuple(local(p) for p in _list(g, g.value(r, SGM.resolveVia))),
+            tuple(_route_step(g, p) for p in _list(g, g.value(r, SGM.resolveVia))),
             _text(g, r, SGM.fallbackRole),
             _text(g, r, RDFS.comment),
         )

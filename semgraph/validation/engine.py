@@ -233,9 +233,12 @@ class ShapeEngine:
                 extra = {
                     "risk_level": info.risk_level,
                     "business_area": info.business_area,
-                    "notify_role": info.notify_role,
+                    "notify_role": ", ".join(info.notify_roles),  # every role the rule names
                     "accounting_ref": info.accounting_ref,
                     "recommended_review": info.recommended_review_en,
+                    "recommended_review_zh": info.recommended_review_zh,
+                    "rule_label_en": info.label,
+                    "rule_label_zh": info.label_zh,
                 }
             results.append(
                 ValidationResult(

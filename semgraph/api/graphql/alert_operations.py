@@ -99,6 +99,11 @@ class RiskAlertView:
     routed_to: list[AlertRecipient]
     impact_path: list[str]
     browser_url: str
+    recommended_review_zh: str | None = None
+    customer_name: str | None = None
+    contract_number: str | None = None
+    impact_words_en: list[str] = strawberry.field(default_factory=list)
+    impact_words_zh: list[str] = strawberry.field(default_factory=list)
 
 
 def _iso(at: dt.datetime) -> DateTime:
@@ -136,6 +141,11 @@ def alert_view(a: RiskAlert, masker: ResultMasker, caller: Caller) -> RiskAlertV
         routed_to=_recipients(a.routed_to, masker, caller),
         impact_path=a.impact_path,
         browser_url=a.browser_url,
+        recommended_review_zh=a.recommended_review_zh,
+        customer_name=a.customer_name,
+        contract_number=a.contract_number,
+        impact_words_en=a.impact_words_en,
+        impact_words_zh=a.impact_words_zh,
     )
 
 
@@ -164,6 +174,11 @@ class AlertEvent:
     changed_by: JSON
     changed_at: str
     browser_url: str
+    recommended_review_zh: str | None = None
+    customer_name: str | None = None
+    contract_number: str | None = None
+    impact_words_en: list[str] = strawberry.field(default_factory=list)
+    impact_words_zh: list[str] = strawberry.field(default_factory=list)
 
 
 def alert_event(m: AlertMessage, masker: ResultMasker, caller: Caller) -> AlertEvent:
@@ -192,6 +207,11 @@ def alert_event(m: AlertMessage, masker: ResultMasker, caller: Caller) -> AlertE
         changed_by=cast(JSON, dict(m.changed_by)),
         changed_at=m.changed_at,
         browser_url=m.browser_url,
+        recommended_review_zh=m.recommended_review_zh,
+        customer_name=m.customer_name,
+        contract_number=m.contract_number,
+        impact_words_en=m.impact_words_en,
+        impact_words_zh=m.impact_words_zh,
     )
 
 
