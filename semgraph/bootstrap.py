@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import neo4j
 from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, SessionExpired
@@ -23,9 +23,14 @@ from semgraph.graph.connection import open_driver
 from semgraph.ontology.graph_loader import default_files
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.schema import ensure_schema as ensure_ontology_schema
+from semgraph.services import AlertInbox, ChangeService, ContextService
+from semgraph.services.imports import ImportService
 from semgraph.shapes.loader import ShapeSet, load_shapes
 from semgraph.validation.engine import ShapeEngine
-from semgraph.validation.reach import THIS, ShapeReach
+from semgraph.validation.focus import FocusValidator
+from semgraph.validation.full import FullReport, validate_graph
+from semgraph.validation.reach import ShapeReach
+from semgraph.vocabulary import THIS
 
 if TYPE_CHECKING:
     from semgraph.rag.entity_cards import EntityCardUpdater
@@ -75,6 +80,51 @@ class Container:
         return reach_for(self.ontology, self.shapes)
 
     @cached_property
+    def validator(self) -> FocusValidator:
+        """Validates focus nodes against the graph (pipeline, full run, violations page)."""
+        return FocusValidator(self.ontology, self.reach, self.engine)
+
+    # --- the service layer: what api/ and cli/ call ---------------------------------------
+    @cached_property
+    def changes(self) -> ChangeService:
+        """Propose / apply change sets; violations, impact and audit trail."""
+        return ChangeService(self.pipeline, self.validator)
+
+    @cached_property
+    def imports(self) -> ImportService:
+        """RDF files in as change sets (``semgraph import``)."""
+        return ImportService(self.changes, self.ontology, self.validate_all)
+
+    def validate_all(
+        self,
+        strategy: Literal["batched", "whole"] = "batched",
+        progress: Callable[[int], None] | None = None,
+    ) -> FullReport:
+        """The whole graph against every shape (nothing is written); ``progress`` gets the
+        number of entities of each batch validated."""
+        return validate_graph(
+            self.driver,
+            self.settings.neo4j_database,
+            self.ontology,
+            self.engine,
+            self.reach,
+            strategy=strategy,
+            progress=progress,
+        )
+
+    @cached_property
+    def alert_inbox(self) -> AlertInbox:
+        """A caller's risk alerts: list, get, acknowledge, resolve."""
+        return AlertInbox(self.alerts.store)
+
+    @cached_property
+    def context(self) -> ContextService:
+        """Grounded context (RAG passages, graph facts) masked for a role."""
+        return ContextService(
+            self.ontology, self.settings.rag, lambda: self.driver, self.settings.neo4j_database
+        )
+
+    @cached_property
     def pipeline(self) -> ChangePipeline:
         """The one door for writes (see semgraph.changes.pipeline)."""
         return ChangePipeline(
@@ -107,9 +157,10 @@ class Container:
         """Re-syncs RAG entity cards after each change, in the background, once the index
         named by SEMGRAPH_RAG_* exists (see semgraph.rag.entity_cards)."""
         from semgraph.rag.entity_cards import card_updater  # faiss etc. only when used
-        from semgraph.rag.settings import RagSettings
 
-        return card_updater(self.driver, self.ontology, self.settings.neo4j_database, RagSettings())
+        return card_updater(
+            self.driver, self.ontology, self.settings.neo4j_database, self.settings.rag
+        )
 
     @cached_property
     def change_stream(self) -> ChangeStream:
@@ -123,8 +174,9 @@ class Container:
             self.driver,
             self.settings.neo4j_database,
             self.ontology,
-            self._alert_settings or AlertSettings(),
+            self._alert_settings or self.settings.alerts,
             self.settings.browser_url,
+            api_base_url=f"http://{self.settings.api_host}:{self.settings.api_port}",
         )
 
     @property
@@ -207,7 +259,39 @@ class Container:
             return type(exc).__name__ + ": " + str(exc).splitlines()[0][:200]
         return None
 
+    def start(self) -> None:
+        """Start the background work of a serving process: alert delivery and escalation
+        (see ``Settings.alert_dispatch``) and the entity-card updater (the app's lifespan
+        calls this)."""
+        if self.delivers_alerts:
+            self.dispatcher.start()
+        self.entity_cards.start()
+
+    @property
+    def delivers_alerts(self) -> bool:
+        """Whether ``start`` runs the alert dispatcher."""
+        mode = self.settings.alert_dispatch
+        channels = self.alerts.settings.webhook_urls or self.alerts.settings.smtp_host
+        return mode == "on" or (mode == "auto" and bool(channels))
+
+    def alert_problems(self) -> list[str]:
+        """``AlertService.delivery_problems``, or why they could not be checked."""
+        try:
+            return self.alerts.delivery_problems()
+        except Exception as exc:  # readiness and start-up must not crash on it
+            return [f"could not check alert routing: {type(exc).__name__}: {exc}"]
+
+    def warn_alert_problems(self) -> list[str]:
+        """Log each of ``alert_problems`` as a warning (start-up calls this)."""
+        problems = self.alert_problems()
+        for problem in problems:
+            log.warning("ALERTS: %s", problem)
+        return problems
+
     def close(self) -> None:
+        """Stop the background work and close the index and the driver (idempotent)."""
+        if "context" in self.__dict__:
+            self.context.close()
         if "entity_cards" in self.__dict__:
             self.entity_cards.close()
         if "alerts" in self.__dict__:

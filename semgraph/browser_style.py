@@ -48,7 +48,7 @@ _META_LABELS = {
     "SourceSystem": ("#6D6875", "#4A4650", "#FFFFFF", "{label}"),
     "FieldMapping": ("#B5838D", "#8E5F69", "#FFFFFF", "{sourceField}"),
     "ChangeEvent": ("#FFD86E", "#EDBA39", "#2A2C34", "{summary}"),
-    "RiskAlert": ("#F25A29", "#DC4717", "#FFFFFF", "{title}"),
+    "RiskAlert": ("#F25A29", "#DC4717", "#FFFFFF", "{titleEn}"),  # the node has titleEn/titleZh
     "Rule": ("#604A0E", "#423204", "#FFFFFF", "{name}"),
 }
 

@@ -1,4 +1,9 @@
-"""Settings: one pydantic-settings class, read from ``SEMGRAPH_*`` variables and ``.env``."""
+"""Settings: one root, read from ``SEMGRAPH_*`` variables and ``.env``.
+
+``Settings`` holds the process-wide values and, nested, the settings of each part under
+its own prefix: ``alerts`` (``SEMGRAPH_ALERTS_*``), ``rag`` (``SEMGRAPH_RAG_*``) and
+``api`` (``SEMGRAPH_API_*``). The container and the app read them from here only.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,12 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from semgraph.alerts.settings import AlertSettings
+from semgraph.api.graphql.settings import ApiSettings
+from semgraph.paths import REPO_ROOT
+from semgraph.rag.settings import RagSettings
+
+__all__ = ["REPO_ROOT", "AlertSettings", "ApiSettings", "RagSettings", "Settings", "get_settings"]
 
 
 def _default_cache_dir() -> Path:
@@ -90,9 +100,20 @@ class Settings(BaseSettings):
         "Python CPU per change, 2 at once 18 ms. Raise it for a Neo4j across a network.",
     )
 
+    alert_dispatch: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Whether a serving process delivers and escalates alerts: on, off, or "
+        "auto (on when an alert channel, webhook or SMTP, is configured).",
+    )
+
     # --- API ----------------------------------------------------------------------------
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+
+    # --- the parts, each under its own prefix --------------------------------------------
+    alerts: AlertSettings = Field(default_factory=AlertSettings, exclude=True)
+    rag: RagSettings = Field(default_factory=RagSettings, exclude=True)
+    api: ApiSettings = Field(default_factory=ApiSettings, exclude=True)
 
     @field_validator("data_dir", "cache_dir", "ontology_dir", "shapes_dir", "rag_dir")
     @classmethod

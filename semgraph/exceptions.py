@@ -122,3 +122,21 @@ class ConflictError(SemgraphError):
     """A concurrent change touched the same entity; retry the change set."""
 
     code = "CONFLICT"
+
+
+class InvalidFilterError(InvalidInputError):
+    """A ``where`` or ``sort`` argument that cannot be applied as given."""
+
+    code = "INVALID_FILTER"
+
+
+class PageTooLargeError(InvalidInputError):
+    """``first`` above the configured maximum page size."""
+
+    code = "PAGE_TOO_LARGE"
+
+
+class QueryTimeoutError(SemgraphError):
+    """The request ran past the configured timeout."""
+
+    code = "TIMEOUT"

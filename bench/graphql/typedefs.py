@@ -2,7 +2,7 @@
 
     python bench/graphql/typedefs.py > bench/graphql/typeDefs.graphql
 
-Generated from ``semgraph.api.graphql.schema_model`` so both servers expose the same
+Generated from ``semgraph.reads.model`` so both servers expose the same
 types, fields and relationships (no hand copy). Sensitive fields are plain fields
 here: @neo4j/graphql has no ontology-driven masking.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sys
 
-from semgraph.api.graphql.schema_model import build_model
 from semgraph.ontology.model import Ontology
+from semgraph.reads.model import build_model
 
 
 def typedefs(ontology: Ontology) -> str:

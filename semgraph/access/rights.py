@@ -66,13 +66,31 @@ class WriteRights:
             if unknown:
                 raise OntologyError(f"{term}: sgm:deleteReservedTo names unknown role(s) {unknown}")
             self.reserved[_local(term)] = roles
-        # The edges an alert is routed over, per class (Contract.customer, not every customer)
+        # The edges an alert is routed over, per class (Contract.customer, not every
+        # customer). An inverse step (``^customer``, walked from its range back to its
+        # domain) reserves the relationship on those of its domains the path goes on from.
         self.reserved_edges: dict[tuple[str, str], frozenset[str]] = {}
+        admin = frozenset({"admin"})
         for rule in ontology.routing_rules():
-            cls = rule.start_class
-            for rel in rule.path:
-                self.reserved_edges[(cls, rel)] = frozenset({"admin"})
-                cls = ontology.object_properties(cls)[rel].range
+            at = {rule.start_class}  # the classes the path may be at
+            inverse: str | None = None  # the inverse step that led to ``at``
+            for step in rule.path:
+                rel = step.removeprefix("^")
+                if step.startswith("^"):
+                    at, inverse = set(ontology.object_property(rel).domains), rel
+                    continue
+                reached: set[str] = set()
+                for cls in at:
+                    prop = ontology.object_properties(cls).get(rel)
+                    if prop is not None:
+                        self.reserved_edges[(cls, rel)] = admin
+                        if inverse is not None:
+                            self.reserved_edges[(cls, inverse)] = admin
+                        reached.add(prop.range)
+                at, inverse = reached, None
+            if inverse is not None:  # a path that ends on an inverse step
+                for cls in at:
+                    self.reserved_edges[(cls, inverse)] = admin
         self._check_reserved_grants()
 
     @staticmethod

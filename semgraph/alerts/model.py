@@ -47,6 +47,18 @@ class Recipient(BaseModel):
     via: str = Field(description="'route' (the routing rule's path) or 'fallback:<role>'")
 
 
+class ChangedValue(BaseModel):
+    """One property the change moved, as a reader sees it (labels from the ontology)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    property: str
+    label_en: str
+    label_zh: str
+    old: str | None = None
+    new: str | None = None
+
+
 class AlertMessage(BaseModel):
     """One notification about an alert (raised, raised again, escalated)."""
 
@@ -76,9 +88,31 @@ class AlertMessage(BaseModel):
     changed_at: str
     browser_url: str
     browser_query: str
+    # What a finance reader needs, in both languages (semgraph.alerts.wording):
+    rule_label_en: str = ""
+    rule_label_zh: str = ""
+    customer_name: str | None = None
+    contract_number: str | None = None
+    amount_at_stake: float | None = Field(
+        default=None, description="The contract's value (the revenue at stake), if known."
+    )
+    currency: str | None = None
+    changes: list[ChangedValue] = Field(default_factory=list)
+    reason: str = Field(default="", description="Why, as the person who changed it said.")
+    recommended_review_zh: str | None = None
+    impact_words_en: list[str] = Field(default_factory=list)
+    impact_words_zh: list[str] = Field(default_factory=list)
+    links: dict[str, str] = Field(
+        default_factory=dict,
+        description="Signed link to the alert's page per recipient (filled when sent).",
+    )
 
     def for_role(self, role: str) -> bool:
-        return role in self.notify_roles or any(r.role == role for r in self.routed_to)
+        """Whether a holder of ``role`` is among the audience: a role the rule names, or
+        one it was routed to, as fallback (``via`` "fallback:cfo") or on escalation."""
+        return role in self.notify_roles or any(
+            r.role == role or r.via == f"fallback:{role}" for r in self.routed_to
+        )
 
 
 class Delivery(BaseModel):
@@ -140,6 +174,17 @@ class RiskAlert(BaseModel):
     impact_path: list[str] = Field(default_factory=list)
     browser_url: str = ""
     deliveries: list[Delivery] = Field(default_factory=list)
+    rule_label_en: str = ""
+    rule_label_zh: str = ""
+    customer_name: str | None = None
+    contract_number: str | None = None
+    amount_at_stake: float | None = None
+    currency: str | None = None
+    reason: str = ""
+    changes: list[ChangedValue] = Field(default_factory=list)
+    recommended_review_zh: str | None = None
+    impact_words_en: list[str] = Field(default_factory=list)
+    impact_words_zh: list[str] = Field(default_factory=list)
 
     def delivery_summary(self) -> dict[str, int]:
         """``{"webhook:delivered": 1, "email:dead": 1, …}``."""

@@ -9,6 +9,7 @@ dispatcher sends what this writes.
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import uuid
 from collections import OrderedDict
@@ -22,12 +23,12 @@ from semgraph.alerts.browser_link import browser_url, impact_view_query
 from semgraph.alerts.model import AlertMessage, ClaimedDelivery, Recipient
 from semgraph.alerts.routing import AlertRouter, split_roles
 from semgraph.alerts.settings import AlertSettings
+from semgraph.alerts.wording import AlertWording, titles
 from semgraph.changes.model import ChangeSet
 from semgraph.changes.pipeline import ChangeResult
 from semgraph.ontology.model import Ontology
 from semgraph.validation.results import ValidationResult
 
-RISK_ZH = {"low": "低", "medium": "中", "high": "高", "highest": "最高"}
 _REMEMBERED_CHANGES = 1000  # after-commit hand-over; a rolled-back change is never taken
 
 
@@ -78,6 +79,7 @@ class AlertOutbox:
         self.router = router
         self.settings = settings
         self.browser_base_url = browser_base_url
+        self.wording = AlertWording(ontology)
         self._raised: OrderedDict[str, list[AlertMessage]] = OrderedDict()
         self._claimed: OrderedDict[str, list[ClaimedDelivery]] = OrderedDict()
         self.claimer: Callable[[], str | None] | None = None
@@ -121,7 +123,7 @@ class AlertOutbox:
         lock) each open alert, then write alerts, messages and deliveries."""
         roles = [split_roles(w.notify_role) for w in warnings]
         routed = self.router.route_many(
-            tx, [(w.focus_node, r) for w, r in zip(warnings, roles, strict=True)]
+            tx, [(w.focus_node, w.focus_class, r) for w, r in zip(warnings, roles, strict=True)]
         )
         opened = {
             rec["key"]: (rec["id"], rec["count"])
@@ -144,12 +146,17 @@ class AlertOutbox:
                 ],
             )
         }
+        about = {
+            rec["iri"]: dict(rec)
+            for rec in tx.run(q.ALERT_CONTEXT, focus=sorted({w.focus_node for w in warnings}))
+        }
         rows, messages = [], []
         for w, role_list, recipients in zip(warnings, roles, routed, strict=True):
             alert_id, count = opened[f"{w.shape}|{w.focus_node}"]
             message = self._message(
                 change_set, result, w, role_list, recipients, alert_id, count + 1
             )
+            message = self._worded(message, w, result, about.get(w.focus_node, {}))
             messages.append(message)
             rows.append(
                 {
@@ -161,10 +168,23 @@ class AlertOutbox:
                         "titleZh": message.title_zh,
                         "riskLevel": message.risk_level,
                         "businessArea": w.business_area,
-                        "messageEn": w.message_en,
-                        "messageZh": w.message_zh,
+                        "messageEn": message.message_en,
+                        "messageZh": message.message_zh,
                         "accountingRef": w.accounting_ref,
                         "recommendedReview": w.recommended_review,
+                        "recommendedReviewZh": w.recommended_review_zh,
+                        "ruleLabelEn": message.rule_label_en,
+                        "ruleLabelZh": message.rule_label_zh,
+                        "customerName": message.customer_name,
+                        "contractNumber": message.contract_number,
+                        "amountAtStake": message.amount_at_stake,
+                        "currency": message.currency,
+                        "reason": message.reason,
+                        "changesJson": json.dumps(
+                            [c.model_dump() for c in message.changes], ensure_ascii=False
+                        ),
+                        "impactWordsEn": message.impact_words_en,
+                        "impactWordsZh": message.impact_words_zh,
                         "notifyRoles": role_list,
                         "impactPaths": message.impact_path,
                         "routedTo": [r.email or r.iri for r in recipients],
@@ -206,6 +226,36 @@ class AlertOutbox:
             self._claimed[change_set.id] = claimed if claim_by is not None else []
         return messages
 
+    def _worded(
+        self, m: AlertMessage, w: ValidationResult, result: ChangeResult, about: dict[str, Any]
+    ) -> AlertMessage:
+        """``m`` with what a finance reader needs, in both languages (see ``wording``)."""
+        role = m.changed_by.get("role", "")
+        value = about.get("value")
+        worded = m.model_copy(
+            update={
+                "rule_label_en": w.rule_label_en or m.rule_name,
+                "rule_label_zh": w.rule_label_zh or w.rule_label_en or m.rule_name,
+                "customer_name": about.get("customerName"),
+                "contract_number": about.get("contractNumber"),
+                "amount_at_stake": float(value) if value is not None else None,
+                "currency": about.get("currency"),
+                "changes": self.wording.changed_values(result.changed, w.focus_node),
+                "recommended_review_zh": w.recommended_review_zh,
+                "message_en": self.wording.localise(w.message_en, "en"),
+                "message_zh": self.wording.localise(w.message_zh, "zh"),
+                "impact_words_en": self.wording.impact_words(m.impact_path, "en"),
+                "impact_words_zh": self.wording.impact_words(m.impact_path, "zh"),
+                "changed_by": m.changed_by
+                | {
+                    "role_en": self.wording.role(role, "en"),
+                    "role_zh": self.wording.role(role, "zh"),
+                },
+            }
+        )
+        title_en, title_zh = titles(worded)
+        return worded.model_copy(update={"title_en": title_en, "title_zh": title_zh})
+
     def _message(
         self,
         change_set: ChangeSet,
@@ -235,8 +285,8 @@ class AlertOutbox:
             severity=w.severity,
             risk_level=risk,
             business_area=w.business_area,
-            title_en=f"[{risk} risk] {name}: {what}",
-            title_zh=f"[{RISK_ZH.get(risk, risk)}风险] {name}：{what}",
+            title_en=f"[{risk} risk] {name}: {what}",  # until worded
+            title_zh=f"[{risk}] {name}：{what}",
             message_en=w.message_en,
             message_zh=w.message_zh,
             accounting_ref=w.accounting_ref,
@@ -251,6 +301,7 @@ class AlertOutbox:
                 "session_id": ctx.session_id,
             },
             changed_at=ctx.at.isoformat(),
+            reason=ctx.reason,
             browser_url=browser_url(self.browser_base_url, query),
             browser_query=query,
         )

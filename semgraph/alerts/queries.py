@@ -46,6 +46,21 @@ CREATE (a)-[:HAS_DELIVERY]->(:Delivery {
 })
 """
 
+# What an alert's reader needs to know about its entity: the contract it concerns (the
+# focus itself, or the contract that has the SLA) and that contract's customer.
+ALERT_CONTEXT = (
+    KEEP_PLAN
+    + """UNWIND $focus AS iri
+MATCH (f:Resource {iri: iri})
+OPTIONAL MATCH (f)<-[:hasSla]-(under:Contract)
+WITH iri, f, CASE WHEN f:Contract THEN f ELSE under END AS contract
+OPTIONAL MATCH (contract)-[:customer]->(buyer:Customer)
+WITH iri, contract, CASE WHEN f:Customer THEN f ELSE buyer END AS customer
+RETURN iri, contract.contractNumber AS contractNumber, contract.totalValue AS value,
+       contract.currency AS currency, customer.name AS customerName
+"""
+)
+
 RAISE_ALERTS = (
     KEEP_PLAN
     + """MATCH (c:ChangeEvent {id: $change_id})
@@ -163,6 +178,13 @@ SET t.role = row.role, t.via = row.via, t.escalation = true
 
 # --- operators (semgraph alerts …) -------------------------------------------------------
 
+ALERTS_ROUTED_TO = """
+MATCH (a:RiskAlert)-[:ROUTED_TO]->(e)
+WHERE (toLower(e.email) = $who OR e.iri = $who)
+  AND (NOT $open_only OR a.status <> 'resolved')
+RETURN DISTINCT a.id AS id, a.lastRaisedAt AS at ORDER BY at DESC LIMIT $limit
+"""
+
 FIND_ALERT_IDS = """
 MATCH (a:RiskAlert) WHERE a.id STARTS WITH $prefix RETURN a.id AS id LIMIT 2
 """
@@ -179,6 +201,14 @@ WITH a, deliveries,
      collect({iri: e.iri, name: e.name, email: e.email, role: t.role, via: t.via}) AS routed
 RETURN a {.*} AS alert, deliveries, routed
 ORDER BY a.lastRaisedAt DESC LIMIT $limit
+"""
+
+ROUTED_TO_READER = """
+MATCH (a:RiskAlert)-[:ROUTED_TO]->(e)
+WHERE toLower(e.email) = $who
+  AND ($status IS NULL OR a.status = $status)
+  AND ($risk IS NULL OR a.riskLevel = $risk)
+RETURN DISTINCT a.id AS id, a.lastRaisedAt AS at ORDER BY at DESC LIMIT $limit
 """
 
 SHOW_ALERT = """

@@ -1,9 +1,11 @@
 """Who receives an alert: the ontology's routing rules (``ontology/access.ttl``) as Cypher.
 
 A rule says: for role R, take the focus entity's ``start_class`` entity (an SLA's
-contract), follow ``path`` (``ownedBy`` → ``financeLead``) and notify the employee
-reached; if nobody is reached, notify every holder of ``fallback_role``. The start entity
-is the nearest one over the ontology's impact relationships, so an SLA, a performance
+contract), follow ``path`` (``ownedBy`` → ``financeLead``; ``^customer`` walks a
+relationship backwards) and notify the employee reached. A role may have several rules
+(one from a contract, one from a customer): its alert goes to everyone they reach, and
+only if they reach nobody to every holder of ``fallback_role``. The start entity is the
+nearest one over the ontology's impact relationships, so an SLA, a performance
 obligation or a revenue schedule all find their contract without code per class.
 """
 
@@ -40,8 +42,44 @@ class AlertRouter:
         self._holders = self._holders_query("role")
         types = sorted({e.rel_type for e in ontology.impact_edges()})
         self._walk = "|".join(ident(t) for t in types)
-        self._rules = {r.for_role: r for r in ontology.routing_rules()}
-        self._queries = {role: self._route_query(r) for role, r in self._rules.items()}
+        self._rules: dict[str, list[RoutingRule]] = {}
+        for rule in ontology.routing_rules():
+            self._rules.setdefault(rule.for_role, []).append(rule)
+        self._queries = {rule.iri: self._route_query(rule) for rule in ontology.routing_rules()}
+        self._reach = self._class_reach()
+
+    def _class_reach(self) -> dict[str, set[str]]:
+        """The classes within ``MAX_HOPS_TO_START`` impact relationships of each class.
+
+        A rule runs only for focus entities whose class can reach its start class: the
+        search from an SLA for a customer (no impact relationship touches one) would walk
+        every contract of its legal entity and find nothing."""
+        near: dict[str, set[str]] = {}
+        for edge in self.ontology.impact_edges():
+            near.setdefault(edge.domain, set()).add(edge.range)
+            near.setdefault(edge.range, set()).add(edge.domain)
+        reach: dict[str, set[str]] = {}
+        for cls in self.ontology.classes:
+            seen, frontier = {cls}, {cls}
+            for _ in range(MAX_HOPS_TO_START):
+                frontier = {n for c in frontier for n in near.get(c, ())} - seen
+                seen |= frontier
+            reach[cls] = seen
+        return reach
+
+    def rules_for(self, role: str, focus_class: str | None) -> list[RoutingRule]:
+        """The rules of ``role`` that can route an alert about a ``focus_class`` entity
+        (every rule of the role when the class is unknown)."""
+        rules = self._rules.get(role, [])
+        if focus_class is None or focus_class not in self._reach:
+            return rules
+        return [r for r in rules if r.start_class in self._reach[focus_class]]
+
+    def fallback_role(self, role: str) -> str:
+        """Who gets a ``role`` alert that its rules route to nobody (the role itself when
+        it has no rule)."""
+        rules = self._rules.get(role)
+        return rules[0].fallback_role if rules else role
 
     def _holders_query(self, param: str) -> str:
         has_role = self.ontology.object_properties(PERSON_CLASS)[HAS_ROLE].rel_type
@@ -54,11 +92,13 @@ class AlertRouter:
     def _route_query(self, rule: RoutingRule) -> str:
         """One statement per role: ``$focus`` (a list of iris) → (focus, recipient) rows."""
         start = ident(self.ontology.cls(rule.start_class).name)
-        cls, steps = rule.start_class, []
-        for name in rule.path:  # check the path against the ontology once, at start-up
-            prop = self.ontology.object_properties(cls)[name]
-            steps.append(f"-[:{ident(prop.rel_type)}]->")
-            cls = prop.range
+        steps = []
+        for step in rule.path:  # the ontology checked each step when it was loaded
+            name = step.removeprefix("^")
+            prop = self.ontology.object_property(name)
+            rel = ident(prop.rel_type)
+            steps.append(f"<-[:{rel}]-" if step.startswith("^") else f"-[:{rel}]->")
+        cls = PERSON_CLASS
         hops = "()".join(steps)
         # The nearest start entity, depth by depth: each depth is searched only if the
         # ones before found nothing, and stops at its first match. (A SHORTEST path to an
@@ -85,31 +125,31 @@ class AlertRouter:
         )
 
     def route_many(
-        self, tx: Runner, requests: list[tuple[str, list[str]]]
+        self, tx: Runner, requests: list[tuple[str, str | None, list[str]]]
     ) -> list[list[Recipient]]:
-        """Recipients per (focus iri, roles): by each role's rule, else the holders of its
-        fallback role (a role without a rule goes to every holder of that role). One
-        statement per role with a rule, for all its focus entities; one per fallback needed."""
-        by_role: dict[str, set[str]] = {}
-        for focus, roles in requests:
+        """Recipients per (focus iri, focus class, roles): everyone each role's rules
+        reach, else the holders of its fallback role (a role without a rule goes to every
+        holder of that role); one entry per person. One statement per rule, for all its
+        focus entities; one per fallback needed."""
+        by_rule: dict[str, tuple[str, set[str]]] = {}
+        for focus, cls, roles in requests:
             for role in roles:
-                if role in self._rules:
-                    by_role.setdefault(role, set()).add(focus)
+                for rule in self.rules_for(role, cls):
+                    by_rule.setdefault(rule.iri, (role, set()))[1].add(focus)
         routed: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for role, focuses in sorted(by_role.items()):
-            for rec in tx.run(self._queries[role], focus=sorted(focuses)):
+        for iri, (role, focuses) in sorted(by_rule.items()):
+            for rec in tx.run(self._queries[iri], focus=sorted(focuses)):
                 routed.setdefault((role, rec["focus"]), []).append(
                     {"iri": rec["iri"], "name": rec["name"], "email": rec["email"]}
                 )
         held: dict[str, list[dict[str, Any]]] = {}
         out: list[list[Recipient]] = []
-        for focus, roles in requests:
+        for focus, _cls, roles in requests:
             people: dict[str, Recipient] = {}
             for role in roles:
                 rows, via = routed.get((role, focus), []), "route"
                 if not rows:
-                    rule = self._rules.get(role)
-                    fallback = rule.fallback_role if rule is not None else role
+                    fallback = self.fallback_role(role)
                     if fallback not in held:
                         held[fallback] = [dict(r) for r in tx.run(self._holders, role=fallback)]
                     rows, via = held[fallback], f"fallback:{fallback}"
@@ -128,9 +168,18 @@ class AlertRouter:
 
     def escalation_roles(self, roles: list[str]) -> list[str]:
         """The roles an unacknowledged alert for ``roles`` escalates to (the fallbacks)."""
+        return sorted({self.fallback_role(r) for r in roles if self.fallback_role(r) != r})
+
+    def unreachable_fallbacks(self, tx: Runner) -> list[str]:
+        """One line per role whose fallback nobody holds: its alerts that find no one
+        reach no one (start-up logs these, ``/readyz`` lists them)."""
         out = []
-        for role in roles:
-            rule = self.ontology.routing_rule(role)
-            if rule is not None and rule.fallback_role != role:
-                out.append(rule.fallback_role)
-        return sorted(set(out))
+        for role in sorted(self._rules):
+            fallback = self.fallback_role(role)
+            if not list(tx.run(self._holders, role=fallback)):
+                out.append(
+                    f"`{role}` alerts that routing reaches nobody fall back to `{fallback}`, "
+                    f"which no employee holds, so they reach no one: give an Employee the "
+                    f"`{fallback}` role (sg:hasRole)"
+                )
+        return out

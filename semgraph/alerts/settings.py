@@ -59,6 +59,18 @@ class AlertSettings(BaseSettings):
         "transaction (its receiver already has it; 0: record each at once).",
     )
     send_concurrency: int = Field(default=8, ge=1)
+    # --- the alert page (signed links in e-mails and webhooks) --------------------------
+    public_base_url: str | None = Field(
+        default=None,
+        description="Where readers reach semgraph, e.g. https://semgraph.northwind.example; "
+        "alert links are built from it (default: the API's own host and port).",
+    )
+    link_secret: SecretStr | None = Field(
+        default=None,
+        description="Signs alert links; the same on every replica (default: a random one "
+        "per process, so links stop working when it restarts).",
+    )
+    link_ttl_hours: float = Field(default=168.0, gt=0, description="How long a link works.")
     browser_url: str | None = Field(
         default=None, description="Neo4j Browser base URL in alert links (default: managed)."
     )
@@ -69,6 +81,12 @@ class AlertSettings(BaseSettings):
             raise ConfigurationError(
                 "SEMGRAPH_ALERTS_WEBHOOK_URLS is set but SEMGRAPH_ALERTS_WEBHOOK_SECRET is not",
                 hint="set a shared secret; receivers verify the X-Semgraph-Signature with it",
+            )
+        if self.link_secret is not None and len(self.link_secret.get_secret_value()) < 32:
+            raise ConfigurationError(
+                "SEMGRAPH_ALERTS_LINK_SECRET is shorter than 32 characters",
+                hint="use a long random value, e.g. `python -c 'import secrets; "
+                "print(secrets.token_hex(32))'`",
             )
         timeouts = [self.webhook_timeout_s] if self.webhook_urls else []
         timeouts += [self.smtp_timeout_s] if self.smtp_host else []

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
+import json
 from typing import Any
 
 import neo4j
 
 from semgraph.alerts import queries as q
-from semgraph.alerts.model import AlertStatus, Delivery, Recipient, RiskAlert
+from semgraph.alerts.model import AlertStatus, ChangedValue, Delivery, Recipient, RiskAlert
 from semgraph.exceptions import InvalidInputError, NotFoundError
 
 
@@ -49,6 +51,17 @@ def _alert(row: dict[str, Any], deliveries: list[dict[str, Any]], routed: list[A
             (_delivery(d, a["id"]) for d in deliveries if d),
             key=lambda d: (d.channel, d.target, d.id),
         ),
+        rule_label_en=a.get("ruleLabelEn") or a["ruleName"],
+        rule_label_zh=a.get("ruleLabelZh") or a.get("ruleLabelEn") or a["ruleName"],
+        customer_name=a.get("customerName"),
+        contract_number=a.get("contractNumber"),
+        amount_at_stake=a.get("amountAtStake"),
+        currency=a.get("currency"),
+        reason=a.get("reason") or "",
+        changes=[ChangedValue(**c) for c in json.loads(a.get("changesJson") or "[]")],
+        recommended_review_zh=a.get("recommendedReviewZh"),
+        impact_words_en=a.get("impactWordsEn") or [],
+        impact_words_zh=a.get("impactWordsZh") or [],
     )
 
 
@@ -71,6 +84,14 @@ def _delivery(row: dict[str, Any], alert_id: str) -> Delivery:
     )
 
 
+def _check_status(status: str | None) -> None:
+    if status is not None and status not in {s.value for s in AlertStatus}:
+        raise InvalidInputError(
+            f"unknown alert status `{status}`",
+            hint="use " + ", ".join(s.value for s in AlertStatus),
+        )
+
+
 class AlertStore:
     """Reads and updates stored alerts (no routing, no sending)."""
 
@@ -91,11 +112,7 @@ class AlertStore:
         limit: int = 50,
     ) -> list[RiskAlert]:
         """Newest first; filters: alert status, risk level, any delivery in a status."""
-        if status is not None and status not in {s.value for s in AlertStatus}:
-            raise InvalidInputError(
-                f"unknown alert status `{status}`",
-                hint="use " + ", ".join(s.value for s in AlertStatus),
-            )
+        _check_status(status)
         records = self.driver.execute_query(
             q.LIST_ALERTS,
             status=status,
@@ -106,6 +123,41 @@ class AlertStore:
             routing_=neo4j.RoutingControl.READ,
         ).records
         return [_alert(r["alert"], r["deliveries"], r["routed"]) for r in records]
+
+    def list_routed_to(
+        self, who: str, status: str | None, risk_level: str | None, limit: int
+    ) -> builtins.list[RiskAlert]:
+        """Newest first, the alerts routed to an employee whose e-mail is ``who``
+        (lower case)."""
+        _check_status(status)
+        ids = [
+            r["id"]
+            for r in self.driver.execute_query(
+                q.ROUTED_TO_READER,
+                who=who,
+                status=status,
+                risk=risk_level,
+                limit=limit,
+                database_=self.database,
+                routing_=neo4j.RoutingControl.READ,
+            ).records
+        ]
+        return [self.get(i) for i in ids]
+
+    def list_for(
+        self, recipient: str, *, open_only: bool = True, limit: int = 50
+    ) -> builtins.list[str]:
+        """Ids of the alerts routed to ``recipient`` (an e-mail, compared case-insensitively,
+        or an employee iri), newest first; ``open_only``: not yet resolved."""
+        records = self.driver.execute_query(
+            q.ALERTS_ROUTED_TO,
+            who=recipient.strip().lower(),
+            open_only=open_only,
+            limit=limit,
+            database_=self.database,
+            routing_=neo4j.RoutingControl.READ,
+        ).records
+        return [str(r["id"]) for r in records]
 
     def resolve_id(self, id_or_prefix: str) -> str:
         """The full alert id for an id or a unique prefix (at least 6 characters).

@@ -1,7 +1,13 @@
-"""The application factory: ``create_app(settings)`` builds the same app for tests and ``up``."""
+"""The application factory: ``create_app(settings)`` builds the same app for every host.
+
+``uvicorn semgraph.api.app:create_app --factory``, ``semgraph up`` and the tests all get
+an app whose lifespan starts the container's background work (alert delivery and
+escalation, the entity-card updater) and stops it, with the driver, on shutdown.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from semgraph import __version__
-from semgraph.api import health
+from semgraph.api import alert_pages, health
 from semgraph.api.graphql.app_graphql import mount_graphql
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
@@ -23,7 +29,8 @@ def create_app(
 ) -> FastAPI:
     """Build the FastAPI app; the container (driver, ontology, services) is created once.
 
-    ``api_settings`` (default: read from ``SEMGRAPH_API_*``) configures ``/graphql``.
+    ``api_settings`` (default: the settings' ``api``, ``SEMGRAPH_API_*``) configures
+    ``/graphql``.
     """
     container = container or Container(settings or get_settings())
 
@@ -34,14 +41,19 @@ def create_app(
         # otherwise pause every request in flight (~0.3 s on a busy 2-core machine).
         gc.collect()
         gc.freeze()
-        yield
-        gc.unfreeze()
-        await app.state.graphql.reader.close()
-        app.state.graphql.workers.close()
-        container.close()
+        container.start()
+        await asyncio.to_thread(container.warn_alert_problems)
+        try:
+            yield
+        finally:
+            gc.unfreeze()
+            await app.state.graphql.reader.close()
+            app.state.graphql.workers.close()
+            container.close()
 
     app = FastAPI(title="semgraph", version=__version__, lifespan=lifespan)
     app.state.container = container
     app.include_router(health.router)
-    mount_graphql(app, container, api_settings)
+    app.include_router(alert_pages.router)
+    mount_graphql(app, container, api_settings or container.settings.api)
     return app

@@ -22,12 +22,16 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", include_in_schema=False)
 def readyz(request: Request) -> Response:
-    """200 when Neo4j answers; 503 with Retry-After otherwise (no driver detail: the
-    endpoint is unauthenticated, for load balancers)."""
+    """200 when Neo4j answers (``alerts`` lists what would make alerts reach nobody);
+    503 with Retry-After otherwise."""
     container: Container = request.app.state.container
     problem = container.neo4j_problem()
     if problem is None:
-        return JSONResponse({"status": "ready", "neo4j": "up"})
+        body: dict[str, object] = {"status": "ready", "neo4j": "up"}
+        alerts = container.alert_problems()
+        if alerts:  # ready, but alerts would reach nobody: say so loudly
+            body["alerts"] = alerts
+        return JSONResponse(body)
     # The driver's text names hosts, ports and error codes: the log gets it, callers do not.
     log.warning("not ready: Neo4j unreachable: %s", " ".join(problem.split())[:300])
     return JSONResponse(

@@ -34,12 +34,12 @@ from semgraph.exceptions import (
 from semgraph.graph.identifiers import KEEP_PLAN
 from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.validation.engine import ShapeEngine
+from semgraph.validation.focus import FocusValidator
 from semgraph.validation.neighbourhood import (
     business_class,
     collect_focus,
     find_focus,
     focus_parts,
-    read_neighbourhood,
 )
 from semgraph.validation.rdf_view import NodeRecord, RdfView, ValidationGraph
 from semgraph.validation.reach import ShapeReach
@@ -56,6 +56,8 @@ class ChangeResult(BaseModel):
     touched: list[dict[str, str]]
     focus: list[str] = []
     """The focus nodes that were re-validated for this change."""
+    changed: list[dict[str, Any]] = []
+    """Each property an update moved: ``{iri, cls, property, old, new}`` (alerts quote it)."""
     timings_ms: dict[str, float] = {}
 
     @property
@@ -119,6 +121,7 @@ class ChangePipeline:
         if self.rights is None:
             self.rights = WriteRights.of(self.ontology)
         self.view = RdfView(self.ontology)
+        self.validator = FocusValidator(self.ontology, self.reach, self.engine)
         self.impact = ImpactAnalyzer(self.ontology)
         self._turns: threading.BoundedSemaphore | None = (
             threading.BoundedSemaphore(self.max_concurrent) if self.max_concurrent > 0 else None
@@ -285,34 +288,34 @@ class ChangePipeline:
         focus = {cls: iris - deleted for cls, iris in focus.items()}
         timings["write"] = (time.perf_counter() - t0) * 1000 - timings["read_before"]
 
-        t1 = time.perf_counter()
-        nodes, edges = read_neighbourhood(tx, self.reach, focus, self.ontology)
-        data = ValidationGraph()
-        self.view.add_nodes(data, nodes)
-        self.view.add_edges(data, edges)
-        self.view.add_change(
-            data,
-            change_set.id,
-            {
-                "actorRole": ctx.role,
-                "sourceSystem": ctx.source_system,
-                "reason": ctx.reason,
-                "customerApproved": ctx.customer_approved,
-            },
-            before,
-            after,
-            created,
-        )
-        timings["neighbourhood"] = (time.perf_counter() - t1) * 1000
-        t2 = time.perf_counter()
+        def annotate(data: ValidationGraph) -> None:
+            self.view.add_change(
+                data,
+                change_set.id,
+                {
+                    "actorRole": ctx.role,
+                    "sourceSystem": ctx.source_system,
+                    "reason": ctx.reason,
+                    "customerApproved": ctx.customer_approved,
+                },
+                before,
+                after,
+                created,
+            )
+
         focus_iris = sorted(i for iris in focus.values() for i in iris)
         outcome = ValidationOutcome(
             results=self._mark_pre_existing(
-                # a delete can move verdicts of nodes it did not write (their edges go)
-                self.engine.validate(data, focus_iris, None if deleted else set(touched_cls))
+                self.validator.validate(
+                    tx,
+                    focus,
+                    # a delete can move verdicts of nodes it did not write (their edges go)
+                    changed=None if deleted else set(touched_cls),
+                    annotate=annotate,
+                    timings=timings,
+                )
             )
         )
-        timings["validate"] = (time.perf_counter() - t2) * 1000
         touched = [
             {
                 "op": op["op"],
@@ -344,6 +347,7 @@ class ChangePipeline:
             impact=[vars(step) for step in impact],
             touched=touched,
             focus=focus_iris,
+            changed=_property_changes(before, after, created),
             timings_ms=timings,
         )
         if commit:
@@ -374,15 +378,8 @@ class ChangePipeline:
         with self.driver.session(
             database=self.database, default_access_mode=neo4j.READ_ACCESS
         ) as session:
-            nodes, edges = read_neighbourhood(session, self.reach, dict(focus), self.ontology)
-        earlier = ValidationGraph()
-        self.view.add_nodes(earlier, nodes)
-        self.view.add_edges(earlier, edges)
-        known = {
-            r.key
-            for r in self.engine.validate(earlier, [i for s in focus.values() for i in s])
-            if r.severity == "Violation"
-        }
+            earlier = self.validator.validate(session, dict(focus))
+        known = {r.key for r in earlier if r.severity == "Violation"}
         return [
             r.model_copy(update={"pre_existing": True})
             if r.severity == "Violation" and r.key in known
@@ -494,6 +491,23 @@ class ChangePipeline:
             rules=fired,
             impacted=[{"iri": s.iri, "depth": s.depth, "path": s.path} for s in impact],
         ).consume()
+
+
+def _property_changes(
+    before: dict[str, NodeRecord], after: dict[str, NodeRecord], created: set[str]
+) -> list[dict[str, Any]]:
+    out = []
+    for iri, new in sorted(after.items()):
+        old = before.get(iri)
+        if old is None or iri in created:
+            continue
+        for name in sorted(set(old.props) | set(new.props)):
+            if name in {"iri", "version", "updatedAt"} or name.startswith("_"):
+                continue
+            was, now = old.props.get(name), new.props.get(name)
+            if was != now:
+                out.append({"iri": iri, "cls": new.cls, "property": name, "old": was, "new": now})
+    return out
 
 
 def _describe(op: dict[str, Any]) -> str:

@@ -99,3 +99,15 @@ CALL (c) {
 }
 """
 )
+
+EXISTING_ENTITIES = "UNWIND $iris AS iri MATCH (n:Resource {iri: iri}) RETURN n.iri AS iri"
+
+# A bulk write that bypassed validation (``semgraph import --unchecked``): one change event
+# says who wrote what from where; it touches no entity (a restore may hold millions).
+RECORD_BULK = """
+CREATE (c:ChangeEvent {
+  id: $id, kind: 'bulk', at: $at, actor: $actor, role: $role, sourceSystem: $source_system,
+  sessionId: $session_id, deviceFingerprint: $device, reason: $reason, summary: $summary,
+  touchedIris: [], results: '[]', impactPaths: [], warnings: 0, infos: 0
+})
+"""

@@ -9,6 +9,7 @@ import signal
 import threading
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from semgraph.alerts.model import RiskAlert
@@ -51,7 +52,7 @@ def list_alerts(
                 a.id[:12],
                 a.status.value,
                 a.risk_level,
-                f"{a.title_en}\n{a.title_zh}",
+                escape(f"{a.title_en}\n{a.title_zh}"),
                 str(a.count),
                 "\n".join(r.email or r.iri for r in a.routed_to) or "-",
                 deliveries or "-",
@@ -121,9 +122,9 @@ def dispatch(
 
 
 def _show(a: RiskAlert) -> None:
-    out.print(f"[bold]{a.title_en}[/]\n{a.title_zh}", highlight=False)
+    out.print(f"[bold]{escape(a.title_en)}[/]\n{escape(a.title_zh)}", highlight=False)
     out.print(f"[dim]{a.id}[/]  status [bold]{a.status.value}[/]  risk {a.risk_level}  ×{a.count}")
-    out.print(f"\n{a.message_en}\n{a.message_zh}\n", highlight=False)
+    out.print(escape(f"\n{a.message_en}\n{a.message_zh}\n"), highlight=False)
     out.print(f"accounting reference: {a.accounting_ref or '-'}")
     out.print(f"recommended review:   {a.recommended_review or '-'}")
     out.print(f"rule: {a.rule_iri}\nabout: {a.focus_iri}")

@@ -7,18 +7,9 @@ import json
 import typer
 from rich.console import Console
 
-from semgraph.cli.rag_graph import open_graph_source
-from semgraph.config import get_settings
+from semgraph.cli.common import container
 from semgraph.exceptions import ConfigurationError
-from semgraph.ontology.graph_loader import default_files
-from semgraph.ontology.model import Ontology
 from semgraph.rag.answer import CONFIGURE_HINT, generate_answer
-from semgraph.rag.context import grounded_context
-from semgraph.rag.graph_expansion import Neo4jGraphExpander
-from semgraph.rag.index_store import open_index
-from semgraph.rag.masking import redaction_for
-from semgraph.rag.retriever import HybridRetriever
-from semgraph.rag.settings import RagSettings
 from semgraph.rag.types import RetrievalMode, SearchFilters
 
 # Own console: the RAG commands must work without the Neo4j container (cli.common).
@@ -43,28 +34,17 @@ def ask(
     ),
 ) -> None:
     """Show the numbered passages, graph facts, sources and confidence that ground an answer."""
-    settings = RagSettings()
     filters = SearchFilters(doc_types=doc_type, languages=lang, systems=system, entities=entity)
-    source = open_graph_source(out, "graph facts") if graph else None
+    c = container()
     try:
-        ontology = source.ontology if source else _ontology()
-        redaction = redaction_for(ontology, role)  # raises for an unknown role
-        expander = (
-            Neo4jGraphExpander(source.driver, source.database, ontology, role=role)
-            if source
-            else None
-        )
-        store = open_index(settings)
-        try:
-            retriever = HybridRetriever(store, mode=_mode(mode))
-            context = grounded_context(
-                question, filters, k, retriever=retriever, expander=expander, redaction=redaction
-            )
-        finally:
-            store.close()
+        if graph and (problem := c.neo4j_problem()) is not None:
+            out.print(f"[yellow]Neo4j not used[/] (graph facts skipped): {problem}")
+            graph = False
+        context = c.context.grounded(question, role, filters, k, mode=_mode(mode), graph=graph)
+        redaction = c.context.redaction(role)
     finally:
-        if source:
-            source.close()
+        c.close()
+    settings = c.settings.rag
     if as_json:
         typer.echo(json.dumps(context.model_dump(mode="json"), ensure_ascii=False, indent=2))
     else:
@@ -81,10 +61,6 @@ def ask(
             raise ConfigurationError("no local answer model is configured", hint=CONFIGURE_HINT)
         result = generate_answer(context, settings, redaction=redaction)
         out.print(f"\n[bold]answer[/] ({result.model}):\n{result.answer}")
-
-
-def _ontology() -> Ontology:
-    return Ontology.load(default_files(get_settings().ontology_dir))
 
 
 def _mode(value: str) -> RetrievalMode:

@@ -7,7 +7,6 @@ import json
 import typer
 from rich.table import Table
 
-from semgraph.changes.audit import AuditTrail
 from semgraph.cli.common import container, out
 from semgraph.exceptions import InvalidInputError
 
@@ -21,7 +20,7 @@ def audit(
 ) -> None:
     """Who changed it, when, from which system, session and device; what fired; what it impacted."""
     c = container()
-    trail = AuditTrail(c.driver, c.settings.neo4j_database)
+    trail = c.changes.trail
     if change:
         entry = trail.for_change(change)
         out.print_json(entry.model_dump_json()) if as_json else _show([entry], detail=True)

@@ -1,10 +1,13 @@
 """``semgraph import FILE`` and ``semgraph export``: RDF in and out of the graph.
 
-The mapping is documented in docs/rdf-mapping.md; the work is done by ``semgraph.rdf``.
+Import goes through ``ImportService`` (the change pipeline); the mapping is documented in
+docs/rdf-mapping.md.
 """
 
 from __future__ import annotations
 
+import getpass
+import socket
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -12,8 +15,9 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from semgraph.changes.model import ChangeContext
 from semgraph.cli.common import container
-from semgraph.rdf import export_rdf, import_graph
+from semgraph.rdf import export_rdf
 from semgraph.rdf.exporter import export_format
 from semgraph.rdf.importer import parse_file
 
@@ -26,23 +30,85 @@ def import_file(
     format: str | None = typer.Option(
         None, "--format", "-f", help="turtle, nt, xml or json-ld (default: from the suffix)."
     ),
-    batch_size: int = typer.Option(5000, min=1, help="Rows per write transaction."),
+    batch_size: int = typer.Option(
+        1000, min=1, help="Entities per change set (linked entities share one)."
+    ),
+    actor: str | None = typer.Option(
+        None, help="Who imports, recorded on each change (default: your login name)."
+    ),
+    role: str = typer.Option("admin", help="The importer's role (an ontology role key)."),
+    source_system: str = typer.Option(
+        "rdf-import", "--source-system", help="The system the data comes from."
+    ),
+    reason: str = typer.Option("", help="Why (recorded on each change event)."),
+    rejects: Path | None = typer.Option(
+        None, help="Where refused records go (default: FILE.rejects.ttl beside the file)."
+    ),
+    all_or_nothing: bool = typer.Option(
+        False, "--all-or-nothing", help="One change set: any refused record writes nothing."
+    ),
+    unchecked: bool = typer.Option(
+        False,
+        "--unchecked",
+        help="Restores only: write any RDF without the rules (role admin), record one "
+        "change event, then validate the whole graph.",
+    ),
 ) -> None:
-    """Import an RDF file into Neo4j (idempotent; blank nodes get genid IRIs)."""
+    """Import an RDF file: each business entity is validated, audited and alerted on as a
+    change; refused records go to a rejects file and the exit code is 1."""
     graph = parse_file(file, format)  # before connecting: a bad file fails fast, writes nothing
+    context = ChangeContext(
+        actor=actor or getpass.getuser(),
+        role=role,
+        source_system=source_system,
+        device_fingerprint=f"cli@{socket.gethostname()}",
+        reason=reason or f"import of {file.name}",
+    )
     c = container()
     try:
-        report = import_graph(c.driver, graph, c.settings.neo4j_database, batch_size=batch_size)
+        if unchecked:
+            outcome = c.imports.import_unchecked(graph, context, file.name)
+        else:
+            outcome = c.imports.import_graph(
+                graph,
+                context,
+                rejects_file=rejects or file.with_name(file.name + ".rejects.ttl"),
+                batch_size=batch_size,
+                all_or_nothing=all_or_nothing,
+            )
     finally:
         c.close()
-    skolemised = f", {report.blank_nodes} blank nodes skolemised" if report.blank_nodes else ""
     _report.print(
-        f"[bold]{file}[/]: {report.triples} triples → {report.resources} resources, "
-        f"{report.relationships} relationships{skolemised}",
+        f"[bold]{file}[/]: {outcome.records} records; {outcome.created} created, "
+        f"{outcome.updated} updated in {len(outcome.change_ids)} change(s), "
+        f"{outcome.warnings} warning(s), {len(outcome.rejected)} refused",
         highlight=False,
     )
-    for prefix, namespace in sorted(report.prefixes_added.items()):
-        _report.print(f"  new prefix [cyan]{prefix}[/] → {namespace}", highlight=False)
+    if outcome.validation is not None:
+        violations = len(outcome.validation.outcome.violations)
+        _report.print(
+            f"unchecked: full validation of {outcome.validation.focus_nodes} entities found "
+            f"{violations} violation(s); see `semgraph validate`",
+            highlight=False,
+        )
+        if violations:
+            raise typer.Exit(1)
+    if outcome.rejected:
+        for item in outcome.rejected[:20]:
+            shape = f" [dim](shape {item.shape})[/]" if item.shape else ""
+            _report.print(
+                f"  [red]refused[/] {item.iri}: {item.reason}{shape}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if len(outcome.rejected) > 20:
+            _report.print(f"  … and {len(outcome.rejected) - 20} more", highlight=False)
+        _report.print(
+            f"refused records written to {outcome.rejects_file}: fix them and import that file",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
 
 
 def export(

@@ -43,7 +43,7 @@ def prepare(c: Container) -> ManagedServer | None:
 def _api_settings(c: Container) -> tuple[ApiSettings, str | None]:
     """API settings from SEMGRAPH_API_*; without any credentials configured, a local admin
     key is generated once (stored beside the Neo4j password) so the developer can log in."""
-    api = ApiSettings()
+    api = c.settings.api
     if "SEMGRAPH_API_DEV_MODE" not in os.environ:
         api = api.model_copy(update={"dev_mode": True})
     if api.keys or api.jwt_secret or api.jwt_public_key:
@@ -83,10 +83,16 @@ def up(
     if key:
         out.print(f"  API key       {key}  (header `Authorization: Bearer {key}`, role admin)")
     out.print(f"[bold]Health[/]         http://localhost:{settings.api_port}/readyz")
+    if not c.delivers_alerts:
+        out.print(
+            "[yellow]alerts[/]         stored, not delivered: no webhook or SMTP configured "
+            "(SEMGRAPH_ALERTS_*), or SEMGRAPH_ALERT_DISPATCH=on"
+        )
     if serve:
-        app = create_app(settings, c, api)
-        c.dispatcher.start()
-        try:
-            uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")
-        finally:
-            c.dispatcher.stop()
+        # the app's lifespan starts and stops alert delivery and the entity-card updater
+        uvicorn.run(
+            create_app(settings, c, api),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_level="info",
+        )

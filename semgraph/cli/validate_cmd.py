@@ -11,7 +11,6 @@ from rich.progress import Progress
 from rich.table import Table
 
 from semgraph.cli.common import container, out
-from semgraph.validation.full import validate_graph
 
 
 def validate(
@@ -25,12 +24,7 @@ def validate(
     c = container()
     with Progress(transient=True) as bar:
         task = bar.add_task("validating", total=None)
-        full = validate_graph(
-            c.driver,
-            c.settings.neo4j_database,
-            c.ontology,
-            c.engine,
-            c.reach,
+        full = c.validate_all(
             strategy="whole" if strategy == "whole" else "batched",
             progress=lambda n: bar.advance(task, n),
         )

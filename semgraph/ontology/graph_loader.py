@@ -24,8 +24,9 @@ from rdflib.term import Node
 
 from semgraph.exceptions import InvalidInputError
 from semgraph.ontology import queries as q
+from semgraph.vocabulary import SGM_IRI
 
-SGM = "https://semgraph.io/meta#"
+SGM = SGM_IRI
 _FORMATS = {".ttl": "turtle", ".owl": "xml", ".rdf": "xml", ".xml": "xml", ".jsonld": "json-ld"}
 _CLASS_TYPES = (OWL.Class, RDFS.Class)
 _PROPERTY_KINDS = {

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from rdflib import Graph
 
 from semgraph.exceptions import OntologyError, UnknownTermError
-from semgraph.ontology.parser import SG, SGM, ParsedOntology, parse
+from semgraph.ontology.parser import ParsedOntology, parse
 from semgraph.ontology.terms import (
     TRANSFORMS,
     AccessRole,
@@ -31,6 +31,7 @@ from semgraph.ontology.terms import (
     SourceSystem,
 )
 from semgraph.ontology.validation import validate
+from semgraph.vocabulary import SG, SGM
 
 __all__ = [
     "ID_BASE",
@@ -243,12 +244,13 @@ class Ontology:
         return set(self._p.roles)
 
     def routing_rules(self) -> list[RoutingRule]:
-        """Alert routing rules, one per role that has one."""
-        return sorted(self._p.routing_rules, key=lambda r: r.for_role)
+        """Alert routing rules; a role may have several (one per start class)."""
+        return sorted(self._p.routing_rules, key=lambda r: (r.for_role, r.iri))
 
-    def routing_rule(self, role: str) -> RoutingRule | None:
-        """The routing rule for ``role``, or None when alerts for it go to all its holders."""
-        return next((r for r in self._p.routing_rules if r.for_role == role), None)
+    def routing_rules_for(self, role: str) -> list[RoutingRule]:
+        """Every routing rule for ``role``: an alert goes to everyone any of them reaches
+        (none: alerts for the role go to all its holders)."""
+        return [r for r in self.routing_rules() if r.for_role == role]
 
     # --- internals ----------------------------------------------------------------------
 

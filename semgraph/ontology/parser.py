@@ -28,9 +28,7 @@ from semgraph.ontology.terms import (
     RoutingRule,
     SourceSystem,
 )
-
-SG = Namespace("https://semgraph.io/ontology#")
-SGM = Namespace("https://semgraph.io/meta#")
+from semgraph.vocabulary import SG, SGM
 
 _EXACT = (OWL.cardinality, OWL.qualifiedCardinality)
 _MIN = (OWL.minCardinality, OWL.minQualifiedCardinality)
@@ -103,6 +101,12 @@ def _texts(g: Graph, s: Node, p: URIRef) -> tuple[str, ...]:
 def _opt(g: Graph, s: Node, p: URIRef) -> str | None:
     o = g.value(s, p)
     return None if o is None else (local(o) if isinstance(o, URIRef) else str(o))
+
+
+def _route_step(g: Graph, step: Node) -> str:
+    """A routing step: ``financeLead``, or ``^customer`` for ``[ owl:inverseOf sg:customer ]``."""
+    inverse = g.value(step, OWL.inverseOf) if isinstance(step, BNode) else None
+    return "^" + local(inverse) if inverse is not None else local(step)
 
 
 def _list(g: Graph, head: Node | None) -> list[Node]:
@@ -193,7 +197,7 @@ def parse(paths: Sequence[Path]) -> ParsedOntology:
             str(r),
             _text(g, r, SGM.forRole),
             _opt(g, r, SGM.startClass) or "",
-            tuple(local(p) for p in _list(g, g.value(r, SGM.resolveVia))),
+            tuple(_route_step(g, p) for p in _list(g, g.value(r, SGM.resolveVia))),
             _text(g, r, SGM.fallbackRole),
             _text(g, r, RDFS.comment),
         )

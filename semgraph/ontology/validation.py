@@ -11,8 +11,9 @@ from collections.abc import Iterable
 
 from rdflib import URIRef
 
-from semgraph.ontology.parser import SG, ParsedOntology, SourceFiles, applies_to
+from semgraph.ontology.parser import ParsedOntology, SourceFiles, applies_to
 from semgraph.ontology.terms import TRANSFORMS, FieldMapping, RoutingRule
+from semgraph.vocabulary import SG
 
 BUSINESS_AREAS = frozenset(
     {"sales", "service", "finance", "legal", "operations", "hr", "master-data"}
@@ -120,11 +121,19 @@ def _check_route(src: SourceFiles, o: ParsedOntology, rule: RoutingRule) -> None
             raise src.error(term, f"role key `{role}` is not a declared sgm:AccessRole")
     if rule.start_class not in o.classes:
         raise src.error(term, f"sgm:startClass `{rule.start_class}` is not a declared class")
-    at = rule.start_class
+    at = {rule.start_class}  # the classes the path may be at (an inverse step: its domains)
     for step in rule.path:
-        prop = o.object_properties.get(step)
-        if prop is None or not applies_to(o.classes, prop.domains, at):
+        name = step.removeprefix("^")
+        prop = o.object_properties.get(name)
+        if prop is None:
+            raise src.error(term, f"sgm:resolveVia step `{step}` is not an object property")
+        if step.startswith("^"):
+            if not any(applies_to(o.classes, prop.ranges or (prop.range,), c) for c in at):
+                raise src.error(term, f"sgm:resolveVia step `{step}` does not end at {at}")
+            at = set(prop.domains)
+            continue
+        if not any(applies_to(o.classes, prop.domains, c) for c in at):
             raise src.error(term, f"sgm:resolveVia step `{step}` does not start at {at}")
-        at = prop.range
-    if not rule.path or at != "Employee":
+        at = set(prop.ranges or (prop.range,))
+    if not rule.path or at != {"Employee"}:
         raise src.error(term, f"sgm:resolveVia must end at Employee, not {at}")

@@ -204,6 +204,10 @@ class EntityCardUpdater:
         self._lock = threading.Lock()
         self._vocabulary = _public_vocabulary(ontology)
 
+    def start(self) -> None:
+        """Start the worker now rather than on the first change (idempotent)."""
+        self._ensure_worker()
+
     def handle(self, event: object) -> None:
         """Queue the entities a ``ChangeCommitted`` touched; other events are ignored."""
         if not isinstance(event, ChangeCommitted) or not event.touched:

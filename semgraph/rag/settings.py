@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from semgraph.config import REPO_ROOT
+from semgraph.paths import REPO_ROOT
 from semgraph.rag.types import FusionMethod
 
 

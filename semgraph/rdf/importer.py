@@ -1,4 +1,6 @@
-"""Import RDF (Turtle, N-Triples, RDF/XML, JSON-LD) into the Neo4j property graph.
+"""Import RDF (Turtle, N-Triples, RDF/XML, JSON-LD) into the Neo4j property graph, with
+the plain mapping and no rules: ``semgraph import --unchecked`` (restores). Business data
+goes through the change pipeline instead (``semgraph.services.imports``).
 
 The mapping is described in ``docs/rdf-mapping.md``. A file is parsed completely before
 anything is written, so an unparsable file writes nothing. The writes then go in

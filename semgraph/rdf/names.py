@@ -23,9 +23,10 @@ from neo4j.exceptions import ConstraintError
 
 from semgraph.exceptions import InvalidInputError, UnknownTermError
 from semgraph.rdf import queries as q
+from semgraph.vocabulary import SG_IRI, SGM_IRI
 
-SG = "https://semgraph.io/ontology#"
-SGM = "https://semgraph.io/meta#"
+SG = SG_IRI
+SGM = SGM_IRI
 MAX_LOCAL = 100
 
 # Names a bare sg: term may not take: the universal label and the two node keys.

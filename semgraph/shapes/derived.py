@@ -15,8 +15,9 @@ from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from semgraph.ontology.model import SG, SGM, Ontology
+from semgraph.ontology.model import Ontology
 from semgraph.ontology.terms import DatatypeProperty, ObjectProperty, OntClass
+from semgraph.vocabulary import SG, SGM
 
 SHAPES_BASE = "https://semgraph.io/shapes/"
 INTEGRITY_BASE = SHAPES_BASE + "integrity/"

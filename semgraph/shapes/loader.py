@@ -17,12 +17,12 @@ from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
-from semgraph.ontology.model import SG, SGM, Ontology
+from semgraph.ontology.model import Ontology
 from semgraph.shapes.derived import DERIVED_SOURCE, derive_integrity_shapes
 from semgraph.shapes.read_paths import check_read_path, path_strings
 from semgraph.shapes.rules_errors import RuleFileError, RuleProblem
-from semgraph.shapes.rules_yaml import RISK_LEVELS, CompiledRules, compile_rules
-from semgraph.validation.reach import THIS
+from semgraph.shapes.rules_yaml import CompiledRules, compile_rules
+from semgraph.vocabulary import RISK_LEVELS, SG, SGM, THIS
 
 _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -31,8 +31,8 @@ _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"
 class ShapeInfo:
     """What the validator and the alerting need to know about one NodeShape.
 
-    ``notify_roles`` holds every role key to notify; ``notify_role`` is the first of
-    them (alphabetical). ``reads`` are the relationship paths the shape walks
+    ``notify_roles`` holds every role key to notify (alphabetical); each one is alerted.
+    ``reads`` are the relationship paths the shape walks
     (``"hasSla"``, ``"^hasSla"``, ``"product/^stockOf"``) plus the ``sh:path`` of its
     property shapes; ``source`` is the file it came from.
 
@@ -56,11 +56,8 @@ class ShapeInfo:
     reads: tuple[str, ...]
     source: str
     label: str
+    label_zh: str = ""
     triggers: tuple[str, ...] | None = None
-
-    @property
-    def notify_role(self) -> str:
-        return self.notify_roles[0]
 
 
 @dataclass(frozen=True)
@@ -264,6 +261,7 @@ def _describe(
         message_zh=messages["zh"], accounting_ref=str(ref) if ref is not None else None,
         recommended_review_en=reviews.get("en"), recommended_review_zh=reviews.get("zh"),
         reads=tuple(dict.fromkeys(reads)), source=file, label=labels.get("en", _short(shape)),
+        label_zh=labels.get("zh", labels.get("en", _short(shape))),
         triggers=triggers,
     )  # fmt: skip
 

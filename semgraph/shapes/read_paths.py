@@ -14,7 +14,8 @@ from rdflib.namespace import SH
 from rdflib.term import BNode, Node, URIRef
 
 from semgraph.exceptions import did_you_mean
-from semgraph.ontology.model import SG, Ontology
+from semgraph.ontology.model import Ontology
+from semgraph.vocabulary import SG
 
 
 def check_read_path(ontology: Ontology, cls: str, path: str) -> str | None:

@@ -22,7 +22,7 @@ import yaml
 from semgraph.exceptions import UnknownTermError, did_you_mean
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.terms import DatatypeProperty
-from semgraph.validation.reach import THIS
+from semgraph.vocabulary import THIS
 
 VALUE_OPS = ("=", "!=", ">", ">=", "<", "<=", "in", "not in")
 BARE_OPS = ("exists", "missing")

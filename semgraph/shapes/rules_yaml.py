@@ -40,14 +40,14 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, SH
 
 from semgraph.exceptions import UnknownTermError, did_you_mean
-from semgraph.ontology.model import SG, SGM, Ontology
+from semgraph.ontology.model import Ontology
 from semgraph.shapes.rules_conditions import ConditionCompiler, scalar
 from semgraph.shapes.rules_errors import RuleFileError, RuleProblem
+from semgraph.vocabulary import RISK_LEVELS, SG, SGM
 
 RULE_BASE = "https://semgraph.io/shapes/rule/"
 RULE_PREFIXES = URIRef(RULE_BASE + "prefixes")
 SEVERITIES = {"violation": SH.Violation, "warning": SH.Warning, "info": SH.Info}
-RISK_LEVELS = ("low", "medium", "high", "highest")
 BUSINESS_AREAS = ("sales", "service", "finance", "legal", "operations", "hr", "master-data")
 _RULE_KEYS = (
     "id", "name", "description", "applies_to", "when", "severity", "risk", "notify", "area",

@@ -22,7 +22,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from semgraph.shapes.loader import sparql_text
-from semgraph.validation.rdf_view import SGM
+from semgraph.vocabulary import SGM
 
 THIS = Variable("this")
 # What a shape may say besides its SPARQL constraints without adding ways to fail.

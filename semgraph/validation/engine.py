@@ -21,11 +21,9 @@ from rdflib.term import Node
 from semgraph.shapes.loader import ShapeSet
 from semgraph.validation import pyshacl_tuning
 from semgraph.validation.change_needs import pending_change_needs
-from semgraph.validation.rdf_view import SG, SGM
-from semgraph.validation.reach import THIS
 from semgraph.validation.results import Severity, ValidationResult
+from semgraph.vocabulary import SG, SGM, THIS
 
-pyshacl_tuning.apply()
 _VALIDATORS_PER_THREAD = 256
 
 _SEVERITY: dict[Node, Severity] = {
@@ -91,6 +89,7 @@ class ShapeEngine:
     def __init__(self, shape_set: ShapeSet, *, prune_transitions: bool = True) -> None:
         """``prune_transitions=False`` runs every transition shape on every focus node
         (the reference the tests compare the pruned runs with)."""
+        pyshacl_tuning.apply_pyshacl()
         self.shape_set = shape_set
         self.shapes_graph = shape_set.graph
         self._parent: dict[Node, Node] = {}
@@ -234,9 +233,12 @@ class ShapeEngine:
                 extra = {
                     "risk_level": info.risk_level,
                     "business_area": info.business_area,
-                    "notify_role": info.notify_role,
+                    "notify_role": ", ".join(info.notify_roles),  # every role the rule names
                     "accounting_ref": info.accounting_ref,
                     "recommended_review": info.recommended_review_en,
+                    "recommended_review_zh": info.recommended_review_zh,
+                    "rule_label_en": info.label,
+                    "rule_label_zh": info.label_zh,
                 }
             results.append(
                 ValidationResult(

@@ -18,8 +18,10 @@ import neo4j
 
 from semgraph.graph.identifiers import ident
 from semgraph.ontology.model import Ontology
+from semgraph.validation import queries as q
 from semgraph.validation.engine import ShapeEngine
-from semgraph.validation.neighbourhood import business_class, read_neighbourhood
+from semgraph.validation.focus import FocusValidator
+from semgraph.validation.neighbourhood import Runner, business_class
 from semgraph.validation.rdf_view import EdgeRecord, NodeRecord, RdfView, ValidationGraph
 from semgraph.validation.reach import ShapeReach
 from semgraph.validation.results import ValidationOutcome, ValidationResult
@@ -41,24 +43,21 @@ def _whole(
     labels = sorted(c.name for c in ontology.concrete_classes())
     nodes = [
         NodeRecord(r["iri"], cls, dict(r["props"]))
-        for r in session.run(
-            "MATCH (n:Resource) RETURN n.iri AS iri, labels(n) AS labels, properties(n) AS props"
-        )
+        for r in session.run(q.ALL_RESOURCES)
         if (cls := business_class(r["labels"], ontology)) is not None and cls in labels
     ]
     view.add_nodes(data, nodes)
     rels = "|".join(ident(t) for t in sorted(ontology.relationship_types()))
     view.add_edges(
         data,
-        (
-            EdgeRecord(r["s"], r["t"], r["o"])
-            for r in session.run(
-                f"MATCH (a:Resource)-[r:{rels}]->(b:Resource) "
-                "RETURN a.iri AS s, type(r) AS t, b.iri AS o"
-            )
-        ),
+        (EdgeRecord(r["s"], r["t"], r["o"]) for r in session.run(q.all_edges(rels))),
     )
     return engine.validate(data), len(nodes)
+
+
+def focus_page(runner: Runner, cls: str, after: str, limit: int) -> list[str]:
+    """Up to ``limit`` IRIs of ``cls`` entities after ``after``, in IRI order."""
+    return [r["iri"] for r in runner.run(q.focus_page(cls), after=after, limit=limit)]
 
 
 def _batched(
@@ -69,29 +68,17 @@ def _batched(
     batch_size: int,
     progress: Callable[[int], None] | None,
 ) -> tuple[list[ValidationResult], int]:
-    view = RdfView(ontology)
+    validator = FocusValidator(ontology, reach, engine)
     results: list[ValidationResult] = []
     total = 0
     for cls in sorted(reach.target_classes):
         last = ""
         while True:
-            iris = [
-                r["iri"]
-                for r in session.run(
-                    f"MATCH (n:{ident(cls)}) WHERE n.iri > $last "
-                    "RETURN n.iri AS iri ORDER BY iri LIMIT $limit",
-                    last=last,
-                    limit=batch_size,
-                )
-            ]
+            iris = focus_page(session, cls, last, batch_size)
             if not iris:
                 break
             last = iris[-1]
-            nodes, edges = read_neighbourhood(session, reach, {cls: set(iris)}, ontology)
-            data = ValidationGraph()
-            view.add_nodes(data, nodes)
-            view.add_edges(data, edges)
-            results.extend(engine.validate(data, iris))
+            results.extend(validator.validate(session, {cls: set(iris)}))
             total += len(iris)
             if progress is not None:
                 progress(len(iris))

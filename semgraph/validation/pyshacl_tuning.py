@@ -7,7 +7,14 @@ pySHACL would have computed (same values, same order, same errors); the rdflib o
 evaluate ``&&`` and ``||`` as SPARQL defines them (an operand that decides the answer
 ends the evaluation) and skip formatting an error message nobody reads. Each is skipped,
 leaving the library as it is, when the installed version no longer has what it relies
-on. ``apply()`` is idempotent; ``semgraph.validation.engine`` calls it on import.
+on.
+
+``apply_pyshacl()`` (idempotent) installs the pySHACL tunings; ``ShapeEngine`` calls it
+when semgraph builds its validators, not at import. pySHACL keeps them in its own module
+state, so they hold for every pySHACL run in the process, with pySHACL's own answers.
+semgraph's own SPARQL gets the rdflib tunings per query (``sparql_tuning``), leaving rdflib
+as it is for everyone else; ``apply()`` also installs them process-wide, for a process
+that wants them everywhere (semgraph never calls it).
 """
 
 from __future__ import annotations
@@ -16,18 +23,25 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
-_applied = False
+_applied: set[str] = set()
 
 
-def apply() -> None:
-    """Install the tunings (once per process)."""
-    global _applied
-    if _applied:
+def apply_pyshacl() -> None:
+    """Install the pySHACL tunings (once per process)."""
+    if "pyshacl" in _applied:
         return
-    _applied = True
+    _applied.add("pyshacl")
     _constraint_lookup_by_set()
     _constraint_components_built_once()
     _sparql_checks_once_per_text()
+
+
+def apply() -> None:
+    """Install every tuning process-wide, rdflib's included (once per process)."""
+    apply_pyshacl()
+    if "rdflib" in _applied:
+        return
+    _applied.add("rdflib")
     _filters_without_error_text()
     _logical_operators_short_circuit()
 
@@ -173,11 +187,8 @@ def _logical_operators_short_circuit() -> None:
     as rdflib does. (rdflib raised it even beside a deciding operand when the error was a
     variable left unbound: SPARQL says the deciding operand wins.)"""
     try:
-        from rdflib import Literal
         from rdflib.plugins.sparql import operators, parser
-        from rdflib.plugins.sparql.operators import EBV
-        from rdflib.plugins.sparql.parserutils import CompValue, value
-        from rdflib.plugins.sparql.sparql import SPARQLError
+        from rdflib.plugins.sparql.parserutils import CompValue
     except ImportError:
         return
     parsed_and = getattr(parser, "ConditionalAndExpression", None)
@@ -189,26 +200,8 @@ def _logical_operators_short_circuit() -> None:
     if getattr(parsed_and.evalfn, "_semgraph_lazy", False):
         return
 
-    def deciding(decides: bool) -> Callable[[Any, Any], Any]:
-        def evaluate(e: Any, ctx: Any) -> Any:
-            other = dict.get(e, "other")
-            if other is None:  # a lone operand: the grammar's pass-through
-                return value(ctx, dict.__getitem__(e, "expr"))
-            error: SPARQLError | None = None
-            for operand in [dict.__getitem__(e, "expr"), *other]:
-                try:
-                    if EBV(value(ctx, operand)) is decides:
-                        return Literal(decides)
-                except SPARQLError as err:
-                    error = err
-            if error is not None:
-                raise error
-            return Literal(not decides)
+    from semgraph.validation.sparql_tuning import LAZY_AND, LAZY_OR
 
-        evaluate._semgraph_lazy = True  # type: ignore[attr-defined]
-        return evaluate
-
-    lazy_and, lazy_or = deciding(False), deciding(True)
-    parsed_and.evalfn, parsed_or.evalfn = lazy_and, lazy_or  # what new parses bind
-    operators.ConditionalAndExpression = lazy_and  # type: ignore[assignment]  # and_() binds it
-    operators.ConditionalOrExpression = lazy_or  # type: ignore[assignment]
+    parsed_and.evalfn, parsed_or.evalfn = LAZY_AND, LAZY_OR  # what new parses bind
+    operators.ConditionalAndExpression = LAZY_AND  # type: ignore[assignment]  # and_() binds it
+    operators.ConditionalOrExpression = LAZY_OR  # type: ignore[assignment]

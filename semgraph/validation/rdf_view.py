@@ -15,14 +15,13 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
 from semgraph.ontology.model import Ontology
-
-SG = Namespace("https://semgraph.io/ontology#")
-SGM = Namespace("https://semgraph.io/meta#")
+from semgraph.validation import sparql_tuning
+from semgraph.vocabulary import SG, SGM
 
 
 @dataclass(frozen=True)
@@ -41,11 +40,12 @@ class EdgeRecord:
 
 @lru_cache(maxsize=1024)
 def _prepared(text: str) -> Query:
-    return prepareQuery(text)
+    return sparql_tuning.tune(prepareQuery(text))
 
 
 class ValidationGraph(Graph):
-    """An rdflib graph that parses each SPARQL text once per process.
+    """An rdflib graph that parses each SPARQL text once per process, tuned for
+    semgraph's validations (``sparql_tuning``).
 
     pySHACL runs a SPARQL constraint once per focus node with the same text; rdflib would
     parse it every time (~10 ms), which dominated incremental validation.

@@ -23,8 +23,7 @@ from functools import cached_property
 from semgraph.graph.identifiers import ident
 from semgraph.ontology.model import Ontology
 from semgraph.validation.paths import Path, Step, parse_path, prefixes
-
-THIS = "$this"
+from semgraph.vocabulary import THIS
 
 
 class ShapeReach:

@@ -27,8 +27,12 @@ class ValidationResult(BaseModel):
     risk_level: str | None = None
     business_area: str | None = None
     notify_role: str | None = None
+    """Every role the rule notifies, comma-separated (``"csm, finance_lead"``)."""
     accounting_ref: str | None = None
     recommended_review: str | None = None
+    recommended_review_zh: str | None = None
+    rule_label_en: str | None = None
+    rule_label_zh: str | None = None
     pre_existing: bool = False
     """True for a Violation the graph already had before the change: reported, not blocking."""
 

@@ -50,9 +50,9 @@ def api_settings(**overrides: Any) -> ApiSettings:
 
 
 @contextmanager
-def running(app: FastAPI) -> Iterator[str]:
-    """Serve ``app`` on a free port; yields the base URL."""
-    port = _free_port()
+def running(app: FastAPI, port: int | None = None) -> Iterator[str]:
+    """Serve ``app`` on ``port`` (default: a free one); yields the base URL."""
+    port = port or _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

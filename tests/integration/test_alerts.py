@@ -80,7 +80,7 @@ def test_sla_change_raises_one_alert_routed_to_the_finance_lead_and_delivered_by
     assert to_lead, "the finance lead got an e-mail"
     body = "\n".join(m.get_content() for m in to_lead)
     assert alert.title_en in body and alert.title_zh in body
-    assert alert.accounting_ref in body and "/browser/?cmd=edit&arg=" in body
+    assert alert.accounting_ref in body and "/alerts/view/" in body, "a signed page link"
 
     # The Browser link's query draws the rule, the changed SLA and the path to revenue.
     view = empty_db.execute_query(
@@ -145,6 +145,9 @@ def test_a_repeated_change_updates_the_open_alert_and_a_resolved_one_reopens(
     assert events == ["alert.raised", "alert.updated"]
 
     runner = CliRunner()
+    for command in (["alerts", "list"], ["alerts", "show", repeated[0].id[:10]]):
+        shown = runner.invoke(app, command, env=cli_env(settings))
+        assert shown.exit_code == 0 and "[medium risk]" in shown.output, shown.output
     done = runner.invoke(app, ["alerts", "resolve", repeated[0].id[:10]], env=cli_env(settings))
     assert done.exit_code == 0, done.output
     third = c.pipeline.apply(credit_change(c, ids["sla"], 35.0))

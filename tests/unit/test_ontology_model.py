@@ -251,12 +251,16 @@ def test_every_mapping_target_resolves_and_each_system_has_eight_or_more(onto: O
 def test_access_roles_and_routing_rules(onto: Ontology) -> None:
     assert onto.role_keys() == {
         "viewer", "analyst", "csm", "finance_lead", "cfo", "legal", "admin", "service",
+        "account_manager",
     }  # fmt: skip
-    rule = onto.routing_rule("finance_lead")
-    assert rule is not None
-    assert rule.path == ("ownedBy", "financeLead") and rule.fallback_role == "cfo"
+    rules = onto.routing_rules_for("finance_lead")
+    assert {(r.start_class, r.path) for r in rules} == {
+        ("Contract", ("ownedBy", "financeLead")),
+        ("Customer", ("^customer", "ownedBy", "financeLead")),  # ^: the relationship backwards
+    }
+    assert {r.fallback_role for r in rules} == {"cfo"}
     assert {r.for_role for r in onto.routing_rules()} >= {"finance_lead", "legal", "csm"}
-    assert onto.routing_rule("viewer") is None
+    assert onto.routing_rules_for("viewer") == []
 
 
 def test_entity_iris(onto: Ontology) -> None:

@@ -46,12 +46,17 @@ def change(entity: str, n: int, prop: str, old: str | None = None, new: str | No
 
 
 def sla(
-    approval: str = "approved", fee: str = "10000.0", ssp: str = "10000.0", **extra: str
+    approval: str = "approved",
+    fee: str = "10000.0",
+    ssp: str = "10000.0",
+    on_contract: str = "",
+    **extra: str,
 ) -> str:
+    """An SLA under contract C1; ``on_contract``: more Turtle on the contract."""
     props = "".join(f" ; sg:{k} {v}" for k, v in extra.items())
     return f"""
 id:Contract\\/C1 a sg:Contract ; sg:id "C1" ; sg:contractNumber "CTR-1"^^xsd:string ;
-    sg:hasSla id:ServiceLevelAgreement\\/S1 .
+    sg:hasSla id:ServiceLevelAgreement\\/S1 {on_contract} .
 id:ServiceLevelAgreement\\/S1 a sg:ServiceLevelAgreement ; sg:id "S1" ; sg:tier "gold"^^xsd:string ;
     sg:uptimeTarget 99.9 ; sg:monthlyFee {fee} ; sg:standaloneSellingPrice {ssp} ;
     sg:approvalStatus "{approval}"^^xsd:string {props} .
@@ -112,6 +117,18 @@ def stock(quantity: str, line_status: str = "open") -> str:
 
 
 UPTIME_UP = change(SLA, 1, "uptimeTarget", "99.5", "99.9")
+SMALL = "; sg:totalValue 120000.0"
+LARGE = "; sg:totalValue 2500000.0"
+THRESHOLD_100K = "; sg:ownedBy id:LegalEntity\\/E1"
+LEGAL_ENTITY_100K = "id:LegalEntity\\/E1 a sg:LegalEntity ; sg:materialityThreshold 100000.0 .\n"
+CUSTOMER_APPROVED = "<urn:semgraph:change:T> sgm:customerApproved true .\n"
+ONE_PO = "; sg:hasObligation id:PerformanceObligation\\/P1"
+PARTLY_DELIVERED = (
+    "id:PerformanceObligation\\/P1 a sg:PerformanceObligation ; sg:isSeries false ; "
+    "sg:hasRevenueSchedule id:RevenueSchedule\\/R1 , id:RevenueSchedule\\/R2 .\n"
+    'id:RevenueSchedule\\/R1 a sg:RevenueSchedule ; sg:status "recognized" .\n'
+    'id:RevenueSchedule\\/R2 a sg:RevenueSchedule ; sg:status "planned" .\n'
+)
 CASES: list[tuple[str, str, str]] = [
     ("SlaPendingModification", sla("draft") + UPTIME_UP, sla("approved") + UPTIME_UP),
     (
@@ -129,20 +146,69 @@ CASES: list[tuple[str, str, str]] = [
         sla() + change(SLA, 1, "responseTimeHours", "8.0", "4.0"),
         sla() + change(SLA, 1, "responseTimeHours", "4.0", "8.0"),
     ),
-    (
+    (  # 15.50-59, materiality as data: a small contract's credit increase is not material
         "SlaCreditTermsIncreased",
-        sla(serviceCreditPercent="8.0") + change(SLA, 1, "serviceCreditPercent", "5.0", "8.0"),
-        sla(serviceCreditPercent="15.0") + change(SLA, 1, "serviceCreditPercent", "5.0", "15.0"),
+        sla(serviceCreditPercent="25.0", on_contract=SMALL)
+        + change(SLA, 1, "serviceCreditPercent", "10.0", "25.0"),
+        sla(serviceCreditPercent="25.0", on_contract=LARGE)
+        + change(SLA, 1, "serviceCreditPercent", "10.0", "25.0"),
     ),
     (
         "SlaCreditTermsMaterial",
-        sla(serviceCreditPercent="15.0") + change(SLA, 1, "serviceCreditPercent", "5.0", "15.0"),
-        sla(serviceCreditPercent="8.0") + change(SLA, 1, "serviceCreditPercent", "5.0", "8.0"),
+        sla(serviceCreditPercent="8.0", on_contract=LARGE)
+        + change(SLA, 1, "serviceCreditPercent", "5.0", "8.0"),
+        sla(serviceCreditPercent="25.0", on_contract=SMALL)
+        + change(SLA, 1, "serviceCreditPercent", "5.0", "25.0"),
+    ),
+    (  # the threshold is finance's: set on the legal entity, it makes a small contract material
+        "SlaCreditTermsMaterial",
+        sla(penaltyCap="20000.0", on_contract=SMALL + THRESHOLD_100K)
+        + change(SLA, 1, "penaltyCap", None, "20000.0")
+        + LEGAL_ENTITY_100K,
+        sla(penaltyCap="20000.0", on_contract=SMALL + THRESHOLD_100K)
+        + change(SLA, 1, "penaltyCap", "30000.0", "20000.0")
+        + LEGAL_ENTITY_100K,
+    ),
+    (  # a typo fix in the credit formula keeps every number: no credit-terms change
+        "SlaCreditTermsIncreased",
+        sla(on_contract=SMALL)
+        + change(SLA, 1, "creditFormula", '"10% per 0.1% below"', '"12% per 0.1% below"'),
+        sla(on_contract=SMALL)
+        + change(SLA, 1, "creditFormula", '"10% per 0.1% bleow"', '"10% per 0.1% below"'),
+    ),
+    (  # 15.21(b): a fee change on one partly delivered obligation is a cumulative catch-up
+        "SlaPriceChangeCumulativeCatchUp",
+        sla(fee="12000.0", ssp="10000.0", on_contract=ONE_PO)
+        + change(SLA, 1, "monthlyFee", "10000.0", "12000.0")
+        + PARTLY_DELIVERED,
+        sla(fee="12000.0", ssp="10000.0", on_contract=ONE_PO)
+        + change(SLA, 1, "monthlyFee", "10000.0", "12000.0")
+        + PARTLY_DELIVERED.replace("sg:isSeries false", "sg:isSeries true"),
+    ),
+    (  # a draft (unsigned) contract has no revenue yet: no revenue alert on its SLA
+        "SlaHigherTargetSamePrice",
+        sla(on_contract='; sg:status "active"') + UPTIME_UP,
+        sla(on_contract='; sg:status "draft"') + UPTIME_UP,
     ),
     (
-        "SlaCreditTermsMaterial",
-        sla(penaltyCap="20000.0") + change(SLA, 1, "penaltyCap", None, "20000.0"),
-        sla(penaltyCap="20000.0") + change(SLA, 1, "penaltyCap", "30000.0", "20000.0"),
+        "SlaPendingModification",
+        sla("pending_customer", on_contract='; sg:status "active"') + UPTIME_UP,
+        sla("pending_customer", on_contract='; sg:status "draft"') + UPTIME_UP,
+    ),
+    (  # one meaning of approval: applyChange's customerApproved approves the edit
+        "SlaHigherTargetSamePrice",
+        sla("pending_customer") + UPTIME_UP + CUSTOMER_APPROVED,
+        sla("pending_customer") + UPTIME_UP,
+    ),
+    (
+        "SlaPendingModification",
+        sla("pending_customer") + UPTIME_UP,
+        sla("pending_customer") + UPTIME_UP + CUSTOMER_APPROVED,
+    ),
+    (  # scope agreed, price pending: 15.19 alone, not also "at the same price"
+        "SlaHigherTargetSamePrice",
+        sla(priceStatus='"agreed"') + UPTIME_UP,
+        sla(priceStatus='"pending"') + UPTIME_UP,
     ),
     (
         "SlaDistinctAddOnAtStandalonePrice",
@@ -281,6 +347,7 @@ def test_every_sla_table_row_has_a_shape(shape_set: ShapeSet) -> None:
         "ContractPaymentBecameConditional": ("Warning", "highest"),
         "SlaScopeAgreedPricePending": ("Warning", "medium"),
         "ContractTerminationOnSlaBreach": ("Warning", "medium"),
+        "SlaPriceChangeCumulativeCatchUp": ("Warning", "high"),  # the table's 15.21(b) case
     }
     for name, (severity, risk) in rows.items():
         info = shape_set.shapes[S + name]

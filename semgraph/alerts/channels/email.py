@@ -12,38 +12,29 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from semgraph.alerts.channels.base import DeliveryError
+from semgraph.alerts.links import AlertLinks
 from semgraph.alerts.model import AlertMessage, ClaimedDelivery
+from semgraph.alerts.wording import body_lines
 
 
-def render_email(message: AlertMessage) -> tuple[str, str]:
-    """Subject and plain-text body (English, then Chinese) of an alert message."""
+def render_email(
+    message: AlertMessage, page_url: str | None = None, inbox_url: str | None = None
+) -> tuple[str, str]:
+    """Subject and plain-text body of an alert message: English in full, then Chinese in
+    full, then the signed links to the alert's page and the reader's inbox."""
     again = f" (#{message.occurrence})" if message.occurrence > 1 else ""
-    prefix = "ESCALATED: " if message.event == "alert.escalated" else ""
+    prefix = "ESCALATED / 已升级: " if message.event == "alert.escalated" else ""
     subject = f"[semgraph] {prefix}{message.title_en}{again}"
-    by = message.changed_by
-    lines = [
-        message.title_en,
-        message.title_zh,
-        "",
-        message.message_en,
-        message.message_zh,
-        "",
-        f"Risk / 风险: {message.risk_level}    Rule / 规则: {message.rule_name}",
-        f"Accounting reference / 会计依据: {message.accounting_ref or '-'}",
-        f"Recommended review / 建议复核: {message.recommended_review or '-'}",
-        f"Changed by / 变更人: {by.get('actor')} ({by.get('role')}) "
-        f"from {by.get('source_system')} at {message.changed_at}",
-        f"Change / 变更: {message.change_id}   Alert / 告警: {message.alert_id}"
-        f"   Occurrence / 次数: {message.occurrence}",
-        "",
-        "Impact path / 影响路径:",
-        *[f"  - {path}" for path in message.impact_path[:20]],
-        "",
-        "Open the impact view in the Neo4j Browser / 在 Neo4j Browser 中查看影响路径:",
-        message.browser_url,
-        "",
-        "Acknowledge / 确认: semgraph alerts ack " + message.alert_id,
-    ]
+    lines = [*body_lines(message, "en"), "", "—" * 30, "", *body_lines(message, "zh"), ""]
+    if page_url:
+        lines += [
+            "Open, acknowledge or resolve / 查看、确认或解决:",
+            page_url,
+            "",
+        ]
+    if inbox_url:
+        lines += ["Your open alerts / 您的未结告警:", inbox_url, ""]
+    lines.append(f"Alert / 告警: {message.alert_id}   Change / 变更: {message.change_id}")
     return subject, "\n".join(lines) + "\n"
 
 
@@ -62,13 +53,19 @@ class EmailChannel:
         user: str | None = None,
         password: str | None = None,
         timeout_s: float = 10.0,
+        links: AlertLinks | None = None,
     ) -> None:
         self.host, self.port, self.sender = host, port, sender
+        self.links = links
         self.starttls, self.user, self.timeout_s = starttls, user, timeout_s
         self._password = password
 
     def send(self, delivery: ClaimedDelivery) -> None:
-        subject, body = render_email(delivery.message)
+        page = inbox = None
+        if self.links is not None:  # signed for this recipient: acting through it is theirs
+            page = self.links.alert_url(delivery.message.alert_id, delivery.target)
+            inbox = self.links.inbox_url(delivery.target)
+        subject, body = render_email(delivery.message, page, inbox)
         msg = EmailMessage()
         msg["From"] = self.sender
         msg["To"] = delivery.target
@@ -76,6 +73,7 @@ class EmailChannel:
         msg["Date"] = formatdate(usegmt=True)
         msg["Message-ID"] = f"<{delivery.idempotency_key}@semgraph.alerts>"
         msg["X-Semgraph-Alert"] = delivery.message.alert_id
+        msg["X-Semgraph-Rule"] = delivery.message.rule_name
         msg["X-Semgraph-Idempotency-Key"] = delivery.idempotency_key
         msg.set_content(body, charset="utf-8")
         try:

@@ -22,6 +22,7 @@ import time
 import httpx
 
 from semgraph.alerts.channels.base import DeliveryError
+from semgraph.alerts.links import AlertLinks
 from semgraph.alerts.model import ClaimedDelivery
 
 SIGNATURE_HEADER = "X-Semgraph-Signature"
@@ -66,13 +67,26 @@ class WebhookChannel:
 
     name = "webhook"
 
-    def __init__(self, secret: str, timeout_s: float = 5.0) -> None:
+    def __init__(
+        self, secret: str, timeout_s: float = 5.0, links: AlertLinks | None = None
+    ) -> None:
         self._secret = secret.encode()
+        self.links = links
         self._client = httpx.Client(timeout=timeout_s, follow_redirects=False)
 
     def send(self, delivery: ClaimedDelivery) -> None:
+        message = delivery.message
+        if self.links is not None:  # one signed page link per recipient, fresh at each send
+            message = message.model_copy(
+                update={
+                    "links": {
+                        (r.email or r.iri): self.links.alert_url(message.alert_id, r.email or r.iri)
+                        for r in message.routed_to
+                    }
+                }
+            )
         body = json.dumps(
-            delivery.message.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")
+            message.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")
         ).encode()
         timestamp = str(int(time.time()))
         headers = {

@@ -1,12 +1,11 @@
 # mypy: disable-error-code="untyped-decorator"
 """Risk alerts over GraphQL: the ``riskAlerts`` query, ``acknowledgeAlert`` and
-``resolveAlert``, and the types the ``riskAlerts`` subscription shares.
+``resolveAlert`` (calls on ``AlertInbox``), and the types the ``riskAlerts``
+subscription shares.
 
-Who sees which alert: ``admin`` sees every alert; any other caller sees only the alerts
-routed to them — ``(:RiskAlert)-[:ROUTED_TO]->(:Employee)`` whose ``email`` equals the
-caller's e-mail (JWT ``email`` claim or the API key holder's ``email``), else the
-caller's actor (JWT ``sub`` / key holder's ``actor``), compared case-insensitively. An
-alert the caller may not see is ``NOT_FOUND`` (its existence is not revealed). Messages
+Who sees which alert is ``AlertInbox``'s rule (semgraph.services.alerts): ``admin`` sees
+every alert, anyone else those routed to their e-mail (JWT ``email`` claim or the API key
+holder's ``email``), else their actor; any other is ``NOT_FOUND``. Messages
 of rules that read a field masked for the caller are masked (``masking``); so are
 recipients' e-mails when the caller's role may not see employees' e-mails.
 """
@@ -14,41 +13,25 @@ recipients' e-mails when the caller's role may not see employees' e-mails.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from typing import cast
 
-import neo4j
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from semgraph.alerts.model import AlertMessage, Recipient, RiskAlert
-from semgraph.alerts.store import AlertStore
 from semgraph.api.graphql.auth import Caller
 from semgraph.api.graphql.context import RequestContext
 from semgraph.api.graphql.errors import PageTooLargeError
 from semgraph.api.graphql.masking import ResultMasker, class_of_iri
 from semgraph.api.graphql.page_types import DateTime
-from semgraph.exceptions import InvalidInputError, NotFoundError
-
-_ROUTED_TO_CALLER = """
-MATCH (a:RiskAlert)-[:ROUTED_TO]->(e)
-WHERE toLower(e.email) = $who
-  AND ($status IS NULL OR a.status = $status)
-  AND ($risk IS NULL OR a.riskLevel = $risk)
-RETURN DISTINCT a.id AS id, a.lastRaisedAt AS at ORDER BY at DESC LIMIT $limit
-"""
-
-
-def identity(caller: Caller) -> str:
-    """What the caller is matched against in ``ROUTED_TO`` employees' e-mails."""
-    return (caller.email or caller.actor).strip().lower()
+from semgraph.services.alerts import routed_to
 
 
 def routed_to_caller(recipients: Sequence[Recipient], caller: Caller) -> bool:
-    who = identity(caller)
-    return any((r.email or "").lower() == who for r in recipients)
+    """Whether the caller is among the recipients (``AlertInbox``'s rule)."""
+    return routed_to(recipients, caller)
 
 
 @strawberry.type(description="An employee an alert was routed to, and why.")
@@ -115,6 +98,11 @@ class RiskAlertView:
     routed_to: list[AlertRecipient]
     impact_path: list[str]
     browser_url: str
+    recommended_review_zh: str | None = None
+    customer_name: str | None = None
+    contract_number: str | None = None
+    impact_words_en: list[str] = strawberry.field(default_factory=list)
+    impact_words_zh: list[str] = strawberry.field(default_factory=list)
 
 
 def _iso(at: dt.datetime) -> DateTime:
@@ -152,6 +140,11 @@ def alert_view(a: RiskAlert, masker: ResultMasker, caller: Caller) -> RiskAlertV
         routed_to=_recipients(a.routed_to, masker, caller),
         impact_path=a.impact_path,
         browser_url=a.browser_url,
+        recommended_review_zh=a.recommended_review_zh,
+        customer_name=a.customer_name,
+        contract_number=a.contract_number,
+        impact_words_en=a.impact_words_en,
+        impact_words_zh=a.impact_words_zh,
     )
 
 
@@ -180,6 +173,11 @@ class AlertEvent:
     changed_by: JSON
     changed_at: str
     browser_url: str
+    recommended_review_zh: str | None = None
+    customer_name: str | None = None
+    contract_number: str | None = None
+    impact_words_en: list[str] = strawberry.field(default_factory=list)
+    impact_words_zh: list[str] = strawberry.field(default_factory=list)
 
 
 def alert_event(m: AlertMessage, masker: ResultMasker, caller: Caller) -> AlertEvent:
@@ -208,49 +206,12 @@ def alert_event(m: AlertMessage, masker: ResultMasker, caller: Caller) -> AlertE
         changed_by=cast(JSON, dict(m.changed_by)),
         changed_at=m.changed_at,
         browser_url=m.browser_url,
+        recommended_review_zh=m.recommended_review_zh,
+        customer_name=m.customer_name,
+        contract_number=m.contract_number,
+        impact_words_en=m.impact_words_en,
+        impact_words_zh=m.impact_words_zh,
     )
-
-
-_ALERT_ID = re.compile(r"^[0-9a-f]{32}$")
-
-
-def _visible(store: AlertStore, alert_id: str, caller: Caller) -> RiskAlert:
-    """The alert if the caller may see it, else the one NotFoundError an unknown id gets.
-
-    Over the API an id is the whole id (no prefixes, which the CLI accepts), and an alert
-    routed to someone else is answered exactly as one that does not exist.
-    """
-    unknown = NotFoundError(f"no alert `{alert_id[:64]}`", hint="riskAlerts lists yours")
-    if not _ALERT_ID.match(alert_id):
-        raise unknown
-    try:
-        alert = store.get(alert_id)
-    except (NotFoundError, InvalidInputError):
-        raise unknown from None
-    if not caller.is_admin and not routed_to_caller(alert.routed_to, caller):
-        raise unknown
-    return alert
-
-
-def _list(
-    store: AlertStore, caller: Caller, status: str | None, risk: str | None, limit: int
-) -> list[RiskAlert]:
-    if caller.is_admin:
-        return store.list(status=status, risk_level=risk, limit=limit)
-    store.list(status=status, risk_level=risk, limit=1)  # validates the filters
-    ids = [
-        r["id"]
-        for r in store.driver.execute_query(
-            _ROUTED_TO_CALLER,
-            who=identity(caller),
-            status=status,
-            risk=risk,
-            limit=limit,
-            database_=store.database,
-            routing_=neo4j.RoutingControl.READ,
-        ).records
-    ]
-    return [store.get(i) for i in ids]
 
 
 @strawberry.type
@@ -270,8 +231,8 @@ class AlertQueries:
         caller = ctx.require_caller()
         if not 1 <= first <= ctx.services.settings.max_page_size:
             raise PageTooLargeError(f"first must be 1..{ctx.services.settings.max_page_size}")
-        store = ctx.services.container.alerts.store
-        alerts = await ctx.services.workers.read(_list, store, caller, status, severity, first)
+        inbox = ctx.services.container.alert_inbox
+        alerts = await ctx.services.workers.read(inbox.list, caller, status, severity, first)
         return [alert_view(a, ctx.services.masker, caller) for a in alerts]
 
 
@@ -281,22 +242,14 @@ class AlertMutations:
     async def acknowledge_alert(self, info: Info, id: str, note: str = "") -> RiskAlertView:
         ctx: RequestContext = info.context
         caller = ctx.require_caller()
-        store = ctx.services.container.alerts.store
-
-        def run() -> RiskAlert:
-            alert = _visible(store, id, caller)
-            return store.acknowledge(alert.id, caller.actor, note)
-
-        return alert_view(await ctx.services.workers.write(run), ctx.services.masker, caller)
+        inbox = ctx.services.container.alert_inbox
+        alert = await ctx.services.workers.write(inbox.acknowledge, caller, id, note)
+        return alert_view(alert, ctx.services.masker, caller)
 
     @strawberry.mutation(description="→ resolved; the rule firing again opens a new alert.")
     async def resolve_alert(self, info: Info, id: str, note: str = "") -> RiskAlertView:
         ctx: RequestContext = info.context
         caller = ctx.require_caller()
-        store = ctx.services.container.alerts.store
-
-        def run() -> RiskAlert:
-            alert = _visible(store, id, caller)
-            return store.resolve(alert.id, caller.actor, note)
-
-        return alert_view(await ctx.services.workers.write(run), ctx.services.masker, caller)
+        inbox = ctx.services.container.alert_inbox
+        alert = await ctx.services.workers.write(inbox.resolve, caller, id, note)
+        return alert_view(alert, ctx.services.masker, caller)

@@ -29,11 +29,11 @@ from semgraph.api.graphql.page_types import SCALARS
 from semgraph.api.graphql.reads import GraphReader, ReadBatch
 from semgraph.api.graphql.request_body import BadRequestError, BadTextError, bad_request
 from semgraph.api.graphql.schema_builder import SchemaBuilder
-from semgraph.api.graphql.schema_model import EntityType, build_model
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.api.graphql.workers import Workers
 from semgraph.bootstrap import Container
 from semgraph.graph.connection import credentials
+from semgraph.reads.model import EntityType, build_model
 
 
 def _read_field(source: Any, name: str) -> Any:

@@ -1,7 +1,7 @@
 # mypy: disable-error-code="untyped-decorator"
-"""Writes and their reading side: ``proposeChange``/``applyChange`` through the change
-pipeline (the only door for writes), and the ``violations``, ``auditTrail`` and
-``impact`` queries.
+"""Writes and their reading side: ``proposeChange``/``applyChange`` and the
+``violations``, ``auditTrail`` and ``impact`` queries, each one call on
+``ChangeService`` (semgraph.services.changes), the only door for writes.
 
 A refused ``applyChange`` is a GraphQL error with code ``CHANGE_REFUSED`` whose
 ``extensions`` hold ``changeId`` and ``results`` (every rule result, W3C-style, masked
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 
-import neo4j
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
@@ -32,18 +31,8 @@ from semgraph.api.graphql.change_types import (
 )
 from semgraph.api.graphql.context import RequestContext
 from semgraph.api.graphql.errors import PageTooLargeError
-from semgraph.bootstrap import Container
-from semgraph.changes.audit import AuditTrail
-from semgraph.changes.model import ChangeSet
-from semgraph.changes.pipeline import ChangeResult
-from semgraph.exceptions import ChangeRefusedError, InvalidInputError, NotFoundError
-from semgraph.graph.identifiers import ident
-from semgraph.validation.neighbourhood import read_neighbourhood
-from semgraph.validation.rdf_view import RdfView, ValidationGraph
-from semgraph.validation.results import ValidationResult
+from semgraph.exceptions import ChangeRefusedError, InvalidInputError
 
-_FOCUS_PAGE = "MATCH (n:{label}) WHERE n.iri > $after RETURN n.iri AS iri ORDER BY iri LIMIT $limit"
-_ENTITY_EXISTS = "MATCH (n:Resource {iri: $iri}) RETURN count(n) > 0 AS found"
 SEVERITIES = ("Violation", "Warning", "Info")
 
 
@@ -55,32 +44,6 @@ class ViolationReport:
         description="Pass as `after` for the next page; null on the last page."
     )
     seconds: float
-
-
-def _validate_page(
-    c: Container, cls: str, after: str, limit: int
-) -> tuple[list[ValidationResult], int, str | None]:
-    """Validate up to ``limit`` entities of ``cls`` (by IRI, after ``after``) as the full
-    batched validation does for one batch: their shapes' neighbourhood, one pySHACL run."""
-    if cls not in c.reach.target_classes:
-        return [], 0, None
-    db = c.settings.neo4j_database
-    with c.driver.session(database=db, default_access_mode=neo4j.READ_ACCESS) as session:
-        query = _FOCUS_PAGE.format(label=ident(cls))
-        iris = [r["iri"] for r in session.run(query, after=after, limit=limit)]
-        if not iris:
-            return [], 0, None
-        nodes, edges = read_neighbourhood(session, c.reach, {cls: set(iris)}, c.ontology)
-    view, data = RdfView(c.ontology), ValidationGraph()
-    view.add_nodes(data, nodes)
-    view.add_edges(data, edges)
-    results = c.engine.validate(data, iris)
-    return results, len(iris), iris[-1] if len(iris) == limit else None
-
-
-def _entity_iri(c: Container, entity_type: str, entity_id: str) -> str:
-    c.ontology.cls(entity_type)  # UnknownTermError with a did-you-mean hint
-    return c.ontology.entity_iri(entity_type, entity_id)
 
 
 @strawberry.type
@@ -100,8 +63,8 @@ class ChangeQueries:
     ) -> ViolationReport:
         ctx: RequestContext = info.context
         caller = ctx.require_caller()
-        c = ctx.services.container
-        c.ontology.cls(entity_type)
+        changes = ctx.services.container.changes
+        changes.ontology.cls(entity_type)
         cap = ctx.services.settings.max_page_size
         if first > cap:
             raise PageTooLargeError(f"first={first} is above the maximum {cap}")
@@ -112,18 +75,18 @@ class ChangeQueries:
                 f"unknown severity `{severity}`", hint="use " + ", ".join(SEVERITIES)
             )
         start = time.perf_counter()
-        results, count, next_after = await ctx.services.workers.read(
-            _validate_page, c, entity_type, after or "", first
+        page = await ctx.services.workers.read(
+            changes.violations_page, entity_type, after or "", first
         )
         masker = ctx.services.masker
         return ViolationReport(
             results=[
                 rule_result(r, masker, caller)
-                for r in results
+                for r in page.results
                 if severity is None or r.severity == severity
             ],
-            focus_nodes=count,
-            next_after=next_after,
+            focus_nodes=page.focus_nodes,
+            next_after=page.next_after,
             seconds=round(time.perf_counter() - start, 3),
         )
 
@@ -136,12 +99,11 @@ class ChangeQueries:
     ) -> list[AuditEntryView]:
         ctx: RequestContext = info.context
         caller = ctx.require_caller()
-        c = ctx.services.container
-        iri = _entity_iri(c, entity_type, str(id))
+        changes = ctx.services.container.changes
+        iri = changes.entity_iri(entity_type, str(id))
         if not 1 <= limit <= ctx.services.settings.max_page_size:
             raise PageTooLargeError(f"limit must be 1..{ctx.services.settings.max_page_size}")
-        trail = AuditTrail(c.driver, c.settings.neo4j_database)
-        entries = await ctx.services.workers.read(trail.for_entity, iri, limit)
+        entries = await ctx.services.workers.read(changes.audit_trail, entity_type, str(id), limit)
         return [audit_entry(e, iri, ctx.services.masker, caller) for e in entries]
 
     @strawberry.field(
@@ -151,26 +113,10 @@ class ChangeQueries:
     async def impact(self, info: Info, entity_type: str, id: strawberry.ID) -> list[ImpactStep]:
         ctx: RequestContext = info.context
         ctx.require_caller()
-        c = ctx.services.container
-        iri = _entity_iri(c, entity_type, str(id))
-
-        def follow() -> list[ImpactStep]:
-            db = c.settings.neo4j_database
-            with c.driver.session(database=db, default_access_mode=neo4j.READ_ACCESS) as s:
-                if not s.run(_ENTITY_EXISTS, iri=iri).single(strict=True)["found"]:
-                    raise NotFoundError(f"{entity_type} `{id}` does not exist")
-                steps = c.pipeline.impact.follow(s, {iri: entity_type})
-            return [impact_step(vars(step)) for step in steps]
-
-        return await ctx.services.workers.read(follow)
-
-
-def _dry_run(c: Container, change: ChangeSet) -> ChangeResult:
-    return c.pipeline.dry_run(change)  # in the worker: the first use builds the pipeline
-
-
-def _apply(c: Container, change: ChangeSet) -> ChangeResult:
-    return c.pipeline.apply(change)
+        steps = await ctx.services.workers.read(
+            ctx.services.container.changes.impact, entity_type, str(id)
+        )
+        return [impact_step(vars(step)) for step in steps]
 
 
 @strawberry.type
@@ -182,8 +128,8 @@ class ChangeMutations:
     async def propose_change(self, info: Info, change: ChangeInput) -> ChangeOutcome:
         ctx: RequestContext = info.context
         caller = ctx.require_caller()
-        c = ctx.services.container
-        result = await ctx.services.workers.write(_dry_run, c, change_set(change, caller))
+        changes = ctx.services.container.changes
+        result = await ctx.services.workers.write(changes.propose, change_set(change, caller))
         return change_outcome(result, ctx.services.masker, caller)
 
     @strawberry.mutation(
@@ -194,9 +140,9 @@ class ChangeMutations:
     async def apply_change(self, info: Info, change: ChangeInput) -> ChangeOutcome:
         ctx: RequestContext = info.context
         caller = ctx.require_caller()
-        c = ctx.services.container
+        changes = ctx.services.container.changes
         try:
-            result = await ctx.services.workers.write(_apply, c, change_set(change, caller))
+            result = await ctx.services.workers.write(changes.apply, change_set(change, caller))
         except ChangeRefusedError as refused:
             outcome = change_outcome(refused.result, ctx.services.masker, caller)
             first = outcome.violations[0] if outcome.violations else None

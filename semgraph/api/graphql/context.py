@@ -12,9 +12,9 @@ from strawberry.fastapi import BaseContext
 from semgraph.api.graphql.auth import Authenticator, Caller
 from semgraph.api.graphql.errors import AuthenticationError
 from semgraph.api.graphql.masking import ResultMasker
-from semgraph.api.graphql.schema_model import EntityType
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.api.graphql.workers import Workers
+from semgraph.reads.model import EntityType
 
 if TYPE_CHECKING:
     from semgraph.api.graphql.reads import GraphReader, ReadBatch
@@ -37,8 +37,16 @@ class GraphQLServices:
     roots: dict[str, tuple[str, EntityType]] = field(default_factory=dict)
     # (object type, field) → resolver of the generated types (``SchemaBuilder``)
     field_resolvers: dict[tuple[str, str], Callable[..., Any]] = field(default_factory=dict)
-    # the RAG retriever behind ``groundedContext``; opened on first use (rag_operations)
-    retriever: HybridRetriever | None = None
+
+    @property
+    def retriever(self) -> HybridRetriever | None:
+        """The RAG retriever behind ``groundedContext`` (``ContextService.retriever``);
+        None until the first request opens the index. Set it to serve another index."""
+        return self.container.context.retriever
+
+    @retriever.setter
+    def retriever(self, value: HybridRetriever | None) -> None:
+        self.container.context.retriever = value
 
     @cached_property
     def masker(self) -> ResultMasker:

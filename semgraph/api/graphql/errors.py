@@ -26,35 +26,34 @@ from graphql import GraphQLError
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from strawberry.extensions import SchemaExtension
 
-from semgraph.exceptions import InvalidInputError, Neo4jUnavailableError, SemgraphError
+from semgraph.exceptions import (
+    ForbiddenError,
+    InvalidFilterError,
+    InvalidInputError,
+    Neo4jUnavailableError,
+    PageTooLargeError,
+    QueryTimeoutError,
+    SemgraphError,
+)
+
+__all__ = [
+    "AuthenticationError",
+    "ErrorCodes",
+    "ForbiddenError",
+    "InvalidFilterError",
+    "PageTooLargeError",
+    "QueryTimeoutError",
+]
 
 log = logging.getLogger("semgraph.graphql")
 
 RETRY_AFTER_S = 5
 
 
-class InvalidFilterError(InvalidInputError):
-    """A ``where`` or ``sort`` argument that cannot be applied as given."""
-
-    code = "INVALID_FILTER"
-
-
-class PageTooLargeError(InvalidInputError):
-    """``first`` above the configured maximum page size."""
-
-    code = "PAGE_TOO_LARGE"
-
-
 class AuthenticationError(SemgraphError):
     """Missing, malformed, expired or unknown credentials."""
 
     code = "UNAUTHENTICATED"
-
-
-class QueryTimeoutError(SemgraphError):
-    """The request ran past the configured timeout."""
-
-    code = "TIMEOUT"
 
 
 _LIMIT_WORDS = ("exceeds maximum operation depth", "aliases found", "tokens")

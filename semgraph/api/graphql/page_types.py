@@ -11,7 +11,7 @@ from typing import Any, NewType
 import strawberry
 from strawberry.types import Info
 
-from semgraph.api.graphql.cypher_compiler import encode_cursor
+from semgraph.reads.compiler import encode_cursor
 
 Date = NewType("Date", str)
 DateTime = NewType("DateTime", str)

@@ -2,32 +2,25 @@
 """``groundedContext``: retrieval over the local RAG index, with its evidence, for tools
 and local models.
 
-Masking is the caller's role: passages, facts and the context text go through
-``semgraph.rag.masking.redaction_for(ontology, role)``, and graph facts come from
-``semgraph.rag.graph_expansion.Neo4jGraphExpander`` for that role (both imported when
-present; without the expander the context has no graph facts). The index
-(``SEMGRAPH_RAG_INDEX_DIR``) and its embedding model open on the first request.
+One call on ``ContextService`` (semgraph.services.context), which masks passages, facts
+and the context text for the caller's role and reads graph facts for that role. The
+index (``SEMGRAPH_RAG_INDEX_DIR``) and its embedding model open on the first request.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-import threading
 from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
-from semgraph.api.graphql.context import GraphQLServices, RequestContext
+from semgraph.api.graphql.context import RequestContext
 from semgraph.api.graphql.page_types import Date
 from semgraph.exceptions import InvalidInputError
-from semgraph.rag.context import grounded_context
-from semgraph.rag.retriever import HybridRetriever
 from semgraph.rag.types import GroundedContext, SearchFilters
 
 MAX_K = 50
-_open_lock = threading.Lock()
 
 
 @strawberry.input(description="Metadata filters applied before ranking; empty = no restriction.")
@@ -109,41 +102,6 @@ def _filters(f: ContextFilters | None) -> SearchFilters | None:
         raise InvalidInputError(f"filters: {exc}", hint="dates are YYYY-MM-DD") from None
 
 
-def retriever_for(services: GraphQLServices) -> HybridRetriever:
-    """The services' retriever, opening the index on first use."""
-    with _open_lock:
-        if services.retriever is None:
-            from semgraph.rag.index_store import open_index
-
-            services.retriever = HybridRetriever(open_index())
-        return services.retriever
-
-
-def _optional(module: str, name: str) -> Any:
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-
-
-def _context(services: GraphQLServices, role: str, question: str, **kw: Any) -> GroundedContext:
-    c = services.container
-    redaction_for = _optional("semgraph.rag.masking", "redaction_for")
-    expander_cls = _optional("semgraph.rag.graph_expansion", "Neo4jGraphExpander")
-    expander = (
-        expander_cls(c.driver, c.settings.neo4j_database, c.ontology, role)
-        if expander_cls
-        else None
-    )
-    return grounded_context(
-        question,
-        retriever=retriever_for(services),
-        expander=expander,
-        redaction=redaction_for(c.ontology, role) if redaction_for else None,
-        **kw,
-    )
-
-
 def _view(g: GroundedContext) -> GroundedContextView:
     def date(d: Any) -> Date | None:
         return Date(d.isoformat()) if d else None
@@ -210,6 +168,6 @@ class RagQueries:
         if not 1 <= k <= MAX_K:
             raise InvalidInputError(f"k must be 1..{MAX_K}")
         result = await asyncio.to_thread(
-            _context, ctx.services, caller.role, question, filters=_filters(filters), k=k
+            ctx.services.container.context.grounded, question, caller.role, _filters(filters), k
         )
         return _view(result)

@@ -30,8 +30,8 @@ from semgraph.api.graphql.page_types import (
     page_info,
     total_count,
 )
-from semgraph.api.graphql.schema_model import EntityType, GqlScalar
 from semgraph.exceptions import NotFoundError
+from semgraph.reads.model import EntityType, GqlScalar
 
 _PY: dict[GqlScalar, str] = {
     "ID": "strawberry.ID",

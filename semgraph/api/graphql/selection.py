@@ -9,7 +9,6 @@ applied, repeated fields merged).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -27,19 +26,9 @@ from graphql import (
 from strawberry.types.base import has_object_definition
 from strawberry.types.unset import UnsetType
 
+from semgraph.reads.selection import Field
 
-@dataclass
-class Field:
-    """One selected field: its name, response key, plain arguments and sub-fields."""
-
-    name: str
-    key: str
-    arguments: dict[str, Any]
-    selections: list[Field] = field(default_factory=list)
-
-    def children(self) -> dict[str, Field]:
-        """Sub-fields by response key (already merged)."""
-        return {f.key: f for f in self.selections}
+__all__ = ["Field", "fields_of", "plain"]
 
 
 def plain(value: Any) -> Any:

@@ -30,12 +30,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from semgraph.api.graphql.errors import PageTooLargeError
-from semgraph.api.graphql.filters import FilterCompiler, Params, relation_pattern
-from semgraph.api.graphql.schema_model import EntityType
-from semgraph.api.graphql.selection import Field
-from semgraph.exceptions import ForbiddenError, InvalidInputError
+from semgraph.exceptions import ForbiddenError, InvalidInputError, PageTooLargeError
 from semgraph.graph.identifiers import ident
+from semgraph.reads.filters import FilterCompiler, Params, relation_pattern
+from semgraph.reads.model import EntityType
+from semgraph.reads.selection import Field
 
 CONNECTION_SUFFIX = "Connection"
 AGGREGATE_SUFFIX = "Aggregate"

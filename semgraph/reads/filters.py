@@ -11,10 +11,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from semgraph.api.graphql.errors import InvalidFilterError
-from semgraph.api.graphql.schema_model import EntityType, RelationField, ScalarField
-from semgraph.exceptions import ForbiddenError, did_you_mean
+from semgraph.exceptions import ForbiddenError, InvalidFilterError, did_you_mean
 from semgraph.graph.identifiers import ident
+from semgraph.reads.model import EntityType, RelationField, ScalarField
 
 _COMPARE = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 _TEXT = {"contains": "CONTAINS", "startsWith": "STARTS WITH", "endsWith": "ENDS WITH"}
