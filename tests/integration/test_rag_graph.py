@@ -87,7 +87,8 @@ def setup(
         mp.setenv("SEMGRAPH_RAG_INDEX_DIR", str(index_dir))
         mp.setenv("SEMGRAPH_RAG_CORPUS_DIR", str(FIXTURES))
         rag = RagSettings(_env_file=None)
-        container = Container(settings)
+        # One settings root: the container's RAG settings are the ones this module uses.
+        container = Container(settings.model_copy(update={"rag": rag}))
         db = settings.neo4j_database
         with driver.session(database=db) as session:
             session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS").consume()
