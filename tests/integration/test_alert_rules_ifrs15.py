@@ -77,7 +77,7 @@ def test_ifrs15_21b_a_price_change_on_a_single_partly_delivered_obligation_is_a_
     w.link("PerformanceObligation", ids["po"], "hasRevenueSchedule", "RevenueSchedule", later)
     w.commit()
     _apply(c, "PerformanceObligation", ids["po"], role="finance_lead", isSeries=False)
-    _apply(c, "RevenueSchedule", ids["schedule"], status="recognized")
+    _apply(c, "RevenueSchedule", ids["schedule"], role="finance_lead", status="recognized")
     rules = _rules(_sla(c, ids, monthlyFee=11000.0, standaloneSellingPrice=11000.0))
     assert "SlaPriceChangeCumulativeCatchUp" in rules, sorted(rules)
     assert _alerted(c, "SlaPriceChangeCumulativeCatchUp") == (
