@@ -14,6 +14,7 @@ from semgraph.api.graphql.app_graphql import mount_graphql
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
 from semgraph.config import Settings, get_settings
+from semgraph.mcp.transports import mount_mcp, running_sessions
 
 
 def create_app(
@@ -23,7 +24,8 @@ def create_app(
 ) -> FastAPI:
     """Build the FastAPI app; the container (driver, ontology, services) is created once.
 
-    ``api_settings`` (default: read from ``SEMGRAPH_API_*``) configures ``/graphql``.
+    ``api_settings`` (default: read from ``SEMGRAPH_API_*``) configures ``/graphql`` and
+    ``/mcp`` (the MCP tools run the same schema as the caller).
     """
     container = container or Container(settings or get_settings())
 
@@ -34,7 +36,8 @@ def create_app(
         # otherwise pause every request in flight (~0.3 s on a busy 2-core machine).
         gc.collect()
         gc.freeze()
-        yield
+        async with running_sessions(mcp):
+            yield
         gc.unfreeze()
         await app.state.graphql.reader.close()
         container.close()
@@ -43,4 +46,5 @@ def create_app(
     app.state.container = container
     app.include_router(health.router)
     mount_graphql(app, container, api_settings)
+    mcp = mount_mcp(app, app.state.graphql_schema, app.state.graphql)
     return app

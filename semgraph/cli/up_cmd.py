@@ -40,7 +40,7 @@ def prepare(c: Container) -> ManagedServer | None:
     return server
 
 
-def _api_settings(c: Container) -> tuple[ApiSettings, str | None]:
+def api_settings_for(c: Container) -> tuple[ApiSettings, str | None]:
     """API settings from SEMGRAPH_API_*; without any credentials configured, a local admin
     key is generated once (stored beside the Neo4j password) so the developer can log in."""
     api = ApiSettings()
@@ -73,7 +73,7 @@ def up(
     if count_business_entities(c.driver, c.ontology, db) == 0:
         summary = load_demo(c.driver, c.ontology, db, entities, seed)
         out.print(f"demo data: {summary.entities:,} entities (seed {seed})")
-    api, key = _api_settings(c)
+    api, key = api_settings_for(c)
     out.print()
     out.print(f"[bold]Neo4j Browser[/]  {settings.browser_url}")
     out.print(f"  connect to    {settings.bolt_uri}")

@@ -119,6 +119,7 @@ def mount_graphql(app: FastAPI, container: Container, settings: ApiSettings | No
     )
     app.include_router(router, prefix="/graphql")
     app.state.graphql = services
+    app.state.graphql_schema = schema  # the MCP tools execute it in-process
 
     @app.exception_handler(AuthenticationError)
     async def unauthenticated(_request: Request, exc: AuthenticationError) -> JSONResponse:
