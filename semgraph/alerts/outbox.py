@@ -24,6 +24,7 @@ from semgraph.alerts.routing import AlertRouter, split_roles
 from semgraph.alerts.settings import AlertSettings
 from semgraph.changes.model import ChangeSet
 from semgraph.changes.pipeline import ChangeResult
+from semgraph.metrics import ALERTS_RAISED
 from semgraph.ontology.model import Ontology
 from semgraph.validation.results import ValidationResult
 
@@ -93,6 +94,8 @@ class AlertOutbox:
             seen.add((warning.shape, warning.focus_node))
             warnings.append(warning)
         messages = self._raise_all(tx, change_set, result, warnings) if warnings else []
+        for message in messages:
+            ALERTS_RAISED.labels(message.risk_level).inc()
         with self._lock:  # a retried transaction overwrites its own earlier attempt
             self._raised[change_set.id] = messages
             while len(self._raised) > _REMEMBERED_CHANGES:

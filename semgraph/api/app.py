@@ -15,6 +15,7 @@ from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
 from semgraph.config import Settings, get_settings
 from semgraph.mcp.transports import mount_mcp, running_sessions
+from semgraph.metrics import watch_neo4j
 
 
 def create_app(
@@ -45,6 +46,7 @@ def create_app(
     app = FastAPI(title="semgraph", version=__version__, lifespan=lifespan)
     app.state.container = container
     app.include_router(health.router)
+    watch_neo4j(container.neo4j_problem)
     mount_graphql(app, container, api_settings)
     mcp = mount_mcp(app, app.state.graphql_schema, app.state.graphql)
     return app

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from semgraph.exceptions import InvalidInputError
+from semgraph.metrics import RAG_INDEX_CHUNKS, RAG_QUERY_LATENCY
 from semgraph.rag.chunking import is_cjk_text
 from semgraph.rag.fusion import convex_combination, reciprocal_rank_fusion
 from semgraph.rag.index_store import IndexStore
@@ -128,7 +129,14 @@ class HybridRetriever:
         """Top ``k`` chunks for ``query``; raises InvalidInputError for an empty query."""
         if not query.strip():
             raise InvalidInputError("the question is empty")
-        mode = mode or self.mode
+        with RAG_QUERY_LATENCY.time():
+            hits = self._search(query, k, filters, mode or self.mode)
+        RAG_INDEX_CHUNKS.set(len(self.store.vectors))
+        return hits
+
+    def _search(
+        self, query: str, k: int, filters: SearchFilters | None, mode: RetrievalMode
+    ) -> list[RetrievedChunk]:
         allowed = self.allowed_ids(filters)
         if allowed is not None and not allowed:
             return []

@@ -26,6 +26,7 @@ from semgraph.api.graphql.document_cache import DocumentCache, DocumentStore, li
 from semgraph.api.graphql.errors import AuthenticationError, ErrorCodes
 from semgraph.api.graphql.page_types import SCALARS
 from semgraph.api.graphql.reads import GraphReader, ReadBatch
+from semgraph.api.graphql.request_metrics import RequestMetrics
 from semgraph.api.graphql.schema_builder import SchemaBuilder
 from semgraph.api.graphql.schema_model import EntityType, build_model
 from semgraph.api.graphql.settings import ApiSettings
@@ -59,6 +60,7 @@ def build_schema(services: GraphQLServices) -> strawberry.Schema:
     s = services.settings
     store, limits = DocumentStore(maxsize=512), limit_rules(s.max_depth, s.max_aliases)
     extensions: list[Any] = [
+        RequestMetrics,
         ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
         lambda: AddValidationRules(list(limits)),
