@@ -7,6 +7,7 @@ import secrets
 
 import typer
 import uvicorn
+from pydantic import SecretStr
 
 from semgraph.api.app import create_app
 from semgraph.api.graphql.settings import ApiKeyHolder, ApiSettings
@@ -55,7 +56,8 @@ def api_settings_for(c: Container) -> tuple[ApiSettings, str | None]:
         key_file.chmod(0o600)
     key = key_file.read_text().strip()
     holder = ApiKeyHolder(actor="local-admin", role="admin")
-    return api.model_copy(update={"keys": {key: holder}}), key
+    update = {"keys": {key: holder}, "ide_api_key": SecretStr(key)}
+    return api.model_copy(update=update), key
 
 
 def up(
@@ -79,9 +81,14 @@ def up(
     out.print(f"  connect to    {settings.bolt_uri}")
     if server is not None:
         out.print(f"  login         neo4j / {server.password()}")
-    out.print(f"[bold]GraphQL[/]        http://localhost:{settings.api_port}/graphql")
+    ide = "  (GraphiQL, the key below already in its Headers tab)" if api.dev_mode else ""
+    out.print(f"[bold]GraphQL[/]        http://localhost:{settings.api_port}/graphql{ide}")
+    out.print(f"[bold]MCP[/]            http://localhost:{settings.api_port}/mcp  (docs/mcp.md)")
     if key:
-        out.print(f"  API key       {key}  (header `Authorization: Bearer {key}`, role admin)")
+        # soft_wrap: a narrow terminal must not break the key or the header in two
+        out.print(f"  API key       {key}", soft_wrap=True)
+        out.print(f"  send it as    X-API-Key: {key}", soft_wrap=True)
+        out.print(f"  saved in      {settings.data_dir / 'api-key'} (role admin)", soft_wrap=True)
     out.print(f"[bold]Health[/]         http://localhost:{settings.api_port}/readyz")
     if serve:
         app = create_app(settings, c, api)

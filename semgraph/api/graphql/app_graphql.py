@@ -2,7 +2,8 @@
 
 ``mount_graphql(app, container)`` generates the schema from the ontology, opens the
 async read driver (same pool size as the rest of semgraph), and wires authentication,
-limits and error codes. GraphiQL is served only when ``SEMGRAPH_API_DEV_MODE`` is set.
+limits and error codes. GraphiQL (bundled, ``semgraph.api.graphiql``) is served only when
+``SEMGRAPH_API_DEV_MODE`` is set.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.requests import HTTPConnection
 from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxTokensLimiter
-from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
@@ -111,14 +111,17 @@ def mount_graphql(app: FastAPI, container: Container, settings: ApiSettings | No
             return RequestContext(services, None)  # GraphiQL page; its requests authenticate
         return RequestContext(services, services.authenticator.caller(headers))
 
-    from semgraph.api.graphql.subscriptions import AuthenticatingRouter
+    from semgraph.api.graphiql import GraphiQLRouter, mount_graphiql_assets
 
-    router: GraphQLRouter[RequestContext, None] = AuthenticatingRouter(
+    router = GraphiQLRouter(
         schema,
         context_getter=context_getter,
         graphql_ide="graphiql" if api.dev_mode else None,
         subscription_protocols=["graphql-transport-ws"],
     )
+    if api.dev_mode:
+        router.ide_api_key = api.ide_api_key.get_secret_value() if api.ide_api_key else None
+        mount_graphiql_assets(app)
     app.include_router(router, prefix="/graphql")
     app.state.graphql = services
     app.state.graphql_schema = schema  # the MCP tools execute it in-process
