@@ -18,6 +18,7 @@ from semgraph.config import get_settings
 from semgraph.demo import load_demo
 from semgraph.demo.loader import count_business_entities
 from semgraph.neo4j_server import ManagedServer
+from semgraph.neo4j_server.distribution import FIRST_START
 from semgraph.neo4j_server.server import STYLE_FILE
 from semgraph.ontology.graph_loader import default_files, load_ontology
 
@@ -27,7 +28,7 @@ def prepare(c: Container) -> ManagedServer | None:
     server = None
     if c.settings.managed:
         server = ManagedServer(c.settings, browser_files={STYLE_FILE: grass(c.ontology)})
-        with out.status("Starting Neo4j (the first start downloads it from Maven Central)…"):
+        with out.status(FIRST_START):
             server.start()
     report = load_ontology(
         c.driver, default_files(c.settings.ontology_dir), c.settings.neo4j_database

@@ -15,7 +15,10 @@ from semgraph.validation.full import validate_graph
 
 
 def validate(
-    report: Path = typer.Option(Path("validation-report.json"), help="Where to write the JSON."),
+    report: Path | None = typer.Option(
+        None,
+        help="Where to write the JSON; default validation-report.json in SEMGRAPH_DATA_DIR.",
+    ),
     strategy: str = typer.Option("batched", help="batched (bounded memory) or whole."),
     show: int = typer.Option(20, help="How many results to list in the table."),
 ) -> None:
@@ -35,6 +38,9 @@ def validate(
             progress=lambda n: bar.advance(task, n),
         )
     outcome = full.outcome
+    if report is None:
+        report = c.settings.data_dir / "validation-report.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(
         json.dumps(
             {

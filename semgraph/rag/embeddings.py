@@ -86,6 +86,8 @@ class Embedder:
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                # transformers' "Loading weights 0/?" bar would cut into the CLI's own
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 try:
                     import torch
                     from sentence_transformers import SentenceTransformer
