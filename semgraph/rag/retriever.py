@@ -83,7 +83,9 @@ class HybridRetriever:
         settings = self.store.settings
         multilingual = settings.model_multilingual
         if multilingual is None:
-            multilingual = "multilingual" in str(self.store.embedder.model_path).lower()
+            multilingual = "multilingual" in self.store.embedder.name.lower() or (
+                "multilingual" in str(self.store.embedder.model_path).lower()
+            )
         if not multilingual and is_cjk_text(query):
             return settings.cjk_vector_weight
         return self.default_vector_weight if self.fusion == "convex" else 1.0
@@ -141,7 +143,7 @@ class HybridRetriever:
         if allowed is not None and not allowed:
             return []
         wanted = max(k, self.candidates)
-        qvec = self.store.embedder.encode([query])
+        qvec = self.store.embedder.encode_queries([query])
         vector_hits: list[tuple[int, float]] = []
         bm25_hits: list[tuple[int, float]] = []
         if mode in ("vector", "hybrid"):
