@@ -16,10 +16,12 @@ help:
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "Java 17 or 21 is needed (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	@command -v mvn >/dev/null || { echo "Maven is needed once to fetch Neo4j (apt-get install maven)"; exit 1; }
+	@echo "==> creating $(VENV) and installing the Python dependencies (a few minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/pip install --progress-bar off -e '.[dev]' | grep -E '^(Collecting|Installing|Successfully)' || true
+	@# the grep above hides pip's exit code: the CLI starting proves the install
+	@$(BIN)/semgraph --help >/dev/null && touch $(STAMP) && echo "==> $(VENV) ready ($$(du -sh $(VENV) | cut -f1))"
 
 up: $(STAMP)
 	$(BIN)/semgraph up

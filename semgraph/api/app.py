@@ -20,6 +20,8 @@ from semgraph.api.graphql.app_graphql import mount_graphql
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
 from semgraph.config import Settings, get_settings
+from semgraph.mcp.transports import mount_mcp, running_sessions
+from semgraph.metrics import watch_neo4j
 
 
 def create_app(
@@ -30,7 +32,7 @@ def create_app(
     """Build the FastAPI app; the container (driver, ontology, services) is created once.
 
     ``api_settings`` (default: the settings' ``api``, ``SEMGRAPH_API_*``) configures
-    ``/graphql``.
+    ``/graphql`` and ``/mcp`` (the MCP tools run the same schema as the caller).
     """
     container = container or Container(settings or get_settings())
 
@@ -44,7 +46,8 @@ def create_app(
         container.start()
         await asyncio.to_thread(container.warn_alert_problems)
         try:
-            yield
+            async with running_sessions(mcp):
+                yield
         finally:
             gc.unfreeze()
             await app.state.graphql.reader.close()
@@ -55,5 +58,7 @@ def create_app(
     app.state.container = container
     app.include_router(health.router)
     app.include_router(alert_pages.router)
+    watch_neo4j(container.neo4j_problem)
     mount_graphql(app, container, api_settings or container.settings.api)
+    mcp = mount_mcp(app, app.state.graphql_schema, app.state.graphql)
     return app

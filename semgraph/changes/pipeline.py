@@ -28,10 +28,13 @@ from semgraph.changes.model import ChangeSet, resolve
 from semgraph.exceptions import (
     ChangeRefusedError,
     ConflictError,
+    ForbiddenError,
     InvalidInputError,
     NotFoundError,
+    SemgraphError,
 )
 from semgraph.graph.identifiers import KEEP_PLAN
+from semgraph.metrics import CHANGE_COMMIT, CHANGE_TOTAL, CHANGE_VALIDATION, CHANGES
 from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.focus import FocusValidator
@@ -76,6 +79,19 @@ class TxHook(Protocol):
     def __call__(
         self, tx: neo4j.Transaction, change_set: ChangeSet, result: ChangeResult
     ) -> None: ...
+
+
+def record_change(outcome: str, result: ChangeResult | None = None) -> None:
+    """Count one change set's outcome and observe its phases (``semgraph.metrics``)."""
+    CHANGES.labels(outcome).inc()
+    timings = result.timings_ms if result is not None else {}
+    for histogram, phase in (
+        (CHANGE_VALIDATION, "validate"),
+        (CHANGE_COMMIT, "commit"),
+        (CHANGE_TOTAL, "total"),
+    ):
+        if phase in timings:
+            histogram.observe(timings[phase] / 1000)
 
 
 def refused(result: ChangeResult) -> ChangeRefusedError:
@@ -149,16 +165,30 @@ class ChangePipeline:
 
     # --- the transaction -----------------------------------------------------------------
     def _run(self, change_set: ChangeSet, commit: bool) -> ChangeResult:
-        ops = resolve(change_set, self.ontology)
-        assert self.rights is not None  # set in __post_init__
-        self.rights.check(change_set.context.role, ops)
-        if self.prepare is not None:
-            self.prepare()
-        if self._turns is None:
-            result = self._transact(change_set, ops, commit)
-        else:
-            with self._turns:
+        try:
+            ops = resolve(change_set, self.ontology)
+            assert self.rights is not None  # set in __post_init__
+            self.rights.check(change_set.context.role, ops)
+            if self.prepare is not None:
+                self.prepare()
+            if self._turns is None:
                 result = self._transact(change_set, ops, commit)
+            else:
+                with self._turns:
+                    result = self._transact(change_set, ops, commit)
+        except ChangeRefusedError as exc:
+            record_change("refused", exc.result)
+            raise
+        except ConflictError:
+            record_change("conflict")
+            raise
+        except ForbiddenError:
+            record_change("forbidden")
+            raise
+        except SemgraphError:
+            record_change("invalid")
+            raise
+        record_change("committed" if commit else "proposed", result)
         if commit:  # after the turn: what reacts to a commit does not hold one
             self._emit(
                 ChangeCommitted(

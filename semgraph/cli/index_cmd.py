@@ -33,7 +33,7 @@ CardsOption = typer.Option(
 
 def _sync(settings: RagSettings, corpus: Path | None, cards: bool = True) -> None:
     documents = list(load_corpus(corpus or settings.corpus_dir))
-    store = open_index(settings)
+    store = open_index(settings, create=True)
     try:
         if store.repair_report.repaired:
             out.print(f"[yellow]repaired an interrupted update[/]: {store.repair_report}")
@@ -111,9 +111,6 @@ def rebuild(corpus: Path | None = CorpusOption, cards: bool = CardsOption) -> No
 def status() -> None:
     """Counts, model, index type, disk size and time of the last update."""
     settings = RagSettings()
-    if not (settings.index_dir / "metadata.sqlite").exists():
-        out.print(f"no index at {settings.index_dir}; run `semgraph index build`")
-        raise typer.Exit(1)
     store = open_index(settings)
     try:
         docs, chunks = store.metadata.counts()

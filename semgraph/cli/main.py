@@ -14,6 +14,7 @@ from semgraph.cli import (
     demo_cmd,
     index_cmd,
     load_cmd,
+    mcp_cmd,
     neo4j_cmd,
     rdf_cmd,
     rules_cmd,
@@ -45,6 +46,7 @@ app.command("demo")(demo_cmd.demo)
 app.command("import")(rdf_cmd.import_file)
 app.command("export")(rdf_cmd.export)
 app.add_typer(alerts_cmd.app, name="alerts")
+app.command("mcp")(mcp_cmd.mcp)
 
 _err = Console(stderr=True)
 

@@ -9,6 +9,7 @@ from semgraph.browser_style import grass
 from semgraph.config import get_settings
 from semgraph.exceptions import ConfigurationError
 from semgraph.neo4j_server import ManagedServer, ServerStatus
+from semgraph.neo4j_server.distribution import FIRST_START
 from semgraph.neo4j_server.server import STYLE_FILE
 from semgraph.ontology.model import Ontology
 
@@ -43,7 +44,7 @@ def _show(status: ServerStatus) -> None:
 def start() -> None:
     """Start the server (downloading it on first use) and wait until it answers."""
     server = _server(with_style=True)
-    with _out.status("Starting Neo4j (the first start downloads ~130 MB from Maven Central)…"):
+    with _out.status(FIRST_START):
         status = server.start()
     _show(status)
     _out.print(f"  login    neo4j / {server.password()}  (stored in {server.password_file})")

@@ -7,6 +7,7 @@ import secrets
 
 import typer
 import uvicorn
+from pydantic import SecretStr
 
 from semgraph.api.app import create_app
 from semgraph.api.graphql.settings import ApiKeyHolder, ApiSettings
@@ -17,6 +18,7 @@ from semgraph.config import get_settings
 from semgraph.demo import load_demo
 from semgraph.demo.loader import count_business_entities
 from semgraph.neo4j_server import ManagedServer
+from semgraph.neo4j_server.distribution import FIRST_START
 from semgraph.neo4j_server.server import STYLE_FILE
 from semgraph.ontology.graph_loader import default_files, load_ontology
 
@@ -26,7 +28,7 @@ def prepare(c: Container) -> ManagedServer | None:
     server = None
     if c.settings.managed:
         server = ManagedServer(c.settings, browser_files={STYLE_FILE: grass(c.ontology)})
-        with out.status("Starting Neo4j (the first start downloads it from Maven Central)…"):
+        with out.status(FIRST_START):
             server.start()
     report = load_ontology(
         c.driver, default_files(c.settings.ontology_dir), c.settings.neo4j_database
@@ -40,7 +42,7 @@ def prepare(c: Container) -> ManagedServer | None:
     return server
 
 
-def _api_settings(c: Container) -> tuple[ApiSettings, str | None]:
+def api_settings_for(c: Container) -> tuple[ApiSettings, str | None]:
     """API settings from SEMGRAPH_API_*; without any credentials configured, a local admin
     key is generated once (stored beside the Neo4j password) so the developer can log in."""
     api = c.settings.api
@@ -55,7 +57,8 @@ def _api_settings(c: Container) -> tuple[ApiSettings, str | None]:
         key_file.chmod(0o600)
     key = key_file.read_text().strip()
     holder = ApiKeyHolder(actor="local-admin", role="admin")
-    return api.model_copy(update={"keys": {key: holder}}), key
+    update = {"keys": {key: holder}, "ide_api_key": SecretStr(key)}
+    return api.model_copy(update=update), key
 
 
 def up(
@@ -73,15 +76,20 @@ def up(
     if count_business_entities(c.driver, c.ontology, db) == 0:
         summary = load_demo(c.driver, c.ontology, db, entities, seed)
         out.print(f"demo data: {summary.entities:,} entities (seed {seed})")
-    api, key = _api_settings(c)
+    api, key = api_settings_for(c)
     out.print()
     out.print(f"[bold]Neo4j Browser[/]  {settings.browser_url}")
     out.print(f"  connect to    {settings.bolt_uri}")
     if server is not None:
         out.print(f"  login         neo4j / {server.password()}")
-    out.print(f"[bold]GraphQL[/]        http://localhost:{settings.api_port}/graphql")
+    ide = "  (GraphiQL, the key below already in its Headers tab)" if api.dev_mode else ""
+    out.print(f"[bold]GraphQL[/]        http://localhost:{settings.api_port}/graphql{ide}")
+    out.print(f"[bold]MCP[/]            http://localhost:{settings.api_port}/mcp  (docs/mcp.md)")
     if key:
-        out.print(f"  API key       {key}  (header `Authorization: Bearer {key}`, role admin)")
+        # soft_wrap: a narrow terminal must not break the key or the header in two
+        out.print(f"  API key       {key}", soft_wrap=True)
+        out.print(f"  send it as    X-API-Key: {key}", soft_wrap=True)
+        out.print(f"  saved in      {settings.data_dir / 'api-key'} (role admin)", soft_wrap=True)
     out.print(f"[bold]Health[/]         http://localhost:{settings.api_port}/readyz")
     if not c.delivers_alerts:
         out.print(

@@ -14,7 +14,10 @@ from semgraph.cli.common import container, out
 
 
 def validate(
-    report: Path = typer.Option(Path("validation-report.json"), help="Where to write the JSON."),
+    report: Path | None = typer.Option(
+        None,
+        help="Where to write the JSON; default validation-report.json in SEMGRAPH_DATA_DIR.",
+    ),
     strategy: str = typer.Option("batched", help="batched (bounded memory) or whole."),
     show: int = typer.Option(20, help="How many results to list in the table."),
 ) -> None:
@@ -29,6 +32,9 @@ def validate(
             progress=lambda n: bar.advance(task, n),
         )
     outcome = full.outcome
+    if report is None:
+        report = c.settings.data_dir / "validation-report.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(
         json.dumps(
             {

@@ -103,7 +103,12 @@ def generate(
 
 
 def generate_units(
-    entities: int, seed: int, ontology: Ontology, *, customers_per_chunk: int = 500
+    entities: int,
+    seed: int,
+    ontology: Ontology,
+    *,
+    customers_per_chunk: int = 500,
+    id_tag: str = "",
 ) -> Iterator[list[Batch]]:
     """The same batches as ``generate``, grouped into units that may be written in
     parallel: first the master data, then one unit per chunk of customers.
@@ -111,11 +116,12 @@ def generate_units(
     A chunk's batches link only to the master data and to earlier batches of the same
     chunk, never to another chunk; so once the master data is written, chunks can be
     written concurrently (each in its own order). The data does not depend on
-    ``customers_per_chunk``.
+    ``customers_per_chunk``. ``id_tag`` goes into every id (``IdFactory``).
     """
     size = size_demo(entities, seed, ontology)
     ids = IdFactory(
-        {c.name: c.id_prefix or c.name[:3].upper() for c in ontology.concrete_classes()}
+        {c.name: c.id_prefix or c.name[:3].upper() for c in ontology.concrete_classes()},
+        id_tag,
     )
     rng = random.Random(f"semgraph-demo:{seed}:values")
     roles = [(r.key, r.label_en) for r in ontology.access_roles()]

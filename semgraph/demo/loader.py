@@ -33,7 +33,16 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import neo4j
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from semgraph.demo import queries
 from semgraph.demo.generator import CONFLICTS, conflict_count, generate_units, size_demo
@@ -212,12 +221,21 @@ def _write(
     return created, record["ids"], record["elementIds"]
 
 
+class RateColumn(ProgressColumn):
+    """Entities per second since the task started: the figure the summary line gives."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0.0
+        rate = task.completed / elapsed if elapsed > 0 and task.completed else None
+        return Text(f"{rate:,.0f} entities/s" if rate else "")
+
+
 def _progress_bar() -> Progress:
     return Progress(
         TextColumn("[bold]demo data"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
+        RateColumn(),
         TimeElapsedColumn(),
     )
 
@@ -260,7 +278,6 @@ def _write_units(
     pool: list[_Writer],
     by_class: Counter[str],
     bar: Progress | None,
-    started: float,
 ) -> None:
     """Feed ``units`` to the writers of ``pool`` until they or the generator fail, then
     stop the writers (``load.error`` holds a writer's failure; the generator's raises)."""
@@ -274,10 +291,6 @@ def _write_units(
                 by_class[batch.cls] += len(batch.rows)
             load.units.put((number, batches))
             gc.collect(1)  # what the writers' finished statements left in cycles
-            if bar is not None:
-                task = bar.tasks[0]
-                done, elapsed = task.completed, time.perf_counter() - started
-                bar.update(task.id, rate=f"{done / elapsed:,.0f} entities/s" if elapsed else "")
     except BaseException:  # the generator failed, or Ctrl-C: the writers stop below
         load.fail(RuntimeError("demo load interrupted"))
         raise
@@ -288,6 +301,15 @@ def _write_units(
             writer.join()
         if bar is not None:
             bar.stop()
+
+
+def _id_taken(driver: neo4j.Driver, ontology: Ontology, database: str, tag: str) -> bool:
+    """Whether the first customer of a demo tagged ``tag`` exists already (every demo
+    has customers; the generator names them by ``IdFactory``)."""
+    prefix = ontology.cls("Customer").id_prefix or "CUS"
+    iri = ontology.entity_iri("Customer", f"{prefix}-{tag}-{1:06d}")
+    records = driver.execute_query(queries.IRI_EXISTS, iri=iri, database_=database).records
+    return bool(records[0]["found"])
 
 
 def load_demo(
@@ -306,8 +328,9 @@ def load_demo(
     """Generate ``entities`` demo entities for ``seed`` and write them to ``database``.
 
     ``existing`` says what to do when the database already holds business entities:
-    ``refuse`` (raise ConflictError, nothing written), ``append`` (load next to them;
-    ids of a second demo collide, so use another database) or ``replace`` (delete them
+    ``refuse`` (raise ConflictError, nothing written), ``append`` (load next to them,
+    ids tagged with the seed: ``CUS-S7-000001``; ConflictError when that seed was already
+    appended) or ``replace`` (delete them
     first, in batches). Into a database without business entities, the derived indexes
     and constraints are built after the load (``prepare_bulk_load``); in every case (a
     failed load too, unless the server is gone) the ontology's full schema exists when
@@ -326,6 +349,14 @@ def load_demo(
     if present and existing == "replace":
         delete_business_entities(driver, ontology, database)
         replaced = present
+    # Appended next to other data, the demo's ids carry the seed, so they cannot collide
+    # with an earlier demo's (CUS-000001) or with one appended with another seed.
+    id_tag = f"S{seed}" if present and existing == "append" else ""
+    if id_tag and _id_taken(driver, ontology, database, id_tag):
+        raise ConflictError(
+            f"a demo with seed {seed} was already appended to database `{database}`",
+            hint="append with another --seed, or pass --replace",
+        )
     bar = _progress_bar() if progress else None
     load = _Load()
     pool = [_Writer(driver, ontology, database, load, bar, k) for k in range(max(writers, 1))]
@@ -337,11 +368,13 @@ def load_demo(
         ensure_schema(driver, ontology, database)
     if bar is not None:
         bar.start()
-        bar.add_task("load", total=entities, rate="")
-    units = generate_units(entities, seed, ontology, customers_per_chunk=customers_per_chunk)
+        bar.add_task("load", total=entities)
+    units = generate_units(
+        entities, seed, ontology, customers_per_chunk=customers_per_chunk, id_tag=id_tag
+    )
     try:
         with _cyclic_gc_paused():
-            _write_units(units, load, pool, by_class, bar, started)
+            _write_units(units, load, pool, by_class, bar)
     finally:
         if load.error is not None:
             _restore_schema(driver, ontology, database)

@@ -81,3 +81,5 @@ CREATE (e:ChangeEvent {id: $id, kind: 'bulk_load', actor: $actor, sourceSystem: 
                        at: datetime(), entities: $entities, seed: $seed,
                        seconds: $seconds, summary: $summary})
 """
+
+IRI_EXISTS = "MATCH (n:Resource {iri: $iri}) RETURN count(n) > 0 AS found"

@@ -53,13 +53,15 @@ MAX_BATCH = 10_000
 
 
 class IdFactory:
-    """Ids like ``CUS-000042`` from a class's ``sgm:idPrefix`` and a 1-based number."""
+    """Ids like ``CUS-000042`` from a class's ``sgm:idPrefix`` and a 1-based number;
+    with a ``tag`` (a demo appended next to another) ``CUS-S7-000042``."""
 
-    def __init__(self, prefixes: dict[str, str]) -> None:
+    def __init__(self, prefixes: dict[str, str], tag: str = "") -> None:
         self._prefixes = prefixes
+        self._tag = f"{tag}-" if tag else ""
 
     def __call__(self, cls: str, number: int) -> str:
-        return f"{self._prefixes[cls]}-{number:06d}"
+        return f"{self._prefixes[cls]}-{self._tag}{number:06d}"
 
 
 def money(cents: int) -> float:

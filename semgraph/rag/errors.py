@@ -21,3 +21,9 @@ class UngroundedAnswerError(SemgraphError):
     """The model's answer cited no source, or a source number that does not exist."""
 
     code = "UNGROUNDED_ANSWER"
+
+
+class IndexMissingError(SemgraphError):
+    """No index has been built in the configured folder yet."""
+
+    code = "INDEX_MISSING"

@@ -24,6 +24,7 @@ import numpy as np
 
 from semgraph.exceptions import ConfigurationError
 from semgraph.rag.embeddings import Embedder, FloatMatrix
+from semgraph.rag.errors import IndexMissingError
 from semgraph.rag.keyword import BM25Index
 from semgraph.rag.settings import RagSettings
 from semgraph.rag.store import ChunkRow, DocumentRow, MetadataStore
@@ -258,8 +259,17 @@ class IndexStore:
         return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
 
 
-def open_index(settings: RagSettings | None = None) -> IndexStore:
-    """The index named by the settings (``SEMGRAPH_RAG_INDEX_DIR``), with its embedder."""
+def open_index(settings: RagSettings | None = None, *, create: bool = False) -> IndexStore:
+    """The index named by the settings (``SEMGRAPH_RAG_INDEX_DIR``), with its embedder.
+
+    Raises IndexMissingError when none was built there, unless ``create`` (the index
+    commands that build one).
+    """
     settings = settings or RagSettings()
+    if not create and not (settings.index_dir / METADATA_FILE).exists():
+        raise IndexMissingError(
+            f"no index at {settings.index_dir}",
+            hint="run `semgraph index build` (or set SEMGRAPH_RAG_INDEX_DIR to one)",
+        )
     embedder = Embedder.from_settings(settings)
     return IndexStore.open(settings.index_dir, embedder, settings)

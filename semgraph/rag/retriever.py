@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from semgraph.exceptions import InvalidInputError
+from semgraph.metrics import RAG_INDEX_CHUNKS, RAG_QUERY_LATENCY
 from semgraph.rag.chunking import is_cjk_text
 from semgraph.rag.fusion import convex_combination, reciprocal_rank_fusion
 from semgraph.rag.index_store import IndexStore
@@ -82,7 +83,9 @@ class HybridRetriever:
         settings = self.store.settings
         multilingual = settings.model_multilingual
         if multilingual is None:
-            multilingual = "multilingual" in str(self.store.embedder.model_path).lower()
+            multilingual = "multilingual" in self.store.embedder.name.lower() or (
+                "multilingual" in str(self.store.embedder.model_path).lower()
+            )
         if not multilingual and is_cjk_text(query):
             return settings.cjk_vector_weight
         return self.default_vector_weight if self.fusion == "convex" else 1.0
@@ -128,12 +131,19 @@ class HybridRetriever:
         """Top ``k`` chunks for ``query``; raises InvalidInputError for an empty query."""
         if not query.strip():
             raise InvalidInputError("the question is empty")
-        mode = mode or self.mode
+        with RAG_QUERY_LATENCY.time():
+            hits = self._search(query, k, filters, mode or self.mode)
+        RAG_INDEX_CHUNKS.set(len(self.store.vectors))
+        return hits
+
+    def _search(
+        self, query: str, k: int, filters: SearchFilters | None, mode: RetrievalMode
+    ) -> list[RetrievedChunk]:
         allowed = self.allowed_ids(filters)
         if allowed is not None and not allowed:
             return []
         wanted = max(k, self.candidates)
-        qvec = self.store.embedder.encode([query])
+        qvec = self.store.embedder.encode_queries([query])
         vector_hits: list[tuple[int, float]] = []
         bm25_hits: list[tuple[int, float]] = []
         if mode in ("vector", "hybrid"):

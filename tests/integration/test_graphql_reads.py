@@ -187,6 +187,31 @@ def test_invalid_filters_get_a_code_and_a_useful_message(gql: Gql, where: str, c
         assert "active" in error["extensions"]["hint"]
 
 
+def test_a_bad_filter_in_the_second_root_field_fails_only_that_field(gql: Gql) -> None:
+    body = gql.raw(
+        "{ ok: contracts(first: 2) { totalCount } "
+        'bad: contracts(where: {status: {eq: "actve"}}) { totalCount } }'
+    ).json()
+    assert body["data"]["ok"]["totalCount"] > 0, "the good field still answers"
+    assert body["data"]["bad"] is None
+    (error,) = body["errors"]
+    assert error["path"] == ["bad"] and error["extensions"]["code"] == "INVALID_FILTER"
+
+
+def test_entities_expose_the_version_that_expected_version_checks(gql: Gql) -> None:
+    edges = gql("{ customers(first: 1) { edges { node { id version } } } }")["customers"]["edges"]
+    node = edges[0]["node"]
+    assert node["version"] == 0, "a bulk-loaded entity is at version 0"
+    operation = {"op": "UPDATE", "class": "Customer", "id": node["id"], "expectedVersion": 0}
+    change = {"operations": [{**operation, "properties": {"phone": "+00-12345"}}]}
+    apply = "mutation($c: ChangeInput!) { applyChange(change: $c) { committed } }"
+    assert gql(apply, c=change)["applyChange"]["committed"] is True
+    again = gql("query($id: ID!) { customer(id: $id) { version } }", id=node["id"])
+    assert again["customer"]["version"] == 1
+    stale = gql.error(apply, c=change)
+    assert stale["extensions"]["code"] == "CONFLICT" and "version 1" in stale["message"]
+
+
 def test_oversized_page_is_refused(gql: Gql) -> None:
     error = gql.error("{ contracts(first: 100000) { totalCount } }")
     assert error["extensions"]["code"] == "PAGE_TOO_LARGE"

@@ -2,7 +2,8 @@
 
 ``mount_graphql(app, container)`` generates the schema from the ontology, opens the
 async read driver (same pool size as the rest of semgraph), and wires authentication,
-limits and error codes. GraphiQL is served only when ``SEMGRAPH_API_DEV_MODE`` is set.
+limits and error codes. GraphiQL (bundled, ``semgraph.api.graphiql``) is served only when
+``SEMGRAPH_API_DEV_MODE`` is set.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from semgraph.api.graphql.errors import AuthenticationError, ErrorCodes, add_cod
 from semgraph.api.graphql.page_types import SCALARS
 from semgraph.api.graphql.reads import GraphReader, ReadBatch
 from semgraph.api.graphql.request_body import BadRequestError, BadTextError, bad_request
+from semgraph.api.graphql.request_metrics import RequestMetrics
 from semgraph.api.graphql.schema_builder import SchemaBuilder
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.api.graphql.workers import Workers
@@ -85,6 +87,7 @@ def build_schema(services: GraphQLServices) -> strawberry.Schema:
     s = services.settings
     store, limits = DocumentStore(maxsize=512), limit_rules(s.max_depth, s.max_aliases)
     extensions: list[Any] = [
+        RequestMetrics,
         ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=s.max_tokens),
         lambda: AddValidationRules(list(limits)),
@@ -142,17 +145,21 @@ def mount_graphql(app: FastAPI, container: Container, settings: ApiSettings | No
             return RequestContext(services, None)
         return RequestContext(services, services.authenticator.caller(headers))
 
-    from semgraph.api.graphql.subscriptions import AuthenticatingRouter
+    from semgraph.api.graphiql import GraphiQLRouter, mount_graphiql_assets
 
-    router = AuthenticatingRouter(
+    router = GraphiQLRouter(
         schema,
         context_getter=context_getter,
         graphql_ide="graphiql" if api.dev_mode else None,
         subscription_protocols=["graphql-transport-ws"],
     )
     router.max_query_bytes, router.max_variable_depth = api.max_query_bytes, api.max_variable_depth
+    if api.dev_mode:
+        router.ide_api_key = api.ide_api_key.get_secret_value() if api.ide_api_key else None
+        mount_graphiql_assets(app)
     app.include_router(router, prefix="/graphql")
     app.state.graphql = services
+    app.state.graphql_schema = schema  # the MCP tools execute it in-process
     app.add_exception_handler(BadRequestError, bad_request)
     app.add_exception_handler(BadTextError, bad_request)
 

@@ -2,8 +2,10 @@
 
 The first root entity field that resolves compiles EVERY root entity field of the
 operation (``CypherCompiler``) into one ``RETURN … AS c0, … AS c1`` statement and runs
-it once; the other root fields await the same result. Neo4j errors become typed
-errors: ``Neo4jUnavailableError`` (503 + retry advice) and ``QueryTimeoutError``.
+it once; the other root fields await the same result. A field whose compilation fails
+(a bad filter value) is left out and gets its own error; the others still answer.
+Neo4j errors become typed errors: ``Neo4jUnavailableError`` (503 + retry advice) and
+``QueryTimeoutError``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from strawberry.types import Info
 from semgraph.api.graphql.context import RequestContext
 from semgraph.api.graphql.errors import AuthenticationError
 from semgraph.api.graphql.selection import Field, fields_of
+from semgraph.exceptions import SemgraphError
 from semgraph.reads.compiler import CypherCompiler, PageLimits
 from semgraph.reads.reader import GraphReader
 
@@ -47,7 +50,10 @@ class ReadBatch:
             self.start(info.context, fields_of(raw, raw.operation.selection_set.selections))
         assert self._task is not None
         results = await self._task
-        return results[str(info.path.key)]
+        value = results[str(info.path.key)]
+        if isinstance(value, SemgraphError):
+            raise value  # this field's own bad input; the other root fields still answer
+        return value
 
     async def _run(self, ctx: RequestContext, roots: list[Field]) -> dict[str, Any]:
         services, caller = ctx.services, ctx.caller
@@ -60,21 +66,28 @@ class ReadBatch:
         )
         columns: list[str] = []
         keys: dict[str, str] = {}
+        refused: dict[str, Any] = {}  # response key → the error its compilation raised
         for field in roots:
             key = field.key
             kind_entity = services.roots.get(field.name)
             if kind_entity is None:
                 continue
             kind, entity = kind_entity
-            if kind == "by_id":
-                expr = compiler.by_id(entity, field)
-            elif kind == "connection":
-                expr = compiler.connection(entity, field)
-            else:
-                expr = compiler.aggregate(entity, field)
+            try:
+                if kind == "by_id":
+                    expr = compiler.by_id(entity, field)
+                elif kind == "connection":
+                    expr = compiler.connection(entity, field)
+                else:
+                    expr = compiler.aggregate(entity, field)
+            except SemgraphError as exc:  # a bad filter, page size, masked sort key
+                refused[key] = exc
+                continue
             column = f"c{len(columns)}"
             columns.append(f"{expr} AS {column}")
             keys[column] = key
+        if not columns:
+            return refused
         self.last_query = "RETURN " + ",\n       ".join(columns)
         row = await services.reader.single_row(self.last_query, compiler.params.values)
-        return {keys[c]: v for c, v in row.items()}
+        return {**refused, **{keys[c]: v for c, v in row.items()}}

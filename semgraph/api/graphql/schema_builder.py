@@ -187,14 +187,14 @@ class SchemaBuilder:
                 (
                     e.plural_name,
                     "connection",
-                    f"{e.name}Connection",
+                    f"Optional[{e.name}Connection]",  # an error nulls this field only
                     page_args,
                     f"A page of {e.name} entities.",
                 ),
                 (
                     e.plural_name + "Aggregate",
                     "aggregate",
-                    f"{e.name}Aggregate",
+                    f"Optional[{e.name}Aggregate]",
                     {"where": f"Optional[{e.name}Where]"},
                     f"Count and statistics of {e.name} entities.",
                 ),
@@ -257,6 +257,13 @@ class SchemaBuilder:
     def _object(self, e: EntityType) -> None:
         attrs: dict[str, tuple[str | None, Any]] = {
             "iri": ("str", strawberry.field(description="The entity's IRI.")),
+            "version": (
+                "int",
+                strawberry.field(
+                    description="Changes committed to this entity so far; send it as a "
+                    "change's `expectedVersion` to refuse the change if someone else came first."
+                ),
+            ),
             "maskedFields": (
                 "List[str]",
                 strawberry.field(

@@ -43,7 +43,15 @@ class ApiSettings(BaseSettings):
         default=None, description="Role of callers without credentials; None refuses them."
     )
 
-    dev_mode: bool = Field(default=False, description="Serve GraphiQL at GET /graphql.")
+    dev_mode: bool = Field(
+        default=False,
+        description="Serve GraphiQL at GET /graphql (`semgraph up` turns it on unless set).",
+    )
+    ide_api_key: SecretStr | None = Field(
+        default=None,
+        description="Key GraphiQL's Headers tab starts with, for pages opened from this "
+        "machine (dev mode; `semgraph up` sets the generated local admin key).",
+    )
     introspection: bool = True
     max_depth: int = 8
     max_aliases: int = 30

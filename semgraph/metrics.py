@@ -1,0 +1,95 @@
+"""Prometheus metrics an operator charts, served at ``/metrics`` with the process metrics.
+
+Each metric is recorded where its event happens (the GraphQL extension, the change
+pipeline, the alert outbox and dispatcher, the retriever); this module only defines
+them, so the whole list reads top to bottom here. Labels are bounded sets (operation
+types, error codes, outcomes, channel names, source systems), never ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import Counter, Gauge, Histogram
+
+# Latency buckets in seconds: the change, GraphQL and RAG targets sit at 50 ms.
+_FAST = (0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
+_DELIVERY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0, 120.0, 600.0)
+
+GRAPHQL_REQUESTS = Counter(
+    "semgraph_graphql_requests_total",
+    "GraphQL operations by type (query, mutation, subscription) and result code "
+    "(OK or the first error's code).",
+    ["operation", "code"],
+)
+GRAPHQL_LATENCY = Histogram(
+    "semgraph_graphql_request_seconds",
+    "Time to execute one GraphQL operation (parse to result), by type.",
+    ["operation"],
+    buckets=_FAST,
+)
+
+CHANGES = Counter(
+    "semgraph_changes_total",
+    "Change sets through the pipeline by outcome: committed, refused (a Violation), "
+    "proposed (a dry run), conflict, forbidden (no write right), invalid.",
+    ["outcome"],
+)
+CHANGE_VALIDATION = Histogram(
+    "semgraph_change_validation_seconds",
+    "pySHACL validation of one change set's neighbourhood.",
+    buckets=_FAST,
+)
+CHANGE_COMMIT = Histogram(
+    "semgraph_change_commit_seconds",
+    "Neo4j commit of one change set's transaction.",
+    buckets=_FAST,
+)
+CHANGE_TOTAL = Histogram(
+    "semgraph_change_seconds",
+    "One change set end to end in the pipeline (lock, write, validate, audit, commit).",
+    buckets=_FAST,
+)
+
+ALERTS_RAISED = Counter(
+    "semgraph_alerts_raised_total",
+    "Risk alerts raised (opened or raised again) by committed changes, by risk level.",
+    ["risk_level"],
+)
+ALERT_DELIVERIES = Counter(
+    "semgraph_alert_deliveries_total",
+    "Alert delivery attempts recorded, by channel and status: delivered, pending (a retry "
+    "is due), dead (dead-lettered).",
+    ["channel", "status"],
+)
+ALERT_DELIVERY_LATENCY = Histogram(
+    "semgraph_alert_delivery_seconds",
+    "From the change that raised the alert to its delivery, by channel.",
+    ["channel"],
+    buckets=_DELIVERY,
+)
+
+SYNC_RECORDS = Counter(
+    "semgraph_sync_records_total",
+    "Records a source-system sync handled, by source system and outcome "
+    "(applied, unchanged, refused, failed).",
+    ["source", "outcome"],
+)
+
+RAG_QUERY_LATENCY = Histogram(
+    "semgraph_rag_query_seconds",
+    "One retrieval (embedding, BM25, vector search, fusion) for grounded context.",
+    buckets=_FAST,
+)
+RAG_INDEX_CHUNKS = Gauge(
+    "semgraph_rag_index_chunks", "Chunks in the RAG index the service has open."
+)
+
+NEO4J_UP = Gauge(
+    "semgraph_neo4j_up", "1 when Neo4j answered the last scrape's check, 0 when it did not."
+)
+
+
+def watch_neo4j(problem: Callable[[], str | None]) -> None:
+    """Answer ``semgraph_neo4j_up`` at each scrape with ``problem()`` (None = reachable)."""
+    NEO4J_UP.set_function(lambda: 0.0 if problem() else 1.0)
