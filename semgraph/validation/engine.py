@@ -101,6 +101,8 @@ class ShapeEngine:
         self._by_class_untouched: dict[str, list[str]] = defaultdict(list)
         self._needs: dict[str, frozenset[URIRef]] = {}
         for iri, info in shape_set.shapes.items():
+            if info.target_class is None:
+                continue  # see validate_whole_graph_shapes
             self._by_class[info.target_class].append(iri)
             if info.triggers != (THIS,):
                 self._by_class_untouched[info.target_class].append(iri)
