@@ -116,3 +116,9 @@ class ConflictError(SemgraphError):
     """A concurrent change touched the same entity; retry the change set."""
 
     code = "CONFLICT"
+
+
+class ShapeEvaluationError(SemgraphError):
+    """pySHACL could not evaluate a shape on the data (e.g. a SPARQL query it cannot run)."""
+
+    code = "SHAPE_EVALUATION_FAILED"
