@@ -184,6 +184,7 @@ def _finish(
     ontology: Ontology,
     problems: list[RuleProblem],
 ) -> ShapeSet:
+    _import_prefix_declarations(merged)
     shapes: dict[str, ShapeInfo] = {}
     owners: dict[str, str] = {}
     nodes = {str(n): n for n in _top_level_shapes(merged)}
@@ -197,6 +198,21 @@ def _finish(
     if problems:
         raise RuleFileError(problems)
     return ShapeSet(merged, shapes, owners)
+
+
+def _import_prefix_declarations(g: Graph) -> None:
+    """Give every ``sh:prefixes`` owner the ``sh:declare``s of what it ``owl:imports``
+    (transitively), as SHACL defines; pySHACL reads only an owner's own declarations."""
+    for owner in set(g.objects(None, SH.prefixes)):
+        todo, seen = list(g.objects(owner, OWL.imports)), {owner}
+        while todo:
+            imported = todo.pop()
+            if imported in seen:
+                continue
+            seen.add(imported)
+            todo.extend(g.objects(imported, OWL.imports))
+            for decl in list(g.objects(imported, SH.declare)):
+                g.add((owner, SH.declare, decl))
 
 
 def _collect(
@@ -264,16 +280,20 @@ def _unscoped_reason(g: Graph, shape: Node, ontology: Ontology) -> str | None:
         return None  # an unknown sg: class is a typo: refused in _describe
     if (shape, SH.path, None) in g:
         return "a property shape with its own target"
+    if g.value(shape, SH.closed) == Literal(True):
+        return "sh:closed (it sees every predicate of the focus node)"
     for ps in g.objects(shape, SH.property):
         steps = path_strings(g, g.value(ps, SH.path))
         if not steps or not all(_readable(ontology, step) for step in steps):
             return f"property path {_path_n3(g, g.value(ps, SH.path))} is not one semgraph reads"
-        for _, p, _o in _closure(g, ps):
-            if p in _NESTING or p == SH.sparql or p == SH.property:
-                return "a property shape with nested shapes or SPARQL"
+        for p in (SH.property, SH.sparql, *_NESTING):
+            for nested in g.objects(ps, p):
+                if p in (SH.property, SH.sparql) or not _on_value_node_only(g, nested):
+                    return f"a property shape with a nested {_curie(p)} reading further"
     for p in _NESTING:
-        if (shape, p, None) in g:
-            return f"a nested shape ({_curie(p)})"
+        for nested in g.objects(shape, p):
+            if not _on_value_node_only(g, nested):
+                return f"a nested shape ({_curie(p)}) reading beyond the focus node"
     for constraint in g.objects(shape, SH.sparql):
         if (constraint, SGM.reads, None) not in g:
             return "an sh:sparql constraint without sgm:reads"
@@ -295,7 +315,9 @@ def _readable(ontology: Ontology, step: str) -> bool:
     )
 
 
-def _closure(g: Graph, node: Node) -> Iterator[tuple[Node, Node, Node]]:
+def _on_value_node_only(g: Graph, node: Node) -> bool:
+    """True when a nested shape (or list of them) constrains only the node it is applied
+    to (class, datatype, node kind, values), never what lies along a path from it."""
     todo, seen = [node], set()
     while todo:
         current = todo.pop()
@@ -303,9 +325,11 @@ def _closure(g: Graph, node: Node) -> Iterator[tuple[Node, Node, Node]]:
             continue
         seen.add(current)
         for p, o in g.predicate_objects(current):
-            yield current, p, o
-            if isinstance(o, BNode):
+            if p in (SH.path, SH.property, SH.sparql, SH.closed):
+                return False
+            if isinstance(o, BNode) or p in _NESTING or p == RDF.first:
                 todo.append(o)
+    return True
 
 
 def _curie(node: Node) -> str:
