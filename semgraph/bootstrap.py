@@ -44,6 +44,8 @@ def reach_for(ontology: Ontology, shapes: ShapeSet) -> ShapeReach:
     reads: dict[str, set[str]] = {}
     triggers: dict[str, set[str]] = {}
     for info in shapes.shapes.values():
+        if info.target_class is None:
+            continue  # checked against the whole graph, not a class neighbourhood
         reads.setdefault(info.target_class, set()).update(info.reads)
         triggers.setdefault(info.target_class, set()).update(
             info.triggers if info.triggers is not None else (THIS, *info.reads)

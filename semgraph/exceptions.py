@@ -140,3 +140,9 @@ class QueryTimeoutError(SemgraphError):
     """The request ran past the configured timeout."""
 
     code = "TIMEOUT"
+
+
+class ShapeEvaluationError(SemgraphError):
+    """pySHACL could not evaluate a shape on the data (e.g. a SPARQL query it cannot run)."""
+
+    code = "SHAPE_EVALUATION_FAILED"

@@ -38,6 +38,7 @@ from semgraph.metrics import CHANGE_COMMIT, CHANGE_TOTAL, CHANGE_VALIDATION, CHA
 from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.focus import FocusValidator
+from semgraph.validation.graph_view import read_whole_graph
 from semgraph.validation.neighbourhood import (
     business_class,
     collect_focus,
@@ -345,6 +346,7 @@ class ChangePipeline:
                     timings=timings,
                 )
             )
+            + self._whole_graph_results(tx)
         )
         touched = [
             {
@@ -391,6 +393,30 @@ class ChangePipeline:
         timings["total"] = (time.perf_counter() - t0) * 1000
         result.timings_ms.update(timings)  # the model holds its own copy of the dict
         return result
+
+    def _whole_graph_results(self, tx: neo4j.Transaction) -> list[ValidationResult]:
+        """The shapes no class neighbourhood can hold, on the whole graph as this change
+        leaves it (without the change description, so ``sh:closed`` sees only the data).
+        Correct for every target kind, and costs a read of the whole graph: only shape
+        sets that have such shapes pay it. Violations the committed graph already had
+        are marked pre-existing, as for the other shapes."""
+        if not self.engine.shape_set.whole_graph_shapes:
+            return []
+        results = self.engine.validate_whole_graph_shapes(read_whole_graph(tx, self.ontology))
+        if not any(r.severity == "Violation" for r in results):
+            return results
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS
+        ) as session:
+            earlier = read_whole_graph(session, self.ontology)
+        known = {
+            r.key
+            for r in self.engine.validate_whole_graph_shapes(earlier)
+            if r.severity == "Violation"
+        }
+        return [
+            r.model_copy(update={"pre_existing": True}) if r.key in known else r for r in results
+        ]
 
     def _mark_pre_existing(self, results: list[ValidationResult]) -> list[ValidationResult]:
         """Flag Violations the committed graph already had, so they do not block this change.

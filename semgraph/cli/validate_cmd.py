@@ -41,6 +41,8 @@ def validate(
                 "focus_nodes": full.focus_nodes,
                 "seconds": round(full.seconds, 3),
                 "conforms": outcome.conforms,
+                "shacl_conforms": outcome.shacl_conforms,
+                "failures": outcome.failures,
                 "counts": Counter(r.severity for r in outcome.results),
                 "results": [r.model_dump() for r in outcome.results],
             },
@@ -55,6 +57,8 @@ def validate(
     for (severity, shape), count in by_shape.most_common(show):
         table.add_row(severity, shape, str(count))
     out.print(table)
+    for failure in outcome.failures:
+        out.print(f"[bold red]not evaluated[/]: {failure}", highlight=False)
     out.print(
         f"{len(outcome.violations)} violations, {len(outcome.warnings)} warnings, "
         f"{len(outcome.infos)} infos; report: {report}"

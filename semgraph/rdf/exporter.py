@@ -77,9 +77,11 @@ def _property_names(props: dict[str, Any]) -> set[str]:
     return names
 
 
-def _node_triples(
-    record: neo4j.Record, registry: PrefixRegistry, report: ExportReport
+def node_triples(
+    record: neo4j.Record | dict[str, Any], registry: PrefixRegistry, report: ExportReport
 ) -> Iterator[Triple]:
+    """The triples of one exported node (``iri``, ``labels``, ``props``); what cannot be
+    decoded goes to ``report.skipped``."""
     subject = URIRef(record["iri"])
     for label in record["labels"]:
         if label == "Resource" or label.startswith("_"):
@@ -116,7 +118,7 @@ def iter_triples(
     batch: list[Triple] = []
     with driver.session(database=database, fetch_size=batch_size) as session:
         for record in session.run(q.EXPORT_NODES):
-            batch.extend(_node_triples(record, registry, report))
+            batch.extend(node_triples(record, registry, report))
             if len(batch) >= batch_size:
                 yield batch
                 batch = []

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
+from semgraph.exceptions import did_you_mean
 from semgraph.ontology.model import Ontology
 from semgraph.shapes.derived import DERIVED_SOURCE, derive_integrity_shapes
 from semgraph.shapes.read_paths import check_read_path, path_strings
@@ -25,6 +26,17 @@ from semgraph.shapes.rules_yaml import CompiledRules, compile_rules
 from semgraph.vocabulary import RISK_LEVELS, SG, SGM, THIS
 
 _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+TARGET_PREDICATES = (
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.target,
+)
+_CLASS_TYPES = (RDFS.Class, OWL.Class)
+# Constraint parameters whose objects are shapes: a shape reached through one of these is
+# checked on other nodes than the focus node, which a class neighbourhood does not hold.
+_NESTING = (SH.node, SH["not"], SH["and"], SH["or"], SH.xone, SH.qualifiedValueShape)
 
 
 @dataclass(frozen=True)
@@ -40,13 +52,20 @@ class ShapeInfo:
     for transition shapes that only fire on the change itself: ``"$this"`` for the
     focus node and read paths for nodes around it (``"salesOrder"``). ``None`` means any
     change on the shape's read paths (every state shape).
+
+    ``target_class`` is set for shapes semgraph validates per class neighbourhood (one
+    ``sh:targetClass`` of the ontology, paths it can read). Every other shape (other
+    targets, classes outside the ontology, nested shapes, paths or SPARQL it cannot
+    scope) is checked against the whole graph: ``target_class`` is None and ``whole_graph``
+    says why. semgraph's annotations are optional: without them a shape reports with
+    SHACL's defaults (``sh:Violation``) and notifies nobody.
     """
 
     iri: str
-    target_class: str
+    target_class: str | None
     severity: str
-    risk_level: str
-    business_area: str
+    risk_level: str | None
+    business_area: str | None
     notify_roles: tuple[str, ...]
     message_en: str
     message_zh: str
@@ -58,6 +77,8 @@ class ShapeInfo:
     label: str
     label_zh: str = ""
     triggers: tuple[str, ...] | None = None
+    whole_graph: str | None = None
+    severity_iri: str = str(SH.Violation)
 
 
 @dataclass(frozen=True)
@@ -72,10 +93,18 @@ class ShapeSet:
     shapes: dict[str, ShapeInfo]
     owners: dict[str, str]
 
+    @property
+    def whole_graph_shapes(self) -> dict[str, ShapeInfo]:
+        """The shapes checked against the whole graph (no class neighbourhood holds them)."""
+        return {iri: info for iri, info in self.shapes.items() if info.target_class is None}
+
     def described(self, iris: Iterable[str]) -> Iterator[tuple[Node, Node, Node]]:
-        """Every triple describing the given shapes: their own, and those of every node
-        they lead to (property shapes, SPARQL constraints, lists, prefix declarations)."""
+        """Every triple describing the given shapes: their own, those of every node they
+        lead to (property shapes, SPARQL constraints, lists, prefix declarations), and
+        every constraint component the shapes graph declares (a shape names only a
+        component's parameters, never the component)."""
         todo: list[Node] = [URIRef(iri) for iri in iris]
+        todo += self.graph.subjects(RDF.type, SH.ConstraintComponent)
         seen: set[Node] = set()
         while todo:
             node = todo.pop()
@@ -152,17 +181,35 @@ def _finish(
     ontology: Ontology,
     problems: list[RuleProblem],
 ) -> ShapeSet:
+    _import_prefix_declarations(merged)
     shapes: dict[str, ShapeInfo] = {}
     owners: dict[str, str] = {}
+    nodes = {str(n): n for n in _top_level_shapes(merged)}
     for iri, (file, text) in sorted(sources.items()):
-        info = _describe(merged, URIRef(iri), file, text, ontology, problems)
+        node = nodes.get(iri, URIRef(iri))
+        info = _describe(merged, node, file, text, ontology, problems)
         if info is not None:
             shapes[iri] = info
-        for ps in merged.objects(URIRef(iri), SH.property):
+        for ps in merged.objects(node, SH.property):
             owners[str(ps)] = iri
     if problems:
         raise RuleFileError(problems)
     return ShapeSet(merged, shapes, owners)
+
+
+def _import_prefix_declarations(g: Graph) -> None:
+    """Give every ``sh:prefixes`` owner the ``sh:declare``s of what it ``owl:imports``
+    (transitively), as SHACL defines; pySHACL reads only an owner's own declarations."""
+    for owner in set(g.objects(None, SH.prefixes)):
+        todo, seen = list(g.objects(owner, OWL.imports)), {owner}
+        while todo:
+            imported = todo.pop()
+            if imported in seen:
+                continue
+            seen.add(imported)
+            todo.extend(g.objects(imported, OWL.imports))
+            for decl in list(g.objects(imported, SH.declare)):
+                g.add((owner, SH.declare, decl))
 
 
 def _collect(
@@ -173,7 +220,7 @@ def _collect(
     text: str,
     problems: list[RuleProblem],
 ) -> None:
-    for shape in set(g.subjects(SH.targetClass, None)) | set(g.subjects(RDF.type, SH.NodeShape)):
+    for shape in _top_level_shapes(g):
         if str(shape) in sources:
             problems.append(
                 RuleProblem(
@@ -188,8 +235,112 @@ def _collect(
     merged += g
 
 
+def _top_level_shapes(g: Graph) -> set[Node]:
+    """Shapes that select focus nodes of their own: every node with a target (any of
+    SHACL's kinds, implicit class targets included), and every node shape. A property
+    shape without a target runs only inside the shape that refers to it."""
+    found: set[Node] = set()
+    for predicate in TARGET_PREDICATES:
+        found.update(g.subjects(predicate, None))
+    found.update(g.subjects(RDF.type, SH.NodeShape))
+    for kind in (SH.NodeShape, SH.PropertyShape):
+        for shape in g.subjects(RDF.type, kind):
+            if any((shape, RDF.type, c) in g for c in _CLASS_TYPES):
+                found.add(shape)
+    return found
+
+
+def _targets(g: Graph, shape: Node) -> list[tuple[Node, Node]]:
+    """(target predicate, value) pairs of a shape; an implicit class target counts as
+    ``sh:targetClass`` of the shape itself."""
+    found: list[tuple[Node, Node]] = [
+        (p, o) for p in TARGET_PREDICATES for o in g.objects(shape, p)
+    ]
+    if any((shape, RDF.type, c) in g for c in _CLASS_TYPES):
+        found.append((SH.targetClass, shape))
+    return found
+
+
+def _unscoped_reason(g: Graph, shape: Node, ontology: Ontology) -> str | None:
+    """Why a class neighbourhood cannot hold what ``shape`` reads (None when it can)."""
+    targets = _targets(g, shape)
+    if not targets:
+        return None
+    if len(targets) > 1:
+        return "several targets"
+    kind, value = targets[0]
+    if kind != SH.targetClass:
+        return f"target {_curie(kind)}"
+    if not isinstance(value, URIRef) or not str(value).startswith(str(SG)):
+        return f"target class {value} is outside the ontology's namespace"
+    if str(value).removeprefix(str(SG)) not in ontology.classes:
+        return None  # an unknown sg: class is a typo: refused in _describe
+    if (shape, SH.path, None) in g:
+        return "a property shape with its own target"
+    if g.value(shape, SH.closed) == Literal(True):
+        return "sh:closed (it sees every predicate of the focus node)"
+    for ps in g.objects(shape, SH.property):
+        steps = path_strings(g, g.value(ps, SH.path))
+        if not steps or not all(_readable(ontology, step) for step in steps):
+            return f"property path {_path_n3(g, g.value(ps, SH.path))} is not one semgraph reads"
+        for p in (SH.property, SH.sparql, *_NESTING):
+            for nested in g.objects(ps, p):
+                if p in (SH.property, SH.sparql) or not _on_value_node_only(g, nested):
+                    return f"a property shape with a nested {_curie(p)} reading further"
+    for p in _NESTING:
+        for nested in g.objects(shape, p):
+            if not _on_value_node_only(g, nested):
+                return f"a nested shape ({_curie(p)}) reading beyond the focus node"
+    for constraint in g.objects(shape, SH.sparql):
+        if (constraint, SGM.reads, None) not in g:
+            return "an sh:sparql constraint without sgm:reads"
+    for component in g.subjects(RDF.type, SH.ConstraintComponent):
+        for parameter in g.objects(component, SH.parameter):
+            if (shape, g.value(parameter, SH.path), None) in g:
+                return f"the custom constraint component {component}"
+    return None
+
+
+def _readable(ontology: Ontology, step: str) -> bool:
+    """A path string whose steps are all ontology terms (relationships, or a last
+    datatype property)."""
+    names = [part.removeprefix("^") for part in step.split("/")]
+    rels = ontology.relationship_types()
+    return all(n in rels for n in names[:-1]) and (
+        names[-1] in rels
+        or any(names[-1] in ontology.datatype_properties(c) for c in ontology.classes)
+    )
+
+
+def _on_value_node_only(g: Graph, node: Node) -> bool:
+    """True when a nested shape (or list of them) constrains only the node it is applied
+    to (class, datatype, node kind, values), never what lies along a path from it."""
+    todo, seen = [node], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for p, o in g.predicate_objects(current):
+            if p in (SH.path, SH.property, SH.sparql, SH.closed):
+                return False
+            if isinstance(o, BNode) or p in _NESTING or p == RDF.first:
+                todo.append(o)
+    return True
+
+
+def _curie(node: Node) -> str:
+    return "sh:" + str(node).removeprefix(str(SH)) if str(node).startswith(str(SH)) else str(node)
+
+
+def _path_n3(g: Graph, path: Node | None) -> str:
+    if isinstance(path, URIRef):
+        return f"<{path}>"
+    return "(a complex path)" if path is not None else "(none)"
+
+
 def _describe(
-    g: Graph, shape: URIRef, file: str, text: str, ontology: Ontology, problems: list[RuleProblem]
+    g: Graph, shape: Node, file: str, text: str, ontology: Ontology, problems: list[RuleProblem]
 ) -> ShapeInfo | None:
     line = _line_of(text, shape)
     before = len(problems)
@@ -197,38 +348,46 @@ def _describe(
     def bad(message: str, hint: str | None = None) -> None:
         problems.append(RuleProblem(file, line, f"shape {_short(shape)}: {message}", hint))
 
-    targets = [t for t in g.objects(shape, SH.targetClass) if isinstance(t, URIRef)]
-    target = str(targets[0]).removeprefix(str(SG)) if len(targets) == 1 else ""
-    if len(targets) != 1:
-        bad("needs exactly one sh:targetClass (the only target type semgraph supports)")
-    elif target not in ontology.classes:
-        bad(f"unknown target class `{target}`")
-    severity_node = g.value(shape, SH.severity)
-    severity = _SEVERITIES.get(severity_node) if isinstance(severity_node, URIRef) else None
-    if severity is None:
-        bad("needs sh:severity sh:Violation, sh:Warning or sh:Info")
+    if not _targets(g, shape):
+        return None  # runs only where another shape refers to it
+    whole_graph = _unscoped_reason(g, shape, ontology)
+    target: str | None = None
+    if whole_graph is None:
+        cls = g.value(shape, SH.targetClass)
+        target = str(cls).removeprefix(str(SG))
+        if target not in ontology.classes:
+            bad(
+                f"unknown target class `{target}`",
+                did_you_mean(target, ontology.classes)
+                or "classes: " + ", ".join(sorted(ontology.classes)),
+            )
+    severity_node = g.value(shape, SH.severity, default=SH.Violation)
+    if not isinstance(severity_node, URIRef):
+        bad("sh:severity must be an IRI (sh:Violation, sh:Warning, sh:Info or your own)")
+        severity_node = SH.Violation
+    # SHACL lets a shape name any IRI as its severity; semgraph blocks on every severity
+    # that is not sh:Warning or sh:Info, as SHACL's sh:conforms counts them all.
+    severity = _SEVERITIES.get(severity_node, "Violation")
     messages = _by_lang(g, shape, SH.message)
-    if not {"en", "zh"} <= set(messages):
-        bad("needs sh:message in both @en and @zh")
+    plain = [
+        str(m) for m in g.objects(shape, SH.message) if isinstance(m, Literal) and not m.language
+    ]
     roles = tuple(sorted(str(r) for r in g.objects(shape, SGM.notifyRole)))
     unknown = [r for r in roles if r not in ontology.role_keys()]
-    if not roles or unknown:
+    if unknown:
         bad(
-            f"needs sgm:notifyRole with known role keys (got {', '.join(roles) or 'none'})",
+            f"sgm:notifyRole names unknown role keys ({', '.join(unknown)})",
             "valid roles: " + ", ".join(sorted(ontology.role_keys())),
         )
-    risk = str(g.value(shape, SGM.riskLevel) or "")
-    if risk not in RISK_LEVELS:
-        bad(f"needs sgm:riskLevel, one of {', '.join(RISK_LEVELS)}")
-    area = str(g.value(shape, SGM.businessArea) or "")
-    if not area:
-        bad("needs sgm:businessArea")
+    risk_node = g.value(shape, SGM.riskLevel)
+    risk = str(risk_node) if risk_node is not None else None
+    if risk is not None and risk not in RISK_LEVELS:
+        bad(f"sgm:riskLevel is `{risk}`, not one of {', '.join(RISK_LEVELS)}")
+    area_node = g.value(shape, SGM.businessArea)
     reads: list[str] = []
     for constraint in g.objects(shape, SH.sparql):
         declared = [str(r) for r in g.objects(constraint, SGM.reads)]
-        if not declared:
-            bad("sh:sparql constraint without sgm:reads (list the relationship steps it walks)")
-        for path in declared:
+        for path in declared if target is not None else ():
             problem = (
                 check_read_path(ontology, target, path) if target in ontology.classes else None
             )
@@ -239,30 +398,33 @@ def _describe(
         query = g.value(constraint, SH.select)
         if query is not None:
             _check_sparql(g, constraint, str(query), bad)
-    for ps in g.objects(shape, SH.property):
-        reads.extend(path_strings(g, g.value(ps, SH.path)))
+    if target is not None:
+        for ps in g.objects(shape, SH.property):
+            reads.extend(path_strings(g, g.value(ps, SH.path)))
     triggers = tuple(sorted(str(t) for t in g.objects(shape, SGM.triggers))) or None
     for trigger in triggers or ():
-        if trigger != THIS and trigger not in reads:
+        if target is not None and trigger != THIS and trigger not in reads:
             bad(
                 f"sgm:triggers `{trigger}` is neither `{THIS}` nor one of the shape's read "
                 f"paths ({', '.join(reads) or 'none'})",
                 "a trigger names where a change must happen for the shape to fire; "
                 "list it in sgm:reads too",
             )
-    if len(problems) > before or severity is None:
+    if len(problems) > before:
         return None
     reviews = _by_lang(g, shape, SGM.recommendedReview)
     labels = _by_lang(g, shape, RDFS_LABEL)
     ref = g.value(shape, SGM.accountingRef)
     return ShapeInfo(
         iri=str(shape), target_class=target, severity=severity, risk_level=risk,
-        business_area=area, notify_roles=roles, message_en=messages["en"],
-        message_zh=messages["zh"], accounting_ref=str(ref) if ref is not None else None,
+        business_area=str(area_node) if area_node is not None else None, notify_roles=roles,
+        message_en=messages.get("en") or (plain[0] if plain else ""),
+        message_zh=messages.get("zh", ""), accounting_ref=str(ref) if ref is not None else None,
         recommended_review_en=reviews.get("en"), recommended_review_zh=reviews.get("zh"),
         reads=tuple(dict.fromkeys(reads)), source=file, label=labels.get("en", _short(shape)),
         label_zh=labels.get("zh", labels.get("en", _short(shape))),
-        triggers=triggers,
+        triggers=triggers if target is not None else None, whole_graph=whole_graph,
+        severity_iri=str(severity_node),
     )  # fmt: skip
 
 
@@ -272,8 +434,15 @@ RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 def sparql_text(g: Graph, constraint: Node, query: str) -> str:
     """A SPARQL constraint's query with the ``PREFIX`` lines its ``sh:prefixes`` declare."""
     header = ""
-    for decl_owner in g.objects(constraint, SH.prefixes):
-        for decl in g.objects(decl_owner, SH.declare):
+    owners = list(g.objects(constraint, SH.prefixes))
+    seen: set[Node] = set()
+    while owners:  # an ontology's declarations include those of what it owl:imports
+        owner = owners.pop()
+        if owner in seen:
+            continue
+        seen.add(owner)
+        owners.extend(g.objects(owner, OWL.imports))
+        for decl in g.objects(owner, SH.declare):
             header += f"PREFIX {g.value(decl, SH.prefix)}: <{g.value(decl, SH.namespace)}>\n"
     return header + query
 

@@ -18,6 +18,7 @@ from pyshacl.graph_abstraction import DataGraph
 from rdflib import RDF, SH, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from semgraph.exceptions import ShapeEvaluationError
 from semgraph.shapes.loader import ShapeSet
 from semgraph.validation import pyshacl_tuning
 from semgraph.validation.change_needs import pending_change_needs
@@ -25,6 +26,7 @@ from semgraph.validation.results import Severity, ValidationResult
 from semgraph.vocabulary import SG, SGM, THIS
 
 _VALIDATORS_PER_THREAD = 256
+_WHOLE_GRAPH: tuple[str, ...] = ("<whole graph>",)  # the validator key of the whole-graph shapes
 
 _SEVERITY: dict[Node, Severity] = {
     SH.Violation: "Violation",
@@ -64,16 +66,33 @@ def _by_language(messages: Iterable[Literal]) -> dict[str, str]:
     return found
 
 
-def _path_text(report: Graph, node: Node | None) -> str | None:
+_PATH_OPERATORS = (
+    (SH.inversePath, "^{}"),
+    (SH.alternativePath, "({})"),
+    (SH.zeroOrMorePath, "({})*"),
+    (SH.oneOrMorePath, "({})+"),
+    (SH.zeroOrOnePath, "({})?"),
+)
+
+
+def path_text(report: Graph, node: Node | None) -> str | None:
+    """A SHACL property path as SPARQL-like text: ``hasSla``, ``^hasSla``, ``a/b``,
+    ``(a|b)``, ``(a)*``; full IRIs outside the ontology's namespace."""
     if node is None:
         return None
     if isinstance(node, URIRef):
         return _short(node)
-    inverse = report.value(node, SH.inversePath)
-    if inverse is not None:
-        return "^" + (_short(inverse) or "")
+    for predicate, template in _PATH_OPERATORS:
+        inner = report.value(node, predicate)
+        if inner is None:
+            continue
+        if predicate == SH.alternativePath:
+            return template.format(
+                "|".join(path_text(report, i) or "?" for i in report.items(inner))
+            )
+        return template.format(path_text(report, inner) or "?")
     if (node, RDF.first, None) in report:
-        return "/".join(_path_text(report, item) or "?" for item in report.items(node))
+        return "/".join(path_text(report, item) or "?" for item in report.items(node))
     return str(node)
 
 
@@ -100,6 +119,8 @@ class ShapeEngine:
         self._by_class_untouched: dict[str, list[str]] = defaultdict(list)
         self._needs: dict[str, frozenset[URIRef]] = {}
         for iri, info in shape_set.shapes.items():
+            if info.target_class is None:
+                continue  # see validate_whole_graph_shapes
             self._by_class[info.target_class].append(iri)
             if info.triggers != (THIS,):
                 self._by_class_untouched[info.target_class].append(iri)
@@ -157,6 +178,14 @@ class ShapeEngine:
             results += self.read_report(self._run(selected, data, iris), data)
         return sorted(results, key=_result_order)
 
+    def validate_whole_graph_shapes(self, data: Graph) -> list[ValidationResult]:
+        """Run the shapes no class neighbourhood can hold (``ShapeSet.whole_graph_shapes``)
+        on ``data``, the whole graph; pySHACL works out their focus nodes. Empty when
+        there are none. Raises ``ShapeEvaluationError`` as ``validate`` does."""
+        if not self.shape_set.whole_graph_shapes:
+            return []
+        return self.read_report(self._run(_WHOLE_GRAPH, data, None), data)
+
     def may_fire(self, shape: str, moved: Iterable[str]) -> bool:
         """Whether ``shape`` can report anything on a focus node whose pending change
         touched the properties ``moved`` (local names); False only for transition shapes
@@ -172,6 +201,16 @@ class ShapeEngine:
         ``key``, in rdflib's context-free store (a third faster to walk than its default,
         and pySHACL walks each shape's triples on every run)."""
         part = Graph(store="SimpleMemory", bind_namespaces="none")  # nobody reads prefixes
+        if key == _WHOLE_GRAPH:
+            # Every shape, but those checked per class neighbourhood lose their targets:
+            # they still run where another shape refers to them, and nowhere else.
+            routed = {
+                URIRef(iri) for iri, info in self.shape_set.shapes.items() if info.target_class
+            }
+            for s, p, o in self.shapes_graph:
+                if not (p == SH.targetClass and s in routed):
+                    part.add((s, p, o))
+            return part
         for triple in self.shapes_graph if key is None else self.shape_set.described(key):
             part.add(triple)
         return part
@@ -193,7 +232,7 @@ class ShapeEngine:
                 "allow_infos": True,
                 "inplace": True,
             }
-            if key is not None:
+            if key is not None and key != _WHOLE_GRAPH:
                 # Just the selected shapes, each given the focus nodes directly: they all
                 # target the focus nodes' class, so pySHACL need not work out every
                 # shape's targets (property shapes included) to find the same nodes.
@@ -211,54 +250,74 @@ class ShapeEngine:
         validator.data_graph = graph
         validator._target_graph = graph  # the data graph to check; pySHACL reads it in run()
         validator.options["focus_nodes"] = focus
-        _, report, _ = validator.run()  # type: ignore[no-untyped-call]
+        try:
+            _, report, _ = validator.run()  # type: ignore[no-untyped-call]
+        except Exception as exc:  # pySHACL raises its own and rdflib's errors alike
+            raise ShapeEvaluationError(
+                f"pySHACL could not evaluate the shapes: {str(exc).splitlines()[0][:300]}",
+                hint="check the shape's SPARQL (pre-bound $this, sh:prefixes) or its syntax",
+            ) from exc
         assert isinstance(report, Graph)
         return report
 
     def read_report(self, report: Graph, data: Graph) -> list[ValidationResult]:
-        results = []
-        for result in report.subjects(RDF.type, SH.ValidationResult):
-            focus = report.value(result, SH.focusNode)
-            source = report.value(result, SH.sourceShape)
-            shape_node = self._node_shape(source) if source is not None else None
-            shape_iri = str(shape_node) if isinstance(shape_node, URIRef) else str(source)
-            info = self.shape_set.shapes.get(shape_iri)
-            messages = _by_language(
-                msg for msg in report.objects(result, SH.resultMessage) if isinstance(msg, Literal)
-            )
-            value = report.value(result, SH.value)
-            focus_cls = data.value(focus, RDF.type) if focus is not None else None
-            extra: dict[str, Any] = {}
-            if info is not None:
-                extra = {
-                    "risk_level": info.risk_level,
-                    "business_area": info.business_area,
-                    "notify_role": ", ".join(info.notify_roles),  # every role the rule names
-                    "accounting_ref": info.accounting_ref,
-                    "recommended_review": info.recommended_review_en,
-                    "recommended_review_zh": info.recommended_review_zh,
-                    "rule_label_en": info.label,
-                    "rule_label_zh": info.label_zh,
-                }
-            results.append(
-                ValidationResult(
-                    focus_node=str(focus),
-                    focus_class=_short(focus_cls),
-                    path=_path_text(report, report.value(result, SH.resultPath)),
-                    value=None if value is None or isinstance(value, BNode) else str(value),
-                    shape=shape_iri,
-                    source_shape=None if isinstance(source, BNode) else _short(source),
-                    severity=_SEVERITY.get(
-                        report.value(result, SH.resultSeverity) or SH.Violation, "Violation"
-                    ),
-                    message_en=messages.get("en")
-                    or (info.message_en if info else "")
-                    or next(iter(messages.values()), ""),
-                    message_zh=messages.get("zh") or (info.message_zh if info else ""),
-                    **extra,
-                )
-            )
-        return sorted(results, key=_result_order)
+        """The report's top-level results; ``sh:detail`` ones go into their parent's
+        ``details``."""
+        nested = set(report.objects(None, SH.detail))
+        return sorted(
+            (
+                self._result(report, data, r)
+                for r in report.subjects(RDF.type, SH.ValidationResult)
+                if r not in nested
+            ),
+            key=_result_order,
+        )
+
+    def _result(self, report: Graph, data: Graph, result: Node) -> ValidationResult:
+        focus = report.value(result, SH.focusNode)
+        source = report.value(result, SH.sourceShape)
+        shape_node = self._node_shape(source) if source is not None else None
+        shape_iri = str(shape_node) if isinstance(shape_node, URIRef) else str(source)
+        info = self.shape_set.shapes.get(shape_iri)
+        messages = _by_language(
+            msg for msg in report.objects(result, SH.resultMessage) if isinstance(msg, Literal)
+        )
+        value = report.value(result, SH.value)
+        focus_cls = data.value(focus, RDF.type) if focus is not None else None
+        severity = report.value(result, SH.resultSeverity) or SH.Violation
+        component = report.value(result, SH.sourceConstraintComponent)
+        extra: dict[str, Any] = {}
+        if info is not None:
+            extra = {
+                "risk_level": info.risk_level,
+                "business_area": info.business_area,
+                "notify_role": ", ".join(info.notify_roles),  # every role the rule names
+                "accounting_ref": info.accounting_ref,
+                "recommended_review": info.recommended_review_en,
+                "recommended_review_zh": info.recommended_review_zh,
+                "rule_label_en": info.label,
+                "rule_label_zh": info.label_zh,
+            }
+        return ValidationResult(
+            focus_node=str(focus),
+            focus_class=_short(focus_cls),
+            path=path_text(report, report.value(result, SH.resultPath)),
+            value=None if value is None or isinstance(value, BNode) else str(value),
+            value_term=None if value is None else "_:" if isinstance(value, BNode) else value.n3(),
+            focus_is_blank=isinstance(focus, BNode),
+            shape=shape_iri,
+            source_shape=None if isinstance(source, BNode) else _short(source),
+            source_constraint_component=None if component is None else str(component),
+            # a severity of the shape's own blocks: sh:conforms counts every result
+            severity=_SEVERITY.get(severity, "Violation"),
+            severity_iri=str(severity),
+            message_en=messages.get("en")
+            or (info.message_en if info else "")
+            or next(iter(messages.values()), ""),
+            message_zh=messages.get("zh") or (info.message_zh if info else ""),
+            details=[self._result(report, data, d) for d in report.objects(result, SH.detail)],
+            **extra,
+        )
 
 
 def transition_shapes(shape_set: ShapeSet) -> set[str]:

@@ -1,10 +1,13 @@
 """Full validation: the whole graph against every shape, with a JSON and a table report.
 
 Two strategies with the same verdicts:
-- ``whole``: the entire business graph in one rdflib graph, one pySHACL run — the
-  reference, fine for small graphs and used by the differential tests;
+- ``whole``: the entire graph in one rdflib graph (``graph_view``: the data as imported),
+  one pySHACL run — the reference, fine for small graphs and used by the differential
+  tests;
 - ``batched`` (default): per target class, batches of focus nodes with the neighbourhood
-  their shapes read, so memory stays bounded at millions of entities.
+  their shapes read, so memory stays bounded at millions of entities; the shapes no
+  class neighbourhood can hold (``ShapeSet.whole_graph_shapes``) then run once on the
+  whole graph.
 """
 
 from __future__ import annotations
@@ -16,13 +19,13 @@ from typing import Literal
 
 import neo4j
 
-from semgraph.graph.identifiers import ident
+from semgraph.exceptions import ShapeEvaluationError
 from semgraph.ontology.model import Ontology
 from semgraph.validation import queries as q
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.focus import FocusValidator
-from semgraph.validation.neighbourhood import Runner, business_class
-from semgraph.validation.rdf_view import EdgeRecord, NodeRecord, RdfView, ValidationGraph
+from semgraph.validation.graph_view import read_whole_graph
+from semgraph.validation.neighbourhood import Runner
 from semgraph.validation.reach import ShapeReach
 from semgraph.validation.results import ValidationOutcome, ValidationResult
 
@@ -38,21 +41,8 @@ class FullReport:
 def _whole(
     session: neo4j.Session, ontology: Ontology, engine: ShapeEngine
 ) -> tuple[list[ValidationResult], int]:
-    view = RdfView(ontology)
-    data = ValidationGraph()
-    labels = sorted(c.name for c in ontology.concrete_classes())
-    nodes = [
-        NodeRecord(r["iri"], cls, dict(r["props"]))
-        for r in session.run(q.ALL_RESOURCES)
-        if (cls := business_class(r["labels"], ontology)) is not None and cls in labels
-    ]
-    view.add_nodes(data, nodes)
-    rels = "|".join(ident(t) for t in sorted(ontology.relationship_types()))
-    view.add_edges(
-        data,
-        (EdgeRecord(r["s"], r["t"], r["o"]) for r in session.run(q.all_edges(rels))),
-    )
-    return engine.validate(data), len(nodes)
+    data = read_whole_graph(session, ontology)
+    return engine.validate(data), len(set(data.subjects()))
 
 
 def focus_page(runner: Runner, cls: str, after: str, limit: int) -> list[str]:
@@ -82,6 +72,10 @@ def _batched(
             total += len(iris)
             if progress is not None:
                 progress(len(iris))
+    if engine.shape_set.whole_graph_shapes:
+        data = read_whole_graph(session, ontology)
+        results.extend(engine.validate_whole_graph_shapes(data))
+        total += len(set(data.subjects()))
     return results, total
 
 
@@ -95,16 +89,24 @@ def validate_graph(
     batch_size: int = 2000,
     progress: Callable[[int], None] | None = None,
 ) -> FullReport:
-    """Validate the whole business graph (nothing is written)."""
+    """Validate the whole graph (nothing is written).
+
+    A shape pySHACL cannot evaluate ends up in ``outcome.failures`` (the graph then does
+    not conform), not as an exception.
+    """
     start = time.perf_counter()
+    failures: list[str] = []
     with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
-        if strategy == "whole":
-            results, focus = _whole(session, ontology, engine)
-        else:
-            results, focus = _batched(session, ontology, engine, reach, batch_size, progress)
+        try:
+            if strategy == "whole":
+                results, focus = _whole(session, ontology, engine)
+            else:
+                results, focus = _batched(session, ontology, engine, reach, batch_size, progress)
+        except ShapeEvaluationError as exc:
+            results, focus, failures = [], 0, [exc.message]
     results.sort(key=lambda r: (r.focus_node, r.shape, r.path or "", r.value or ""))
     return FullReport(
-        outcome=ValidationOutcome(results=results),
+        outcome=ValidationOutcome(results=results, failures=failures),
         focus_nodes=focus,
         seconds=time.perf_counter() - start,
         strategy=strategy,

@@ -19,7 +19,10 @@ from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
+from semgraph.exceptions import SemgraphError
 from semgraph.ontology.model import Ontology
+from semgraph.rdf.literals import decode_property
+from semgraph.rdf.names import PrefixRegistry
 from semgraph.validation import sparql_tuning
 from semgraph.vocabulary import SG, SGM
 
@@ -95,6 +98,19 @@ def _make_literal(value: Any, datatype: str) -> Literal:
     return Literal(value)  # a value whose type disagrees with the ontology: sh:datatype sees it
 
 
+_LIT, _DT = "_lit_", "_dt_"
+_IMPORTED = (_LIT, _DT)
+_WELL_KNOWN = PrefixRegistry()
+
+
+def _imported(name: str, props: dict[str, Any]) -> list[Literal]:
+    """An ontology property imported from RDF with its exact datatype or language tag."""
+    try:
+        return decode_property(name, props, _WELL_KNOWN)
+    except SemgraphError:  # a datatype outside the well-known namespaces
+        return []
+
+
 class RdfView:
     """Turns node and edge records into triples for one ontology."""
 
@@ -106,9 +122,19 @@ class RdfView:
             subject = URIRef(node.iri)
             graph.add((subject, RDF.type, SG[node.cls]))
             known = self.ontology.datatype_properties(node.cls)
+            done: set[str] = set()
             for name, value in node.props.items():
+                if name.startswith(_IMPORTED):
+                    name = name.removeprefix(_LIT).removeprefix(_DT)
+                    if name in known and name not in done:
+                        done.add(name)
+                        for item in _imported(name, node.props):
+                            graph.add((subject, SG[name], item))
+                    continue
                 if name not in known or value is None:
                     continue  # bookkeeping such as `iri` and `version` is not business data
+                if (_LIT + name) in node.props or (_DT + name) in node.props:
+                    continue  # imported from RDF: decoded as export decodes it, above
                 datatype = known[name].datatype
                 for item in value if isinstance(value, list) else [value]:
                     graph.add((subject, SG[name], literal(item, datatype)))

@@ -35,6 +35,15 @@ class ValidationResult(BaseModel):
     rule_label_zh: str | None = None
     pre_existing: bool = False
     """True for a Violation the graph already had before the change: reported, not blocking."""
+    source_constraint_component: str | None = None
+    """The ``sh:sourceConstraintComponent`` IRI (``sh:MinCountConstraintComponent``)."""
+    value_term: str | None = None
+    """``sh:value`` in N-Triples syntax with datatype or language (``_:`` if blank)."""
+    focus_is_blank: bool = False
+    severity_iri: str | None = None
+    """``sh:resultSeverity`` as given (a shape may declare a severity of its own)."""
+    details: list[ValidationResult] = []
+    """Results pySHACL gave as ``sh:detail`` of this one (``sh:node`` and similar)."""
 
     @property
     def key(self) -> tuple[str, str, str | None, str | None]:
@@ -46,6 +55,9 @@ class ValidationOutcome(BaseModel):
     """All results of one validation, split by what they mean for a change."""
 
     results: list[ValidationResult]
+    failures: list[str] = []
+    """Shapes pySHACL could not evaluate (a SPARQL query it cannot run, say): each one
+    makes the graph non-conforming, as an unverified rule cannot be taken as kept."""
 
     @property
     def violations(self) -> list[ValidationResult]:
@@ -63,4 +75,9 @@ class ValidationOutcome(BaseModel):
     @property
     def conforms(self) -> bool:
         """True when nothing blocks (warnings and infos do not)."""
-        return not self.violations
+        return not self.violations and not self.failures
+
+    @property
+    def shacl_conforms(self) -> bool:
+        """``sh:conforms`` as SHACL defines it: no result of any severity."""
+        return not self.results and not self.failures

@@ -474,3 +474,73 @@ def test_a_message_quoting_a_chinese_name_stays_the_english_message(
     [hit] = [r for r in results if r.shape == S + "CustomerActiveInCrmBlockedInErp"]
     assert hit.message_en.startswith("Customer 苏州星辰医药有限公司 is active in CRM")
     assert hit.message_zh.startswith("客户 苏州星辰医药有限公司 在 CRM")
+
+
+USER_SHAPES = """@prefix sg: <https://semgraph.io/ontology#> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <http://example.org/user#> .
+ex:OnNode a sh:PropertyShape ; sh:targetNode ex:n1 ; sh:path ex:p ; sh:minCount 1 .
+ex:Both a sh:NodeShape ; sh:targetClass sg:Customer ; sh:targetNode ex:n2 ;
+    sh:property [ sh:path sg:name ; sh:minCount 1 ] .
+ex:Person a rdfs:Class , sh:NodeShape ; sh:property [ sh:path rdfs:label ; sh:minCount 1 ] .
+ex:Objects a sh:NodeShape ; sh:targetObjectsOf ex:knows ; sh:nodeKind sh:IRI .
+[] a sh:NodeShape ; sh:targetSubjectsOf ex:knows ; sh:severity ex:Critical ;
+    sh:sparql [ sh:prefixes ex:Prefixes ;
+        sh:select "SELECT $this WHERE { $this ex2:bad true }" ] .
+ex:Prefixes owl:imports ex:Ontology .
+ex:Ontology sh:declare [ sh:prefix "ex2" ; sh:namespace "http://example.org/two#" ] .
+"""
+
+
+def test_every_target_kind_loads_without_annotations_and_none_is_dropped(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "user.ttl").write_text(USER_SHAPES, encoding="utf-8")
+    shapes = load_shapes(tmp_path, Ontology.load())
+    user = {iri: i for iri, i in shapes.shapes.items() if not iri.startswith("https://semgraph")}
+    named = {iri for iri in user if iri.startswith("http://example.org/user#")}
+    assert named == {
+        f"http://example.org/user#{n}" for n in ("OnNode", "Both", "Person", "Objects")
+    }
+    assert len(user) == 5  # the blank-node shape with targetSubjectsOf too
+    assert all(info.target_class is None and info.whole_graph for info in user.values())
+    assert all(info.severity == "Violation" and not info.notify_roles for info in user.values())
+    custom = next(i for i in user.values() if i.severity_iri.endswith("#Critical"))
+    assert custom.severity == "Violation"  # a shape's own severity blocks, as sh:conforms counts it
+
+
+def test_user_shapes_run_on_the_whole_graph_with_their_targets(tmp_path: Path) -> None:
+    (tmp_path / "user.ttl").write_text(USER_SHAPES, encoding="utf-8")
+    engine = ShapeEngine(load_shapes(tmp_path, Ontology.load()))
+    data = Graph().parse(
+        data="""@prefix ex: <http://example.org/user#> . @prefix ex2: <http://example.org/two#> .
+        ex:n1 ex:q 1 . ex:a ex:knows _:b . ex:a ex2:bad true . ex:s a ex:Person .""",
+        format="turtle",
+    )
+    found = {
+        (r.focus_node if not r.focus_is_blank else "_:", r.source_constraint_component)
+        for r in engine.validate_whole_graph_shapes(data)
+    }
+    assert found == {
+        ("http://example.org/user#n1", str(SH.MinCountConstraintComponent)),
+        ("http://example.org/user#n2", str(SH.MinCountConstraintComponent)),  # targetNode too
+        ("_:", str(SH.NodeKindConstraintComponent)),
+        ("http://example.org/user#s", str(SH.MinCountConstraintComponent)),
+        ("http://example.org/user#a", str(SH.SPARQLConstraintComponent)),
+    }
+
+
+def test_an_unknown_ontology_class_is_refused_not_dropped(tmp_path: Path) -> None:
+    (tmp_path / "typo.ttl").write_text(
+        """@prefix sg: <https://semgraph.io/ontology#> . @prefix sh: <http://www.w3.org/ns/shacl#> .
+<https://semgraph.io/shapes/Typo> a sh:NodeShape ; sh:targetClass sg:Custmer ;
+    sh:property [ sh:path sg:name ; sh:minCount 1 ] .
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInputError) as info:
+        load_shapes(tmp_path, Ontology.load())
+    assert "unknown target class `Custmer`" in str(info.value)
+    assert "Customer" in str(info.value)
