@@ -80,6 +80,12 @@ class Settings(BaseSettings):
     neo4j_pool_size: int = 32
     maven_repository: str = "https://repo.maven.apache.org/maven2"
 
+    demo_data: bool = Field(
+        default=True,
+        description="`semgraph up` loads demo data into an empty database; false (or "
+        "`--no-demo`) leaves it empty for your own data.",
+    )
+
     # --- changes ------------------------------------------------------------------------
     change_concurrency: int = Field(
         default=2,
