@@ -302,6 +302,7 @@ class SyncService:
                 self._split_or_reject(group, work, reject, bad.message)
                 continue
             summary.batches += 1
+            log.debug("batch of %d rows: %s", len(group), outcome.timings_ms)
             summary.change_events += 1
             summary.warnings += len(outcome.warnings)
             for _, plan in group:
@@ -459,3 +460,38 @@ def _source_field(
             if rule.target_property == prop and rule.source_field:
                 return rule.source_field, str(source.values.get(rule.source_field, ""))
     return "", ""
+
+
+def dry_run_each(
+    service: SyncService, system: str, table: str, path: Path, options: FileOptions | None = None
+) -> dict[int, bool]:
+    """Each row of ``path`` as a change set of its own, dry-run through the per-change
+    pipeline: line -> accepted. Nothing is written (the benchmark compares these verdicts
+    with a batched run's)."""
+    mapping = service.catalog.table(system, table)
+    verdicts: dict[int, bool] = {}
+    summary = SyncSummary("dry-run", system, table)
+    for source in read_rows(path, options or FileOptions()):
+        try:
+            mapped = map_row(mapping, source.values)
+            existing, matched, referenced = service._lookup(mapping, [mapped])
+            plan = plan_row(
+                service.ontology,
+                service.catalog,
+                mapping,
+                mapped,
+                existing.get(service._record_iri(mapping, mapped)),
+                matched.get(mapped.match_value) if mapped.match_value else None,
+                referenced,
+                dt.datetime.now(dt.UTC),
+            )
+        except RowRejectedError:
+            verdicts[source.line] = False
+            continue
+        if not plan.operations:
+            verdicts[source.line] = True
+            continue
+        pending = [(_Pending(source, mapped), plan)]
+        result = service.pipeline.dry_run(service._change_set(mapping, path, pending, summary))
+        verdicts[source.line] = not result.violations
+    return verdicts
