@@ -492,6 +492,10 @@ def dry_run_each(
             verdicts[source.line] = True
             continue
         pending = [(_Pending(source, mapped), plan)]
-        result = service.pipeline.dry_run(service._change_set(mapping, path, pending, summary))
+        try:
+            result = service.pipeline.dry_run(service._change_set(mapping, path, pending, summary))
+        except (InvalidInputError, NotFoundError, UnknownTermError):
+            verdicts[source.line] = False
+            continue
         verdicts[source.line] = not result.violations
     return verdicts
