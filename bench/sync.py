@@ -1,6 +1,6 @@
 """Sync benchmark: realistic CRM + ERP exports through the governed sync, timed.
 
-    python bench/sync.py --records 20000 [--batch-size 500] [--seed 7]
+    python bench/sync.py --records 20000 [--batch-size 100] [--seed 7]
 
 Writes CSV exports into a temp folder — ERP materials (MARA), CRM accounts, SAP customer
 masters (KNA1, the same customers by tax id), CRM contacts, sales orders (VBAK) and order
@@ -142,7 +142,7 @@ def run_all(service: SyncService, files: list[tuple[str, str, Path]]) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=20_000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--sample", type=int, default=100, help="rows for verdicts_equal")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--heap", default="2g")

@@ -92,7 +92,7 @@ class Container:
             max_concurrent=self.settings.change_concurrency,
         )
 
-    def sync(self, mapping_files: Sequence[Path] = (), batch_size: int = 500) -> SyncService:
+    def sync(self, mapping_files: Sequence[Path] = (), batch_size: int = 100) -> SyncService:
         """Syncs source-system exports through ``pipeline`` (see semgraph.sync.service), with
         the mappings of ``ontology/`` plus the user's ``mapping_files``."""
         from semgraph.sync.mapping import load_catalog

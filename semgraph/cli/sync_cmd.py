@@ -28,7 +28,7 @@ def sync(
     encoding: str = typer.Option(
         "utf-8", help="File encoding (UTF-8 with or without BOM, gb18030…)."
     ),
-    batch_size: int = typer.Option(500, min=1, max=2000, help="Records per change set."),
+    batch_size: int = typer.Option(100, min=1, max=2000, help="Records per change set."),
     rejects_dir: Path | None = typer.Option(
         None, help="Where NAME.rejects.EXT goes (default: beside each input)."
     ),

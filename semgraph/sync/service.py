@@ -112,7 +112,7 @@ class SyncService:
     ontology: Ontology
     catalog: MappingCatalog
     checkpoint_dir: Path
-    batch_size: int = 500
+    batch_size: int = 100
     role: str = "service"
     on_batch: Callable[[int], None] | None = None
     """Called with the file's committed line after each batch (tests stop a run here)."""
