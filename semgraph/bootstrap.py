@@ -110,6 +110,12 @@ class Container:
             batch_size=batch_size,
         )
 
+    @cached_property
+    def sync_service(self) -> SyncService:
+        """The sync of ``POST /ingest``: the ontology's mappings plus
+        ``SEMGRAPH_SYNC_MAPPING_FILES``."""
+        return self.sync(self.settings.sync_mapping_files)
+
     def event_handlers(self) -> list[Callable[[object], object]]:
         """What reacts to domain events after a commit, in order (each gets every event)."""
         return [self.alerts.after_commit, self.change_stream.publish, self.entity_cards.handle]

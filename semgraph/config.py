@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         "`--no-demo`) leaves it empty for your own data.",
     )
 
+    sync_mapping_files: list[Path] = Field(
+        default_factory=list,
+        description="Mapping files of your own (Turtle, sgm: vocabulary) that `POST /ingest` "
+        "uses besides ontology/systems.ttl; `semgraph sync` takes them as --mapping.",
+    )
+
     # --- changes ------------------------------------------------------------------------
     change_concurrency: int = Field(
         default=2,

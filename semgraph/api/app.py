@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from semgraph import __version__
-from semgraph.api import health
+from semgraph.api import health, ingest
 from semgraph.api.graphql.app_graphql import mount_graphql
+from semgraph.api.graphql.auth import Authenticator
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
 from semgraph.config import Settings, get_settings
@@ -42,5 +43,8 @@ def create_app(
     app = FastAPI(title="semgraph", version=__version__, lifespan=lifespan)
     app.state.container = container
     app.include_router(health.router)
-    mount_graphql(app, container, api_settings)
+    api = api_settings or ApiSettings()
+    app.state.ingest_auth = Authenticator(api, container.ontology.role_keys())
+    app.include_router(ingest.router)
+    mount_graphql(app, container, api)
     return app

@@ -20,7 +20,7 @@ import logging
 import socket
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,13 @@ class FileSummary:
     rejected: int = 0
     resumed_after_line: int = 0
     rejects_file: str | None = None
+    statuses: dict[int, str] | None = None
+    """Line -> created / updated / unchanged, when the caller asks for per-record outcomes."""
+
+    def mark(self, line: int, status: str) -> None:
+        setattr(self, status, getattr(self, status) + 1)
+        if self.statuses is not None:
+            self.statuses[line] = status
 
 
 @dataclass
@@ -72,6 +79,9 @@ class SyncSummary:
     warnings: int = 0
     seconds: float = 0.0
     batch_ms: list[float] = field(default_factory=list)
+    actor: str | None = None
+    """Who pushed the records (an HTTP caller); None: ``sync:{system}``."""
+    device: str | None = None
 
     def total(self, name: str) -> int:
         return sum(int(getattr(f, name)) for f in self.files)
@@ -92,7 +102,7 @@ class SyncSummary:
             "warnings": self.warnings,
             "seconds": round(self.seconds, 3),
             "records_per_s": round(records / self.seconds, 1) if self.seconds else 0.0,
-            "files": [vars(f) for f in self.files],
+            "files": [{k: v for k, v in vars(f).items() if k != "statuses"} for f in self.files],
         }
 
 
@@ -150,6 +160,68 @@ class SyncService:
             )
         summary.seconds = time.perf_counter() - started
         return summary
+
+    def run_records(
+        self,
+        system: str,
+        table: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        source: str = "http",
+        run_id: str | None = None,
+        actor: str | None = None,
+        device: str | None = None,
+    ) -> tuple[SyncSummary, list[dict[str, Any]]]:
+        """Sync records given in memory (an HTTP push); returns the summary and one outcome
+        per record, in order: ``{"index", "status", "key"?, "field"?, "value"?, "reason"?}``
+        with status created, updated, unchanged or rejected. Raises MappingError for an
+        unknown system or table.
+        """
+        mapping = self.catalog.table(system, table)
+        summary = SyncSummary(run_id or uuid.uuid4().hex[:16], system, table)
+        summary.actor, summary.device = actor, device
+        result = FileSummary(source, statuses={})
+        summary.files.append(result)
+        self._ensure_index(mapping)
+        rejected: dict[int, dict[str, Any]] = {}
+        keys: dict[int, str] = {}
+
+        def reject(row: SourceRow, field_name: str, value: str, reason: str) -> None:
+            result.rejected += 1
+            rejected[row.line] = {"field": field_name, "value": value, "reason": reason}
+
+        started = time.perf_counter()
+        pending: list[_Pending] = []
+        for index, values in enumerate(records):
+            result.rows += 1
+            row = SourceRow(index, dict(values) if isinstance(values, Mapping) else {})
+            if not row.values:
+                reject(row, "", str(values)[:200], "not a JSON object")
+                continue
+            try:
+                mapped = map_row(mapping, row.values)
+            except RowRejectedError as bad:
+                reject(row, bad.field, bad.value, bad.reason)
+                continue
+            keys[index] = mapped.key
+            pending.append(_Pending(row, mapped))
+        for start in range(0, len(pending), self.batch_size):
+            carry = pending[start : start + self.batch_size]
+            while carry:
+                carry = self._apply_batch(mapping, Path(source), carry, result, summary, reject)
+        summary.seconds = time.perf_counter() - started
+        statuses = result.statuses or {}
+        outcomes: list[dict[str, Any]] = []
+        for index in range(len(records)):
+            entry: dict[str, Any] = {"index": index}
+            if index in keys:
+                entry["key"] = keys[index]
+            if index in rejected:
+                entry |= {"status": "rejected", **rejected[index]}
+            else:
+                entry["status"] = statuses.get(index, "unchanged")
+            outcomes.append(entry)
+        return summary, outcomes
 
     # --- one file ------------------------------------------------------------------------
     def _sync_file(
@@ -253,7 +325,7 @@ class SyncService:
                 carry = rows[pos:]
                 break
             if not plan.operations:
-                result.unchanged += 1
+                result.mark(pending.source.line, "unchanged")
                 continue
             busy |= {plan.golden_iri, rec_iri}
             if row.match_value is not None:
@@ -305,11 +377,8 @@ class SyncService:
             log.debug("batch of %d rows: %s", len(group), outcome.timings_ms)
             summary.change_events += 1
             summary.warnings += len(outcome.warnings)
-            for _, plan in group:
-                if plan.created:
-                    result.created += 1
-                else:
-                    result.updated += 1
+            for pending, plan in group:
+                result.mark(pending.source.line, "created" if plan.created else "updated")
 
     @staticmethod
     def _split_or_reject(
@@ -340,11 +409,11 @@ class SyncService:
     ) -> ChangeSet:
         first, last = group[0][0].source.line, group[-1][0].source.line
         context = ChangeContext(
-            actor=f"sync:{mapping.system}",
+            actor=summary.actor or f"sync:{mapping.system}",
             role=self.role,
             source_system=mapping.system,
             session_id=summary.run_id,
-            device_fingerprint=f"host:{socket.gethostname()}",
+            device_fingerprint=summary.device or f"host:{socket.gethostname()}",
             reason=(
                 f"sync {mapping.system}.{mapping.table} {path.name} lines {first}-{last} "
                 f"({len(group)} records, run {summary.run_id})"

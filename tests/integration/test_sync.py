@@ -10,9 +10,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import neo4j
 import pytest
 
+from semgraph.api.app import create_app
 from semgraph.bootstrap import Container
 from semgraph.config import Settings
 from semgraph.ontology.schema import ensure_schema
@@ -245,9 +247,9 @@ def test_utf8_bom_gb18030_and_json_lines_read_alike(
     jsonl.write_text(json.dumps({**row, "customer_no": "C11", "vat_id": "X1"}) + "\nnot json\n")
     assert sync.run("Shop", "customers", [bom]).total("created") == 1
     # same tax id: the GB18030 row becomes a second record of the same customer
-    assert sync.run("Shop", "customers", [gbk], FileOptions(encoding="gb18030")).total(
-        "created"
-    ) == 1
+    assert (
+        sync.run("Shop", "customers", [gbk], FileOptions(encoding="gb18030")).total("created") == 1
+    )
     assert sync.run("Shop", "customers", [jsonl]).total("rejected") == 1
     names = rows(empty_db, "MATCH (c:Customer) RETURN c.name AS n")
     assert {r["n"] for r in names} == {"北京测试有限公司"} and len(names) == 2
@@ -327,3 +329,50 @@ def test_cli_sync_prints_a_json_summary_and_exits_3_on_rejects(
     assert unknown.returncode == 1
     assert "no mapping for table `order` of Shop" in unknown.stderr
     assert "orders" in unknown.stderr
+
+
+def test_http_ingest_answers_per_record(
+    settings: Settings, empty_db: neo4j.Driver, tmp_path: Path
+) -> None:
+    from tests.integration.graphql_harness import api_settings, running
+
+    sync_settings = settings.model_copy(update={"sync_mapping_files": [SHOP]})
+    container = Container(sync_settings)
+    ensure_schema(empty_db, container.ontology, settings.neo4j_database)
+    keys = {
+        "k-sync": {"actor": "shop-connector", "role": "service"},
+        "k-viewer": {"actor": "vera", "role": "viewer"},
+    }
+    app = create_app(sync_settings, container, api_settings(keys=keys))
+    customers = [
+        {"customer_no": "C1", "name": "Müller KG", "vat_id": "de1"},
+        {"customer_no": "", "name": "no key"},
+        {"customer_no": "C2", "name": "Zhang 张", "status": "sleeping"},
+    ]
+    with running(app) as base, httpx.Client(base_url=base, timeout=120) as http:
+        first = http.post("/ingest/Shop/customers", json=customers, headers={"X-API-Key": "k-sync"})
+        assert first.status_code == 207, first.text
+        outcomes = first.json()["records"]
+        assert [(o["index"], o["status"]) for o in outcomes] == [
+            (0, "created"),
+            (1, "rejected"),
+            (2, "rejected"),
+        ]
+        assert "missing key" in outcomes[1]["reason"]
+        assert (outcomes[2]["field"], outcomes[2]["value"]) == ("status", "sleeping")
+        ndjson = "\n".join(json.dumps(c) for c in customers[:1])
+        again = http.post(
+            "/ingest/Shop/customers",
+            content=ndjson,
+            headers={"X-API-Key": "k-sync", "Content-Type": "application/x-ndjson"},
+        )
+        assert again.status_code == 200
+        assert again.json()["records"] == [{"index": 0, "key": "C1", "status": "unchanged"}]
+        viewer = http.post("/ingest/Shop/customers", json=[], headers={"X-API-Key": "k-viewer"})
+        assert viewer.status_code == 403
+        unknown = http.post("/ingest/Shop/custmers", json=[], headers={"X-API-Key": "k-sync"})
+        assert unknown.status_code == 400 and "customers" in unknown.json()["error"]["hint"]
+    names = rows(empty_db, "MATCH (c:Customer) RETURN c.name AS n")
+    assert [r["n"] for r in names] == ["Müller KG"]
+    events = rows(empty_db, "MATCH (e:ChangeEvent) RETURN e.actor AS actor, e.role AS role")
+    assert events == [{"actor": "shop-connector", "role": "service"}]
