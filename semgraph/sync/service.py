@@ -236,7 +236,12 @@ class SyncService:
         checkpoint = self._checkpoint_file(mapping, path)
         done_through = self._read_checkpoint(checkpoint) if resume else 0
         result = FileSummary(str(path), resumed_after_line=done_through)
-        rejects = RejectsFile(rejects_path(path, rejects_dir), options.format_of(path), options)
+        rejects = RejectsFile(
+            rejects_path(path, rejects_dir),
+            options.format_of(path),
+            options,
+            resumed=done_through > 0,
+        )
         pending: list[_Pending] = []
 
         def reject(source: SourceRow, field_name: str, value: str, reason: str) -> None:

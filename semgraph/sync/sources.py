@@ -118,9 +118,15 @@ def _jsonl(path: Path, options: FileOptions, skip_through: int) -> Iterator[Sour
 
 
 class RejectsFile:
-    """Appends rejected rows to ``path`` in the format of the input they came from."""
+    """Rejected rows in ``path``, in the format of the input they came from.
 
-    def __init__(self, path: Path, fmt: FileFormat, options: FileOptions) -> None:
+    A fresh run starts the file anew; a resumed run (``resumed``) keeps it and does not
+    write again a line it already holds (rows between the checkpoint and a kill are read
+    twice)."""
+
+    def __init__(
+        self, path: Path, fmt: FileFormat, options: FileOptions, *, resumed: bool = False
+    ) -> None:
         self.path = path
         self.format = fmt
         self.options = options
@@ -128,8 +134,26 @@ class RejectsFile:
         self._handle: IO[str] | None = None
         self._writer: Any = None
         self._header: list[str] | None = None
+        self._known: set[int] = self._lines_in_file() if resumed else set()
+        if not resumed:
+            path.unlink(missing_ok=True)
+
+    def _lines_in_file(self) -> set[int]:
+        if not self.path.is_file():
+            return set()
+        encoding = self.options.python_encoding()
+        with self.path.open(encoding=encoding, newline="") as handle:
+            if self.format == "jsonl":
+                rows = [json.loads(text) for text in handle if text.strip()]
+            else:
+                rows = list(csv.DictReader(handle, delimiter=self.options.delimiter))
+        return {int(r["_reject_line"]) for r in rows if str(r.get("_reject_line", "")).isdigit()}
 
     def write(self, row: SourceRow, field: str, value: str, reason: str) -> None:
+        """Append one rejected row (the count includes lines a resumed run already had)."""
+        if row.line in self._known:
+            self.count += 1
+            return
         reject = {
             "_reject_line": row.line,
             "_reject_field": field,
@@ -146,6 +170,10 @@ class RejectsFile:
                 self._header = [*values, *REJECT_COLUMNS]
                 if self.path.stat().st_size == 0:
                     self._writer.writerow(self._header)
+                else:  # a resumed run appends under the header already there
+                    with self.path.open(encoding=self.options.python_encoding()) as existing:
+                        first = next(csv.reader(existing, delimiter=self.options.delimiter), None)
+                    self._header = first or self._header
             self._writer.writerow([{**values, **reject}.get(h, "") for h in self._header])
         handle.flush()
         self.count += 1
