@@ -17,6 +17,7 @@ import pytest
 from semgraph.api.app import create_app
 from semgraph.bootstrap import Container
 from semgraph.config import Settings
+from semgraph.demo.loader import count_business_entities
 from semgraph.ontology.schema import ensure_schema
 from semgraph.sync.service import SyncService
 from semgraph.sync.sources import FileOptions
@@ -376,3 +377,21 @@ def test_http_ingest_answers_per_record(
     assert [r["n"] for r in names] == ["Müller KG"]
     events = rows(empty_db, "MATCH (e:ChangeEvent) RETURN e.actor AS actor, e.role AS role")
     assert events == [{"actor": "shop-connector", "role": "service"}]
+
+
+def test_up_no_demo_leaves_an_empty_database_empty(
+    settings: Settings, empty_db: neo4j.Driver
+) -> None:
+    if not settings.managed:
+        pytest.skip("`semgraph up` finds the managed test instance by its data folder")
+    up = subprocess.run(
+        [sys.executable, "-m", "semgraph.cli.main", "up", "--no-demo", "--no-serve"],
+        env=child_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert up.returncode == 0, up.stderr[-2000:]
+    assert "demo data" not in up.stdout
+    ontology = Container(settings).ontology
+    assert count_business_entities(empty_db, ontology, settings.neo4j_database) == 0
