@@ -36,7 +36,8 @@ from semgraph.bootstrap import Container
 from semgraph.config import Settings
 from semgraph.neo4j_server import ManagedServer
 from semgraph.neo4j_server.scratch import scratch_settings
-from semgraph.sync.service import SyncService, dry_run_each
+from semgraph.sync.service import SyncService
+from semgraph.sync.verdicts import dry_run_each
 
 # Of every 100 records: customers (CRM + ERP), contacts, orders, lines; materials on top.
 SHARES = {"Account": 10, "KNA1": 10, "Contact": 15, "VBAK": 20, "VBAP": 45}

@@ -14,14 +14,12 @@ unchanged when it is read again (upserts are idempotent), so nothing is lost or 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,73 +35,16 @@ from semgraph.exceptions import (
 )
 from semgraph.ontology.model import Ontology
 from semgraph.sync import queries as q
+from semgraph.sync.checkpoint import checkpoint_file, read_checkpoint, write_checkpoint
 from semgraph.sync.engine import MappedRow, map_row
 from semgraph.sync.errors import RowRejectedError
 from semgraph.sync.mapping import MappingCatalog, TableMapping
 from semgraph.sync.plan import SYSTEM_RECORD, Existing, RowPlan, plan_row, record_id
 from semgraph.sync.sources import FileOptions, RejectsFile, SourceRow, read_rows, rejects_path
+from semgraph.sync.summary import FileSummary, SyncSummary
 
 log = logging.getLogger("semgraph.sync")
 MAX_OPERATIONS = 9_000  # a change set holds at most 10,000
-
-
-@dataclass
-class FileSummary:
-    file: str
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    resumed_after_line: int = 0
-    rejects_file: str | None = None
-    statuses: dict[int, str] | None = None
-    """Line -> created / updated / unchanged, when the caller asks for per-record outcomes."""
-
-    def mark(self, line: int, status: str) -> None:
-        setattr(self, status, getattr(self, status) + 1)
-        if self.statuses is not None:
-            self.statuses[line] = status
-
-
-@dataclass
-class SyncSummary:
-    """What a run did; ``rejected`` > 0 makes the CLI exit 3."""
-
-    run_id: str
-    system: str
-    table: str
-    files: list[FileSummary] = field(default_factory=list)
-    batches: int = 0
-    change_events: int = 0
-    warnings: int = 0
-    seconds: float = 0.0
-    batch_ms: list[float] = field(default_factory=list)
-    actor: str | None = None
-    """Who pushed the records (an HTTP caller); None: ``sync:{system}``."""
-    device: str | None = None
-
-    def total(self, name: str) -> int:
-        return sum(int(getattr(f, name)) for f in self.files)
-
-    def as_dict(self) -> dict[str, Any]:
-        records = self.total("rows")
-        return {
-            "run_id": self.run_id,
-            "system": self.system,
-            "table": self.table,
-            "records": records,
-            "created": self.total("created"),
-            "updated": self.total("updated"),
-            "unchanged": self.total("unchanged"),
-            "rejected": self.total("rejected"),
-            "batches": self.batches,
-            "change_events": self.change_events,
-            "warnings": self.warnings,
-            "seconds": round(self.seconds, 3),
-            "records_per_s": round(records / self.seconds, 1) if self.seconds else 0.0,
-            "files": [{k: v for k, v in vars(f).items() if k != "statuses"} for f in self.files],
-        }
 
 
 @dataclass
@@ -233,8 +174,8 @@ class SyncService:
         summary: SyncSummary,
         resume: bool,
     ) -> FileSummary:
-        checkpoint = self._checkpoint_file(mapping, path)
-        done_through = self._read_checkpoint(checkpoint) if resume else 0
+        checkpoint = checkpoint_file(self.checkpoint_dir, mapping.system, mapping.table, path)
+        done_through = read_checkpoint(checkpoint) if resume else 0
         result = FileSummary(str(path), resumed_after_line=done_through)
         rejects = RejectsFile(
             rejects_path(path, rejects_dir),
@@ -253,7 +194,7 @@ class SyncService:
             while carry:
                 carry = self._apply_batch(mapping, path, carry, result, summary, reject)
                 committed = (carry[0].source.line - 1) if carry else rows[-1].source.line
-                self._write_checkpoint(checkpoint, committed, summary.run_id)
+                write_checkpoint(checkpoint, committed, summary.run_id)
                 if self.on_batch is not None:
                     self.on_batch(committed)
 
@@ -494,35 +435,6 @@ class SyncService:
             session.run(q.match_index(mapping.target_class, rule.target_property)).consume()
         self._indexed.add((mapping.target_class, rule.target_property))
 
-    # --- checkpoints ---------------------------------------------------------------------
-    def _checkpoint_file(self, mapping: TableMapping, path: Path) -> Path:
-        stat = path.stat() if path.exists() else None
-        ident = "|".join(
-            [
-                mapping.system,
-                mapping.table,
-                str(path.resolve()),
-                str(stat.st_size if stat else 0),
-                str(stat.st_mtime_ns if stat else 0),
-            ]
-        )
-        digest = hashlib.sha256(ident.encode()).hexdigest()[:24]
-        return self.checkpoint_dir / f"{mapping.system}.{mapping.table}.{digest}.json"
-
-    @staticmethod
-    def _read_checkpoint(path: Path) -> int:
-        try:
-            return int(json.loads(path.read_text())["line"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return 0
-
-    @staticmethod
-    def _write_checkpoint(path: Path, line: int, run_id: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"line": line, "run_id": run_id}))
-        tmp.replace(path)  # atomic: a kill leaves the old or the new checkpoint
-
 
 def _source_field(
     mapping: TableMapping, violations: list[Any], source: SourceRow
@@ -534,42 +446,3 @@ def _source_field(
             if rule.target_property == prop and rule.source_field:
                 return rule.source_field, str(source.values.get(rule.source_field, ""))
     return "", ""
-
-
-def dry_run_each(
-    service: SyncService, system: str, table: str, path: Path, options: FileOptions | None = None
-) -> dict[int, bool]:
-    """Each row of ``path`` as a change set of its own, dry-run through the per-change
-    pipeline: line -> accepted. Nothing is written (the benchmark compares these verdicts
-    with a batched run's)."""
-    mapping = service.catalog.table(system, table)
-    verdicts: dict[int, bool] = {}
-    summary = SyncSummary("dry-run", system, table)
-    for source in read_rows(path, options or FileOptions()):
-        try:
-            mapped = map_row(mapping, source.values)
-            existing, matched, referenced = service._lookup(mapping, [mapped])
-            plan = plan_row(
-                service.ontology,
-                service.catalog,
-                mapping,
-                mapped,
-                existing.get(service._record_iri(mapping, mapped)),
-                matched.get(mapped.match_value) if mapped.match_value else None,
-                referenced,
-                dt.datetime.now(dt.UTC),
-            )
-        except RowRejectedError:
-            verdicts[source.line] = False
-            continue
-        if not plan.operations:
-            verdicts[source.line] = True
-            continue
-        pending = [(_Pending(source, mapped), plan)]
-        try:
-            result = service.pipeline.dry_run(service._change_set(mapping, path, pending, summary))
-        except (InvalidInputError, NotFoundError, UnknownTermError):
-            verdicts[source.line] = False
-            continue
-        verdicts[source.line] = not result.violations
-    return verdicts
