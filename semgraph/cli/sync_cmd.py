@@ -33,6 +33,9 @@ def sync(
         None, help="Where NAME.rejects.EXT goes (default: beside each input)."
     ),
     restart: bool = typer.Option(False, help="Ignore a checkpoint left by an interrupted run."),
+    full_snapshot: bool = typer.Option(
+        False, help="FILES are the whole table: mark records missing from them inactive."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
 ) -> None:
     """Upsert the rows of FILES into the graph, validated, audited and alert-checked.
@@ -50,7 +53,13 @@ def sync(
     try:
         service = c.sync(mapping, batch_size=batch_size)
         summary = service.run(
-            system, table, files, options, rejects_dir=rejects_dir, resume=not restart
+            system,
+            table,
+            files,
+            options,
+            rejects_dir=rejects_dir,
+            resume=not restart,
+            full_snapshot=full_snapshot,
         )
     finally:
         c.close()
@@ -61,7 +70,8 @@ def sync(
         out.print(
             f"{system}.{table}: {data['records']:,} records in {data['seconds']} s — "
             f"{data['created']:,} created, {data['updated']:,} updated, "
-            f"{data['unchanged']:,} unchanged, {data['rejected']:,} rejected "
+            f"{data['unchanged']:,} unchanged, {data['rejected']:,} rejected, "
+            f"{data['inactivated']:,} inactivated "
             f"({data['change_events']} change events, {data['warnings']} warnings)"
         )
         for f in summary.files:

@@ -29,6 +29,16 @@ RETURN iri, g.iri AS golden_iri
 """
 )
 
+# A system's records of one class (their ids share the prefix) not yet inactive: a full
+# snapshot marks those its export no longer holds.
+ACTIVE_RECORDS = (
+    KEEP_PLAN
+    + """MATCH (r:SystemRecord {sourceSystem: $system})
+WHERE r.id STARTS WITH $prefix AND coalesce(r.recordStatus, '') <> 'inactive'
+RETURN r.iri AS iri, r.id AS id
+"""
+)
+
 
 def golden_by_match(cls: str, prop: str) -> str:
     """Entities of ``cls`` whose ``prop`` is one of ``$values`` (the match key)."""

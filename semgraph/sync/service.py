@@ -25,7 +25,7 @@ from typing import Any
 
 import neo4j
 
-from semgraph.changes.model import ChangeContext, ChangeSet
+from semgraph.changes.model import ChangeContext, ChangeSet, Operation, UpdateEntity
 from semgraph.changes.pipeline import ChangePipeline, ChangeResult
 from semgraph.exceptions import (
     ChangeRefusedError,
@@ -82,11 +82,14 @@ class SyncService:
         rejects_dir: Path | None = None,
         run_id: str | None = None,
         resume: bool = True,
+        full_snapshot: bool = False,
     ) -> SyncSummary:
         """Sync ``files`` (exports of ``system``'s ``table``) into the graph.
 
         Rows that cannot be mapped or that break a Violation rule go to a rejects file
         beside each input (``NAME.rejects.EXT``, or in ``rejects_dir``); the run goes on.
+        With ``full_snapshot`` the files are the whole table: the system's records of the
+        table's class whose key no file holds get ``recordStatus`` inactive (never deleted).
         Raises MappingError for an unknown system or table, InvalidInputError for an
         unreadable file; what was committed before stays committed.
         """
@@ -95,12 +98,52 @@ class SyncService:
         summary = SyncSummary(run_id or uuid.uuid4().hex[:16], system, table)
         self._ensure_index(mapping)
         started = time.perf_counter()
+        seen: set[str] | None = set() if full_snapshot else None
         for path in files:
             summary.files.append(
-                self._sync_file(mapping, Path(path), options, rejects_dir, summary, resume)
+                self._sync_file(mapping, Path(path), options, rejects_dir, summary, resume, seen)
             )
+        if seen is not None:
+            summary.inactivated = self._inactivate_missing(mapping, seen, summary)
         summary.seconds = time.perf_counter() - started
         return summary
+
+    def _inactivate_missing(
+        self, mapping: TableMapping, seen: set[str], summary: SyncSummary
+    ) -> int:
+        """Mark the system's records of the table's class that no file named inactive."""
+        prefix = f"{mapping.system}.{mapping.target_class}."  # plan.record_id's prefix
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS
+        ) as session:
+            active = [
+                (r["iri"], r["id"])
+                for r in session.run(q.ACTIVE_RECORDS, system=mapping.system, prefix=prefix)
+            ]
+        missing = [ident for iri, ident in active if iri not in seen]
+        at = dt.datetime.now(dt.UTC).isoformat()
+        for start in range(0, len(missing), self.batch_size):
+            part = missing[start : start + self.batch_size]
+            context = ChangeContext(
+                actor=summary.actor or f"sync:{mapping.system}",
+                role=self.role,
+                source_system=mapping.system,
+                session_id=summary.run_id,
+                device_fingerprint=summary.device or f"host:{socket.gethostname()}",
+                reason=f"full snapshot of {mapping.system}.{mapping.table}: "
+                f"{len(part)} records no longer in the export",
+            )
+            operations: list[Operation] = [
+                UpdateEntity(
+                    cls=SYSTEM_RECORD,
+                    id=ident,
+                    properties={"recordStatus": "inactive", "syncedAt": at},
+                )
+                for ident in part
+            ]
+            self.pipeline.apply(ChangeSet(context=context, operations=operations))
+            summary.change_events += 1
+        return len(missing)
 
     def run_records(
         self,
@@ -173,9 +216,18 @@ class SyncService:
         rejects_dir: Path | None,
         summary: SyncSummary,
         resume: bool,
+        seen: set[str] | None = None,
     ) -> FileSummary:
         checkpoint = checkpoint_file(self.checkpoint_dir, mapping.system, mapping.table, path)
         done_through = read_checkpoint(checkpoint) if resume else 0
+        if seen is not None and done_through:  # the rows before the checkpoint count too
+            for source in read_rows(path, options):
+                if source.line > done_through:
+                    break
+                try:
+                    seen.add(self._record_iri(mapping, map_row(mapping, source.values)))
+                except RowRejectedError:
+                    continue
         result = FileSummary(str(path), resumed_after_line=done_through)
         rejects = RejectsFile(
             rejects_path(path, rejects_dir),
@@ -213,6 +265,8 @@ class SyncService:
                     reject(source, bad.field, bad.value, bad.reason)
                     continue
                 pending.append(_Pending(source, mapped))
+                if seen is not None:
+                    seen.add(self._record_iri(mapping, mapped))
                 if len(pending) >= self.batch_size:
                     flush(pending)
                     pending = []

@@ -38,6 +38,8 @@ class SyncSummary:
     warnings: int = 0
     seconds: float = 0.0
     batch_ms: list[float] = field(default_factory=list)
+    inactivated: int = 0
+    """Records a full snapshot marked inactive (their rows were gone from the export)."""
     actor: str | None = None
     """Who pushed the records (an HTTP caller); None: ``sync:{system}``."""
     device: str | None = None
@@ -59,6 +61,7 @@ class SyncSummary:
             "batches": self.batches,
             "change_events": self.change_events,
             "warnings": self.warnings,
+            "inactivated": self.inactivated,
             "seconds": round(self.seconds, 3),
             "records_per_s": round(records / self.seconds, 1) if self.seconds else 0.0,
             "files": [{k: v for k, v in vars(f).items() if k != "statuses"} for f in self.files],

@@ -395,3 +395,24 @@ def test_up_no_demo_leaves_an_empty_database_empty(
     assert "demo data" not in up.stdout
     ontology = Container(settings).ontology
     assert count_business_entities(empty_db, ontology, settings.neo4j_database) == 0
+
+
+def test_a_full_snapshot_marks_rows_gone_from_the_export_inactive_never_deletes(
+    sync: SyncService, empty_db: neo4j.Driver, tmp_path: Path
+) -> None:
+    sync.run("CRM", "Account", [write_csv(tmp_path / "all.csv", crm_accounts(3))])
+    export = write_csv(tmp_path / "now.csv", crm_accounts(3)[:2])
+    snapshot = sync.run("CRM", "Account", [export], full_snapshot=True)
+    assert (snapshot.inactivated, snapshot.total("unchanged")) == (1, 2)
+    found = rows(
+        empty_db,
+        """MATCH (c:Customer)-[:hasSystemRecord]->(r:SystemRecord)
+           RETURN r.externalId AS key, r.recordStatus AS status ORDER BY key""",
+    )
+    assert [(r["key"], r["status"]) for r in found] == [
+        ("001A0000", None),
+        ("001A0001", None),
+        ("001A0002", "inactive"),
+    ]
+    again = sync.run("CRM", "Account", [export], full_snapshot=True)
+    assert (again.inactivated, again.change_events) == (0, 0)
