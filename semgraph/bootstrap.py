@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
@@ -33,7 +33,10 @@ from semgraph.validation.reach import ShapeReach
 from semgraph.vocabulary import THIS
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from semgraph.rag.entity_cards import EntityCardUpdater
+    from semgraph.sync.service import SyncService
 
 log = logging.getLogger("semgraph.events")
 
@@ -140,6 +143,30 @@ class Container:
             prepare=self.schema_ready,
             max_concurrent=self.settings.change_concurrency,
         )
+
+    def sync(self, mapping_files: Sequence[Path] = (), batch_size: int = 100) -> SyncService:
+        """Syncs source-system exports through ``pipeline`` (see semgraph.sync.service), with
+        the mappings of ``ontology/`` plus the user's ``mapping_files``."""
+        from semgraph.sync.mapping import load_catalog
+        from semgraph.sync.mapping import mapping_files as own_mappings
+        from semgraph.sync.service import SyncService
+
+        files = own_mappings(default_files(self.settings.ontology_dir), mapping_files)
+        return SyncService(
+            pipeline=self.pipeline,
+            driver=self.driver,
+            database=self.settings.neo4j_database,
+            ontology=self.ontology,
+            catalog=load_catalog(self.ontology, files),
+            checkpoint_dir=self.settings.data_dir / "sync-checkpoints",
+            batch_size=batch_size,
+        )
+
+    @cached_property
+    def sync_service(self) -> SyncService:
+        """The sync of ``POST /ingest``: the ontology's mappings plus
+        ``SEMGRAPH_SYNC_MAPPING_FILES``."""
+        return self.sync(self.settings.sync_mapping_files)
 
     def event_handlers(self) -> list[Callable[[object], object]]:
         """What reacts to domain events after a commit, in order (each gets every event)."""

@@ -90,6 +90,18 @@ class Settings(BaseSettings):
     neo4j_pool_size: int = 32
     maven_repository: str = "https://repo.maven.apache.org/maven2"
 
+    demo_data: bool = Field(
+        default=True,
+        description="`semgraph up` loads demo data into an empty database; false (or "
+        "`--no-demo`) leaves it empty for your own data.",
+    )
+
+    sync_mapping_files: list[Path] = Field(
+        default_factory=list,
+        description="Mapping files of your own (Turtle, sgm: vocabulary) that `POST /ingest` "
+        "uses besides ontology/systems.ttl; `semgraph sync` takes them as --mapping.",
+    )
+
     # --- changes ------------------------------------------------------------------------
     change_concurrency: int = Field(
         default=2,

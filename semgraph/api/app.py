@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from semgraph import __version__
-from semgraph.api import alert_pages, health
+from semgraph.api import alert_pages, health, ingest
 from semgraph.api.graphql.app_graphql import mount_graphql
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
@@ -58,6 +58,7 @@ def create_app(
     app.state.container = container
     app.include_router(health.router)
     app.include_router(alert_pages.router)
+    app.include_router(ingest.router)
     watch_neo4j(container.neo4j_problem)
     mount_graphql(app, container, api_settings or container.settings.api)
     mcp = mount_mcp(app, app.state.graphql_schema, app.state.graphql)

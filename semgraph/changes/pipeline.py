@@ -305,8 +305,11 @@ class ChangePipeline:
         timings["read_before"] = (time.perf_counter() - t0) * 1000
 
         after = {iri: rec for iri, rec in before.items() if iri not in deleted}
-        for op in ops:
-            after.update(self._write(tx, op, at))
+        if len(ops) > 1 and not deleted:
+            after.update(self._write_grouped(tx, ops, at))
+        else:
+            for op in ops:
+                after.update(self._write(tx, op, at))
         if any(op["op"] in {"create", "link", "unlink"} for op in ops):
             # New edges can put touched entities on new focus nodes' paths; updates and
             # deletes cannot (a delete's readers were found above, before it).
@@ -490,6 +493,36 @@ class ChangePipeline:
             cls = business_class(record["labels"], self.ontology)
             if cls is not None:
                 out[record["iri"]] = NodeRecord(record["iri"], cls, dict(record["props"]))
+        return out
+
+    def _write_grouped(
+        self, tx: neo4j.Transaction, ops: list[dict[str, Any]], at: Any
+    ) -> dict[str, NodeRecord]:
+        """Run many operations as one statement per (kind, class or type): creates, then
+        updates, unlinks, links (the order a change set without deletes can be applied in:
+        an update may follow a create of the same entity, a link needs both ends)."""
+        phases = {"create": 0, "update": 1, "unlink": 2, "link": 3}
+        groups: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
+        for op in ops:
+            kind = op["op"]
+            if kind in {"link", "unlink"}:
+                row = {"from_iri": op["from_iri"], "to_iri": op["to_iri"]}
+                groups[(phases[kind], kind, op["rel"])].append(row)
+            else:
+                row = {"iri": op["iri"], "id": op["id"], "props": op["props"]}
+                groups[(phases[kind], kind, op["cls"])].append(row)
+        queries = {
+            "create": q.create_entities,
+            "update": q.update_entities,
+            "link": q.link_many,
+            "unlink": q.unlink_many,
+        }
+        out: dict[str, NodeRecord] = {}
+        for (_, kind, name), rows in sorted(groups.items()):
+            for record in tx.run(queries[kind](name), rows=rows, at=at):
+                cls = business_class(record["labels"], self.ontology)
+                if cls is not None:
+                    out[record["iri"]] = NodeRecord(record["iri"], cls, dict(record["props"]))
         return out
 
     def _record(

@@ -57,6 +57,42 @@ def unlink(rel: str) -> str:
     )
 
 
+# The same writes for many entities of one class (or links of one type) in one round trip;
+# a change set of thousands of operations (a sync batch) otherwise pays one per operation.
+def create_entities(cls: str) -> str:
+    return KEEP_PLAN + (
+        f"UNWIND $rows AS row CREATE (n:Resource:{ident(cls)} {{iri: row.iri, id: row.id, "
+        "version: 1, createdAt: $at, updatedAt: $at}) SET n += row.props" + _RETURN_NODE
+    )
+
+
+def update_entities(cls: str) -> str:
+    return KEEP_PLAN + (
+        f"UNWIND $rows AS row MATCH (n:Resource {{iri: row.iri}}) WHERE n:{ident(cls)} "
+        "SET n += row.props, n.version = coalesce(n.version, 0) + 1, n.updatedAt = $at"
+        + _RETURN_NODE
+    )
+
+
+def link_many(rel: str) -> str:
+    return KEEP_PLAN + (
+        "UNWIND $rows AS row "
+        "MATCH (a:Resource {iri: row.from_iri}), (b:Resource {iri: row.to_iri}) "
+        f"MERGE (a)-[:{ident(rel)}]->(b) "
+        "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n" + _RETURN_NODE
+    )
+
+
+def unlink_many(rel: str) -> str:
+    return KEEP_PLAN + (
+        "UNWIND $rows AS row "
+        f"MATCH (a:Resource {{iri: row.from_iri}})-[r:{ident(rel)}]->"
+        "(b:Resource {iri: row.to_iri}) "
+        "DELETE r SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n"
+        + _RETURN_NODE
+    )
+
+
 SCHEMA = (
     "CREATE CONSTRAINT change_event_id IF NOT EXISTS FOR (c:ChangeEvent) REQUIRE c.id IS UNIQUE",
     "CREATE CONSTRAINT rule_iri IF NOT EXISTS FOR (r:Rule) REQUIRE r.iri IS UNIQUE",

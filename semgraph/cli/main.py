@@ -18,6 +18,7 @@ from semgraph.cli import (
     neo4j_cmd,
     rdf_cmd,
     rules_cmd,
+    sync_cmd,
     up_cmd,
     validate_cmd,
 )
@@ -43,6 +44,7 @@ app.command("ask")(ask_cmd.ask)
 app.command("validate")(validate_cmd.validate)
 app.command("audit")(audit_cmd.audit)
 app.command("demo")(demo_cmd.demo)
+app.command("sync")(sync_cmd.sync)
 app.command("import")(rdf_cmd.import_file)
 app.command("export")(rdf_cmd.export)
 app.add_typer(alerts_cmd.app, name="alerts")

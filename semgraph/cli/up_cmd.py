@@ -67,13 +67,19 @@ def up(
     ),
     seed: int = typer.Option(42, help="Seed of the demo data."),
     serve: bool = typer.Option(True, help="Serve the API after set-up."),
+    demo: bool | None = typer.Option(
+        None,
+        "--demo/--no-demo",
+        help="Load demo data into an empty database (default: SEMGRAPH_DEMO_DATA, true).",
+    ),
 ) -> None:
     """Start Neo4j, load ontology, shapes and demo data, and serve the API on :8000."""
     settings = get_settings()
     c = Container(settings)
     server = prepare(c)
     db = settings.neo4j_database
-    if count_business_entities(c.driver, c.ontology, db) == 0:
+    wants_demo = settings.demo_data if demo is None else demo
+    if wants_demo and count_business_entities(c.driver, c.ontology, db) == 0:
         summary = load_demo(c.driver, c.ontology, db, entities, seed)
         out.print(f"demo data: {summary.entities:,} entities (seed {seed})")
     api, key = api_settings_for(c)

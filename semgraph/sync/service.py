@@ -1,0 +1,523 @@
+"""``SyncService``: files of a source system's table, through the one door, in batches.
+
+Each batch of rows becomes one change set: one transaction, one pySHACL run over all its
+focus nodes, one change event with before/after of every entity it touched. When a
+Violation refuses the batch, the rows whose entities the Violation is about are rejected
+and the rest are applied again; a refusal that names no row's entity splits the batch in
+halves until it does. A row that maps to what the graph already holds writes nothing.
+
+After each committed batch a checkpoint records the file's last committed line, so a
+killed run resumes after it; a batch committed just before the kill is simply seen as
+unchanged when it is read again (upserts are idempotent), so nothing is lost or doubled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import neo4j
+
+from semgraph.changes.model import ChangeContext, ChangeSet, Operation, UpdateEntity
+from semgraph.changes.pipeline import ChangePipeline, ChangeResult
+from semgraph.exceptions import (
+    ChangeRefusedError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    UnknownTermError,
+)
+from semgraph.ontology.model import Ontology
+from semgraph.sync import queries as q
+from semgraph.sync.checkpoint import checkpoint_file, read_checkpoint, write_checkpoint
+from semgraph.sync.engine import MappedRow, map_row
+from semgraph.sync.errors import RowRejectedError
+from semgraph.sync.mapping import MappingCatalog, TableMapping
+from semgraph.sync.plan import SYSTEM_RECORD, Existing, RowPlan, plan_row, record_id
+from semgraph.sync.sources import FileOptions, RejectsFile, SourceRow, read_rows, rejects_path
+from semgraph.sync.summary import FileSummary, SyncSummary
+
+log = logging.getLogger("semgraph.sync")
+MAX_OPERATIONS = 9_000  # a change set holds at most 10,000
+
+
+@dataclass
+class _Pending:
+    source: SourceRow
+    mapped: MappedRow
+
+
+@dataclass
+class SyncService:
+    """Runs table syncs for one ontology, mapping catalog and change pipeline."""
+
+    pipeline: ChangePipeline
+    driver: neo4j.Driver
+    database: str
+    ontology: Ontology
+    catalog: MappingCatalog
+    checkpoint_dir: Path
+    batch_size: int = 100
+    role: str = "admin"
+    """The role of a file sync's change sets (the local operator's, as for ``import``);
+    an HTTP push runs as its caller's role, within that role's write rights."""
+    on_batch: Callable[[int], None] | None = None
+    """Called with the file's committed line after each batch (tests stop a run here)."""
+
+    def __post_init__(self) -> None:
+        self._indexed: set[tuple[str, str]] = set()
+
+    # --- public API --------------------------------------------------------------------
+    def run(
+        self,
+        system: str,
+        table: str,
+        files: Sequence[Path],
+        options: FileOptions | None = None,
+        *,
+        rejects_dir: Path | None = None,
+        run_id: str | None = None,
+        resume: bool = True,
+        full_snapshot: bool = False,
+    ) -> SyncSummary:
+        """Sync ``files`` (exports of ``system``'s ``table``) into the graph.
+
+        Rows that cannot be mapped or that break a Violation rule go to a rejects file
+        beside each input (``NAME.rejects.EXT``, or in ``rejects_dir``); the run goes on.
+        With ``full_snapshot`` the files are the whole table: the system's records of the
+        table's class whose key no file holds get ``recordStatus`` inactive (never deleted).
+        Raises MappingError for an unknown system or table, InvalidInputError for an
+        unreadable file; what was committed before stays committed.
+        """
+        mapping = self.catalog.table(system, table)
+        options = options or FileOptions()
+        summary = SyncSummary(run_id or uuid.uuid4().hex[:16], system, table)
+        self._ensure_index(mapping)
+        started = time.perf_counter()
+        seen: set[str] | None = set() if full_snapshot else None
+        for path in files:
+            summary.files.append(
+                self._sync_file(mapping, Path(path), options, rejects_dir, summary, resume, seen)
+            )
+        if seen is not None:
+            summary.inactivated = self._inactivate_missing(mapping, seen, summary)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _inactivate_missing(
+        self, mapping: TableMapping, seen: set[str], summary: SyncSummary
+    ) -> int:
+        """Mark the system's records of the table's class that no file named inactive."""
+        prefix = f"{mapping.system}.{mapping.target_class}."  # plan.record_id's prefix
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS
+        ) as session:
+            active = [
+                (r["iri"], r["id"])
+                for r in session.run(q.ACTIVE_RECORDS, system=mapping.system, prefix=prefix)
+            ]
+        missing = [ident for iri, ident in active if iri not in seen]
+        at = dt.datetime.now(dt.UTC).isoformat()
+        for start in range(0, len(missing), self.batch_size):
+            part = missing[start : start + self.batch_size]
+            context = ChangeContext(
+                actor=summary.actor or f"sync:{mapping.system}",
+                role=summary.role or self.role,
+                source_system=mapping.system,
+                session_id=summary.run_id,
+                device_fingerprint=summary.device or f"host:{socket.gethostname()}",
+                reason=f"full snapshot of {mapping.system}.{mapping.table}: "
+                f"{len(part)} records no longer in the export",
+            )
+            operations: list[Operation] = [
+                UpdateEntity(
+                    cls=SYSTEM_RECORD,
+                    id=ident,
+                    properties={"recordStatus": "inactive", "syncedAt": at},
+                )
+                for ident in part
+            ]
+            self.pipeline.apply(ChangeSet(context=context, operations=operations))
+            summary.change_events += 1
+        return len(missing)
+
+    def run_records(
+        self,
+        system: str,
+        table: str,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        source: str = "http",
+        run_id: str | None = None,
+        actor: str | None = None,
+        device: str | None = None,
+        role: str | None = None,
+    ) -> tuple[SyncSummary, list[dict[str, Any]]]:
+        """Sync records given in memory (an HTTP push); returns the summary and one outcome
+        per record, in order: ``{"index", "status", "key"?, "field"?, "value"?, "reason"?}``
+        with status created, updated, unchanged or rejected. Raises MappingError for an
+        unknown system or table, ForbiddenError when ``role`` may not write the table's
+        records (``check_may_sync``).
+        """
+        mapping = self.catalog.table(system, table)
+        if role is not None:
+            self.check_may_sync(role, system, table)
+        summary = SyncSummary(run_id or uuid.uuid4().hex[:16], system, table)
+        summary.actor, summary.device, summary.role = actor, device, role
+        result = FileSummary(source, statuses={})
+        summary.files.append(result)
+        self._ensure_index(mapping)
+        rejected: dict[int, dict[str, Any]] = {}
+        keys: dict[int, str] = {}
+
+        def reject(row: SourceRow, field_name: str, value: str, reason: str) -> None:
+            result.rejected += 1
+            rejected[row.line] = {"field": field_name, "value": value, "reason": reason}
+
+        started = time.perf_counter()
+        pending: list[_Pending] = []
+        for index, values in enumerate(records):
+            result.rows += 1
+            row = SourceRow(index, dict(values) if isinstance(values, Mapping) else {})
+            if not row.values:
+                reject(row, "", str(values)[:200], "not a JSON object")
+                continue
+            try:
+                mapped = map_row(mapping, row.values)
+            except RowRejectedError as bad:
+                reject(row, bad.field, bad.value, bad.reason)
+                continue
+            keys[index] = mapped.key
+            pending.append(_Pending(row, mapped))
+        for start in range(0, len(pending), self.batch_size):
+            carry = pending[start : start + self.batch_size]
+            while carry:
+                carry = self._apply_batch(mapping, Path(source), carry, result, summary, reject)
+        summary.seconds = time.perf_counter() - started
+        statuses = result.statuses or {}
+        outcomes: list[dict[str, Any]] = []
+        for index in range(len(records)):
+            entry: dict[str, Any] = {"index": index}
+            if index in keys:
+                entry["key"] = keys[index]
+            if index in rejected:
+                entry |= {"status": "rejected", **rejected[index]}
+            else:
+                entry["status"] = statuses.get(index, "unchanged")
+            outcomes.append(entry)
+        return summary, outcomes
+
+    def check_may_sync(self, role: str, system: str, table: str) -> None:
+        """Raise ``ForbiddenError`` unless ``role`` may create the table's golden records and
+        system records (``ontology/access.ttl``); each change set is checked in full too."""
+        mapping = self.catalog.table(system, table)
+        rights = self.pipeline.rights
+        assert rights is not None
+        for cls in (mapping.target_class, SYSTEM_RECORD):
+            if not rights.may_create(role, cls):
+                allowed = ", ".join(rights.writers(cls)["create"]) or "none"
+                raise ForbiddenError(
+                    f"role `{role}` may not sync {system}.{table}: it may not create {cls}",
+                    hint=f"use a key of a role that may (roles: {allowed})",
+                )
+
+    # --- one file ------------------------------------------------------------------------
+    def _sync_file(
+        self,
+        mapping: TableMapping,
+        path: Path,
+        options: FileOptions,
+        rejects_dir: Path | None,
+        summary: SyncSummary,
+        resume: bool,
+        seen: set[str] | None = None,
+    ) -> FileSummary:
+        checkpoint = checkpoint_file(self.checkpoint_dir, mapping.system, mapping.table, path)
+        done_through = read_checkpoint(checkpoint) if resume else 0
+        if seen is not None and done_through:  # the rows before the checkpoint count too
+            for source in read_rows(path, options):
+                if source.line > done_through:
+                    break
+                try:
+                    seen.add(self._record_iri(mapping, map_row(mapping, source.values)))
+                except RowRejectedError:
+                    continue
+        result = FileSummary(str(path), resumed_after_line=done_through)
+        rejects = RejectsFile(
+            rejects_path(path, rejects_dir),
+            options.format_of(path),
+            options,
+            resumed=done_through > 0,
+        )
+        pending: list[_Pending] = []
+
+        def reject(source: SourceRow, field_name: str, value: str, reason: str) -> None:
+            result.rejected += 1
+            rejects.write(source, field_name, value, reason)
+
+        def flush(rows: list[_Pending]) -> None:
+            carry = rows
+            while carry:
+                carry = self._apply_batch(mapping, path, carry, result, summary, reject)
+                committed = (carry[0].source.line - 1) if carry else rows[-1].source.line
+                write_checkpoint(checkpoint, committed, summary.run_id)
+                if self.on_batch is not None:
+                    self.on_batch(committed)
+
+        try:
+            for source in read_rows(path, options, done_through):
+                result.rows += 1
+                if not source.values:
+                    reject(source, "", source.raw or "", "not a JSON object")
+                    continue
+                if "__extra__" in source.values:
+                    reject(source, "", "", "more cells than the header has columns")
+                    continue
+                try:
+                    mapped = map_row(mapping, source.values)
+                except RowRejectedError as bad:
+                    reject(source, bad.field, bad.value, bad.reason)
+                    continue
+                pending.append(_Pending(source, mapped))
+                if seen is not None:
+                    seen.add(self._record_iri(mapping, mapped))
+                if len(pending) >= self.batch_size:
+                    flush(pending)
+                    pending = []
+            if pending:
+                flush(pending)
+        finally:
+            rejects.close()
+        checkpoint.unlink(missing_ok=True)  # the file is done: a re-run reads it all again
+        if rejects.count:
+            result.rejects_file = str(rejects.path)
+        return result
+
+    # --- one batch -----------------------------------------------------------------------
+    def _apply_batch(
+        self,
+        mapping: TableMapping,
+        path: Path,
+        rows: list[_Pending],
+        result: FileSummary,
+        summary: SyncSummary,
+        reject: Callable[[SourceRow, str, str, str], None],
+    ) -> list[_Pending]:
+        """Apply as many rows of ``rows`` as can go into one change set, in order; returns
+        the rows left for the next one (rows touching an entity an earlier row touches)."""
+        t0 = time.perf_counter()
+        synced_at = dt.datetime.now(dt.UTC)
+        existing, matched, referenced = self._lookup(mapping, [p.mapped for p in rows])
+        planned: list[tuple[_Pending, RowPlan]] = []
+        busy: set[str] = set()
+        matches: set[str] = set()
+        operations = 0
+        carry: list[_Pending] = []
+        for pos, pending in enumerate(rows):
+            row = pending.mapped
+            rec_iri = self._record_iri(mapping, row)
+            try:
+                plan = plan_row(
+                    self.ontology,
+                    self.catalog,
+                    mapping,
+                    row,
+                    existing.get(rec_iri),
+                    matched.get(row.match_value) if row.match_value else None,
+                    referenced,
+                    synced_at,
+                )
+            except RowRejectedError as bad:
+                reject(pending.source, bad.field, bad.value, bad.reason)
+                continue
+            new_match = row.match_value is not None and plan.created and row.match_value in matches
+            if (
+                (plan.touched & busy and plan.operations)
+                or new_match
+                or (operations + len(plan.operations) > MAX_OPERATIONS)
+            ):
+                carry = rows[pos:]
+                break
+            if not plan.operations:
+                result.mark(pending.source.line, "unchanged")
+                continue
+            busy |= {plan.golden_iri, rec_iri}
+            if row.match_value is not None:
+                matches.add(row.match_value)
+            operations += len(plan.operations)
+            planned.append((pending, plan))
+        self._commit(mapping, path, planned, result, summary, reject)
+        summary.batch_ms.append((time.perf_counter() - t0) * 1000)
+        return carry
+
+    def _commit(
+        self,
+        mapping: TableMapping,
+        path: Path,
+        planned: list[tuple[_Pending, RowPlan]],
+        result: FileSummary,
+        summary: SyncSummary,
+        reject: Callable[[SourceRow, str, str, str], None],
+    ) -> None:
+        """One change set for ``planned``; refused rows are rejected, the rest retried."""
+        work = [planned] if planned else []
+        while work:
+            group = work.pop()
+            try:
+                outcome = self.pipeline.apply(self._change_set(mapping, path, group, summary))
+            except ChangeRefusedError as refused:
+                blamed = self._blame(group, refused.result)
+                if blamed:
+                    for i in sorted(blamed):
+                        pending, plan = group[i]
+                        mine = [
+                            v for v in refused.result.violations if v.focus_node in plan.touched
+                        ]
+                        field_name, value = _source_field(mapping, mine, pending.source)
+                        reasons = sorted(
+                            {f"{v.message_en} (rule {v.shape.rsplit('/', 1)[-1]})" for v in mine}
+                        )
+                        reject(pending.source, field_name, value, "; ".join(reasons))
+                    rest = [g for i, g in enumerate(group) if i not in blamed]
+                    if rest:
+                        work.append(rest)
+                    continue
+                self._split_or_reject(group, work, reject, str(refused.message))
+                continue
+            except (InvalidInputError, NotFoundError, UnknownTermError) as bad:
+                self._split_or_reject(group, work, reject, bad.message)
+                continue
+            summary.batches += 1
+            log.debug("batch of %d rows: %s", len(group), outcome.timings_ms)
+            summary.change_events += 1
+            summary.warnings += len(outcome.warnings)
+            for pending, plan in group:
+                result.mark(pending.source.line, "created" if plan.created else "updated")
+
+    @staticmethod
+    def _split_or_reject(
+        group: list[tuple[_Pending, RowPlan]],
+        work: list[list[tuple[_Pending, RowPlan]]],
+        reject: Callable[[SourceRow, str, str, str], None],
+        reason: str,
+    ) -> None:
+        if len(group) == 1:
+            reject(group[0][0].source, "", "", reason)
+            return
+        half = len(group) // 2
+        work.extend([group[half:], group[:half]])
+
+    @staticmethod
+    def _blame(group: list[tuple[_Pending, RowPlan]], result: ChangeResult | None) -> set[int]:
+        if result is None:
+            return set()
+        focus = {v.focus_node for v in result.violations}
+        return {i for i, (_, plan) in enumerate(group) if plan.touched & focus}
+
+    def _change_set(
+        self,
+        mapping: TableMapping,
+        path: Path,
+        group: list[tuple[_Pending, RowPlan]],
+        summary: SyncSummary,
+    ) -> ChangeSet:
+        first, last = group[0][0].source.line, group[-1][0].source.line
+        context = ChangeContext(
+            actor=summary.actor or f"sync:{mapping.system}",
+            role=summary.role or self.role,
+            source_system=mapping.system,
+            session_id=summary.run_id,
+            device_fingerprint=summary.device or f"host:{socket.gethostname()}",
+            reason=(
+                f"sync {mapping.system}.{mapping.table} {path.name} lines {first}-{last} "
+                f"({len(group)} records, run {summary.run_id})"
+            ),
+        )
+        return ChangeSet(
+            context=context, operations=[op for _, plan in group for op in plan.operations]
+        )
+
+    # --- lookups -------------------------------------------------------------------------
+    def _record_iri(self, mapping: TableMapping, row: MappedRow) -> str:
+        return self.ontology.entity_iri(
+            SYSTEM_RECORD, record_id(mapping.system, mapping.target_class, row.key)
+        )
+
+    def _lookup(
+        self, mapping: TableMapping, rows: Iterable[MappedRow]
+    ) -> tuple[dict[str, Existing], dict[str, Existing], dict[str, str]]:
+        rows = list(rows)
+        rels = sorted({r.relationship for r in mapping.references})
+        record_iris = sorted({self._record_iri(mapping, r) for r in rows})
+        ref_iris = sorted(
+            {
+                self.ontology.entity_iri(
+                    SYSTEM_RECORD,
+                    record_id(
+                        mapping.system,
+                        self.catalog.tables[(mapping.system, table)].target_class,
+                        key,
+                    ),
+                )
+                for r in rows
+                for table, key in r.references.values()
+            }
+        )
+        existing: dict[str, Existing] = {}
+        matched: dict[str, Existing] = {}
+        referenced: dict[str, str] = {}
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS
+        ) as session:
+            for rec in session.run(q.RECORDS_WITH_GOLDEN, iris=record_iris, rels=rels):
+                existing[rec["iri"]] = Existing(
+                    rec["golden_iri"],
+                    dict(rec["golden"] or {}),
+                    dict(rec["record"]),
+                    {rel: target for rel, target in rec["links"]},
+                )
+            if ref_iris:
+                for rec in session.run(q.GOLDEN_OF_RECORDS, iris=ref_iris):
+                    referenced[rec["iri"]] = rec["golden_iri"]
+            match_rule = mapping.match_rule
+            values = sorted({r.match_value for r in rows if r.match_value is not None})
+            if match_rule is not None and values:
+                query = q.golden_by_match(mapping.target_class, match_rule.target_property)
+                for rec in session.run(query, values=values, rels=rels):
+                    matched.setdefault(
+                        rec["value"],
+                        Existing(
+                            rec["golden_iri"],
+                            dict(rec["golden"]),
+                            None,
+                            {rel: target for rel, target in rec["links"]},
+                        ),
+                    )
+        return existing, matched, referenced
+
+    def _ensure_index(self, mapping: TableMapping) -> None:
+        rule = mapping.match_rule
+        if rule is None or (mapping.target_class, rule.target_property) in self._indexed:
+            return
+        with self.driver.session(database=self.database) as session:
+            session.run(q.match_index(mapping.target_class, rule.target_property)).consume()
+        self._indexed.add((mapping.target_class, rule.target_property))
+
+
+def _source_field(
+    mapping: TableMapping, violations: list[Any], source: SourceRow
+) -> tuple[str, str]:
+    """The source column a Violation's ``sh:resultPath`` comes from, and its value."""
+    for v in violations:
+        prop = (v.path or "").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        for rule in mapping.fields:
+            if rule.target_property == prop and rule.source_field:
+                return rule.source_field, str(source.values.get(rule.source_field, ""))
+    return "", ""

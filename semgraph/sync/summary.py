@@ -1,0 +1,70 @@
+"""What a sync run did, per file and in all (the CLI's ``--json`` object)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class FileSummary:
+    file: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    resumed_after_line: int = 0
+    rejects_file: str | None = None
+    statuses: dict[int, str] | None = None
+    """Line -> created / updated / unchanged, when the caller asks for per-record outcomes."""
+
+    def mark(self, line: int, status: str) -> None:
+        setattr(self, status, getattr(self, status) + 1)
+        if self.statuses is not None:
+            self.statuses[line] = status
+
+
+@dataclass
+class SyncSummary:
+    """What a run did; ``rejected`` > 0 makes the CLI exit 3."""
+
+    run_id: str
+    system: str
+    table: str
+    files: list[FileSummary] = field(default_factory=list)
+    batches: int = 0
+    change_events: int = 0
+    warnings: int = 0
+    seconds: float = 0.0
+    batch_ms: list[float] = field(default_factory=list)
+    inactivated: int = 0
+    """Records a full snapshot marked inactive (their rows were gone from the export)."""
+    actor: str | None = None
+    """Who pushed the records (an HTTP caller); None: ``sync:{system}``."""
+    device: str | None = None
+    role: str | None = None
+    """The role the change sets run as (an HTTP caller's); None: the service's role."""
+
+    def total(self, name: str) -> int:
+        return sum(int(getattr(f, name)) for f in self.files)
+
+    def as_dict(self) -> dict[str, Any]:
+        records = self.total("rows")
+        return {
+            "run_id": self.run_id,
+            "system": self.system,
+            "table": self.table,
+            "records": records,
+            "created": self.total("created"),
+            "updated": self.total("updated"),
+            "unchanged": self.total("unchanged"),
+            "rejected": self.total("rejected"),
+            "batches": self.batches,
+            "change_events": self.change_events,
+            "warnings": self.warnings,
+            "inactivated": self.inactivated,
+            "seconds": round(self.seconds, 3),
+            "records_per_s": round(records / self.seconds, 1) if self.seconds else 0.0,
+            "files": [{k: v for k, v in vars(f).items() if k != "statuses"} for f in self.files],
+        }
