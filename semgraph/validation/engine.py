@@ -240,6 +240,7 @@ class ShapeEngine:
             validator = Validator(
                 DataGraph.from_rdflib(Graph()), shacl_graph=self._shapes_for(key), options=options
             )
+            pyshacl_tuning.own(validator.shacl_graph)
             _ = validator.shacl_graph.shapes  # harvest now, once
             cache[key] = validator
         return cache[key]

@@ -1,20 +1,18 @@
-"""Work pySHACL, and the rdflib SPARQL evaluation under it, do on every validation
-that a change's validation does not need.
+"""Work pySHACL does on every validation that a change's validation does not need.
 
-A change's validation runs pySHACL on a few dozen triples, where pySHACL's fixed
-per-run work costs more than the checking itself. The pySHACL tunings return exactly what
-pySHACL would have computed (same values, same order, same errors); the rdflib ones
-evaluate ``&&`` and ``||`` as SPARQL defines them (an operand that decides the answer
-ends the evaluation) and skip formatting an error message nobody reads. Each is skipped,
-leaving the library as it is, when the installed version no longer has what it relies
-on.
+A change's validation runs pySHACL on a few dozen triples, where pySHACL's fixed per-run
+work costs more than the checking itself. The tunings return exactly what pySHACL would
+have computed (same values, same order, same errors), and only for the shapes graphs
+semgraph owns: ``own(validator.shacl_graph)`` marks one (``ShapeEngine`` does, for each
+validator it builds). Any other pySHACL run in the process takes pySHACL's own code path:
+its constraint components are built anew on each run and its SPARQL texts are checked on
+every focus node, as pySHACL does. The one process-wide trace is the parameter list whose
+``in`` is a set lookup (same members, same order, same answers).
 
-``apply_pyshacl()`` (idempotent) installs the pySHACL tunings; ``ShapeEngine`` calls it
-when semgraph builds its validators, not at import. pySHACL keeps them in its own module
-state, so they hold for every pySHACL run in the process, with pySHACL's own answers.
-semgraph's own SPARQL gets the rdflib tunings per query (``sparql_tuning``), leaving rdflib
-as it is for everyone else; ``apply()`` also installs them process-wide, for a process
-that wants them everywhere (semgraph never calls it).
+``apply_pyshacl()`` (idempotent) installs the dispatch; ``ShapeEngine`` calls it when
+semgraph builds its validators, not at import. Each tuning is skipped, leaving pySHACL as
+it is, when the installed version no longer has what it relies on. semgraph's own SPARQL
+gets rdflib tunings per query (``sparql_tuning``); rdflib is never patched.
 """
 
 from __future__ import annotations
@@ -24,10 +22,13 @@ from functools import wraps
 from typing import Any
 
 _applied: set[str] = set()
+_OWNED = "_semgraph_tuned"  # set in a pySHACL ShapesGraph's __dict__ by ``own``
+PASSED_TEXTS: set[tuple[str, bool, frozenset[str]]] = set()
+"""SPARQL texts of semgraph's shapes that passed pySHACL's forbidden-clause check."""
 
 
 def apply_pyshacl() -> None:
-    """Install the pySHACL tunings (once per process)."""
+    """Install the pySHACL tunings' dispatch (once per process)."""
     if "pyshacl" in _applied:
         return
     _applied.add("pyshacl")
@@ -36,14 +37,14 @@ def apply_pyshacl() -> None:
     _sparql_checks_once_per_text()
 
 
-def apply() -> None:
-    """Install every tuning process-wide, rdflib's included (once per process)."""
-    apply_pyshacl()
-    if "rdflib" in _applied:
-        return
-    _applied.add("rdflib")
-    _filters_without_error_text()
-    _logical_operators_short_circuit()
+def own(shapes_graph: Any) -> None:
+    """Let the tunings apply to the validations of this pySHACL ``ShapesGraph``."""
+    shapes_graph.__dict__[_OWNED] = True
+
+
+def owned(shapes_graph: Any) -> bool:
+    """Whether ``own`` marked this ``ShapesGraph``."""
+    return bool(getattr(shapes_graph, "__dict__", {}).get(_OWNED, False))
 
 
 def _constraint_lookup_by_set() -> None:
@@ -105,6 +106,8 @@ class _BuiltOncePerShape:
         self.cls = cls
 
     def __call__(self, shape: Any) -> Any:
+        if not owned(shape.sg):
+            return self.cls(shape)  # someone else's shapes: pySHACL's own behaviour
         # Keyed by the shape's id; the entry holds the shape, so the id stays its own.
         built: dict[tuple[int, type], tuple[Any, Any]] = shape.sg.__dict__.setdefault(
             "_semgraph_components", {}
@@ -131,12 +134,15 @@ def _sparql_checks_once_per_text() -> None:
     check: Callable[..., Any] | None = getattr(SPARQLQueryHelper, "check_invalid_sparql", None)
     if check is None or getattr(check, "_semgraph_once", False):
         return
-    passed: set[tuple[str, bool, frozenset[str]]] = set()
+    passed = PASSED_TEXTS
 
     @wraps(check)
     def check_once(
         self: Any, sparql_text: str, valuenode: Any = None, extravars: Any = None
     ) -> Any:
+        shape = getattr(self, "shape", None)
+        if shape is None or not owned(getattr(shape, "sg", None)):
+            return check(self, sparql_text, valuenode=valuenode, extravars=extravars)
         key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
         if key in passed:
             return True
@@ -147,61 +153,3 @@ def _sparql_checks_once_per_text() -> None:
 
     check_once._semgraph_once = True  # type: ignore[attr-defined]
     SPARQLQueryHelper.check_invalid_sparql = check_once  # type: ignore[method-assign]
-
-
-def _filters_without_error_text() -> None:
-    """rdflib (7.x) tests each FILTER's expression by first calling ``EBV`` on the
-    *unevaluated* expression, which always fails, formatting the whole expression tree
-    into the error's message (~4 % of a change's validation), before evaluating it. For an
-    expression this goes straight to the evaluation, with the same result."""
-    try:
-        from rdflib.plugins.sparql import evaluate, evalutils
-        from rdflib.plugins.sparql.operators import EBV
-        from rdflib.plugins.sparql.parserutils import Expr
-        from rdflib.plugins.sparql.sparql import SPARQLError
-    except ImportError:
-        return
-    original: Callable[..., bool] | None = getattr(evaluate, "_ebv", None)
-    if original is None or getattr(original, "_semgraph_direct", False):
-        return
-
-    @wraps(original)
-    def ebv(expr: Any, ctx: Any) -> bool:
-        if isinstance(expr, Expr):
-            try:
-                return bool(EBV(expr.eval(ctx)))
-            except SPARQLError:
-                return False  # an error in a filter is false
-        return original(expr, ctx)
-
-    ebv._semgraph_direct = True  # type: ignore[attr-defined]
-    evaluate._ebv = ebv  # type: ignore[attr-defined]
-    evalutils._ebv = ebv
-
-
-def _logical_operators_short_circuit() -> None:
-    """rdflib (7.x) evaluates every operand of ``a && b && c`` (EXISTS patterns included)
-    before looking at the first; SPARQL's truth table (17.2) makes a false operand decide
-    ``&&`` and a true one ``||``, whatever the others are, errors included. The operands
-    are evaluated left to right until one decides; an error is raised only when none does,
-    as rdflib does. (rdflib raised it even beside a deciding operand when the error was a
-    variable left unbound: SPARQL says the deciding operand wins.)"""
-    try:
-        from rdflib.plugins.sparql import operators, parser
-        from rdflib.plugins.sparql.parserutils import CompValue
-    except ImportError:
-        return
-    parsed_and = getattr(parser, "ConditionalAndExpression", None)
-    parsed_or = getattr(parser, "ConditionalOrExpression", None)
-    if parsed_and is None or parsed_or is None or not hasattr(parsed_and, "evalfn"):
-        return
-    if not issubclass(CompValue, dict):  # the operands are read without evaluating them
-        return
-    if getattr(parsed_and.evalfn, "_semgraph_lazy", False):
-        return
-
-    from semgraph.validation.sparql_tuning import LAZY_AND, LAZY_OR
-
-    parsed_and.evalfn, parsed_or.evalfn = LAZY_AND, LAZY_OR  # what new parses bind
-    operators.ConditionalAndExpression = LAZY_AND  # type: ignore[assignment]  # and_() binds it
-    operators.ConditionalOrExpression = LAZY_OR  # type: ignore[assignment]

@@ -1,9 +1,11 @@
-"""The pySHACL tunings give pySHACL's own answers: a forbidden SPARQL constraint is still
-refused on every validation, and the checks it passes are passed again."""
+"""The pySHACL tunings give pySHACL's own answers, and only to the shapes graphs semgraph
+owns: a forbidden SPARQL constraint is still refused on every validation, the checks it
+passes are passed again, and another pySHACL user in the process runs pySHACL's own code."""
 
 from __future__ import annotations
 
 from pyshacl import validate
+from pyshacl.errors import ValidationFailure
 from rdflib import Graph
 
 from semgraph.validation import pyshacl_tuning
@@ -16,22 +18,43 @@ ex:{name} a sh:NodeShape ; sh:targetClass ex:T ;
 DATA = "@prefix ex: <http://example.org/> . ex:a a ex:T ; ex:p 1 . ex:b a ex:T ; ex:p 2 ; ex:q 3 ."
 
 
-def run(body: str) -> tuple[bool, str]:
+def run(body: str, owned: bool) -> tuple[bool, str]:
+    from pyshacl import Validator
+    from pyshacl.graph_abstraction import DataGraph
+
     shapes = Graph().parse(data=SHAPES.format(name="S", body=body), format="turtle")
-    conforms, _, text = validate(Graph().parse(data=DATA, format="turtle"), shacl_graph=shapes)
+    data = DataGraph.from_rdflib(Graph().parse(data=DATA, format="turtle"))
+    validator = Validator(data, shacl_graph=shapes, options={"inplace": True})
+    if owned:
+        pyshacl_tuning.own(validator.shacl_graph)
+    try:
+        conforms, _, text = validator.run()
+    except ValidationFailure as exc:  # pyshacl.validate() reports it the same way
+        return False, f"Validation Failure: {exc}"
     return bool(conforms), str(text)
 
 
 def test_a_forbidden_clause_is_refused_every_time_and_a_valid_query_keeps_its_verdict() -> None:
-    pyshacl_tuning.apply()
-    pyshacl_tuning.apply()  # idempotent
+    pyshacl_tuning.apply_pyshacl()
+    pyshacl_tuning.apply_pyshacl()  # idempotent
     valid = "FILTER NOT EXISTS { $this ex:q ?y }"
     for _ in range(3):
-        assert run(valid) == run(valid)
-        conforms, text = run(valid)
+        assert run(valid, owned=True) == run(valid, owned=False)
+        conforms, text = run(valid, owned=True)
         assert not conforms and "ex:a" in text.replace("http://example.org/", "ex:")
-        conforms, text = run("MINUS { $this ex:q ?y }")
-        assert not conforms and "must not contain a MINUS clause" in text
+        for owned in (True, False):
+            conforms, text = run("MINUS { $this ex:q ?y }", owned)
+            assert not conforms and "must not contain a MINUS clause" in text
+
+
+def test_another_pyshacl_user_in_the_process_gets_pyshacls_own_code_path() -> None:
+    pyshacl_tuning.apply_pyshacl()
+    body = "FILTER NOT EXISTS { $this ex:q ?z }"  # a text no other test checks
+    conforms, _ = run(body, owned=False)
+    assert not conforms
+    assert not any(body in key[0] for key in pyshacl_tuning.PASSED_TEXTS), "not remembered"
+    run(body, owned=True)
+    assert any(body in key[0] for key in pyshacl_tuning.PASSED_TEXTS)
 
 
 TRUTH = {"T": "true", "F": "false", "E": "(?unbound > 1)"}  # E: an error (unbound variable)
@@ -47,39 +70,6 @@ TABLE = {
     ("E", "F"): (None, False),
     ("E", "E"): (None, None),
 }
-
-
-def evaluate(expression: str) -> bool | None:
-    """The expression's value; None for an error (rdflib then drops the solution)."""
-    rows = list(Graph().query(f"SELECT (({expression}) AS ?r) WHERE {{}}"))
-    value = rows[0][0] if rows else None
-    return None if value is None else bool(value.toPython())
-
-
-def test_and_and_or_follow_the_sparql_truth_table_errors_included() -> None:
-    pyshacl_tuning.apply()
-    for (a, b), (either, both) in TABLE.items():
-        assert evaluate(f"{TRUTH[a]} || {TRUTH[b]}") is either, f"{a} || {b}"
-        assert evaluate(f"{TRUTH[a]} && {TRUTH[b]}") is both, f"{a} && {b}"
-    # chains, and a deciding operand after the first
-    assert evaluate("true && true && false") is False
-    assert evaluate("false || false || true") is True
-    assert evaluate("(?unbound > 1) && true && false") is False
-
-
-def test_a_filter_still_drops_solutions_its_expression_fails_or_errs_on() -> None:
-    pyshacl_tuning.apply()
-    data = Graph().parse(data=DATA, format="turtle")
-    query = "PREFIX ex: <http://example.org/> SELECT ?s WHERE {{ ?s ex:p ?x . FILTER({}) }}"
-    kept = {str(r[0]).rsplit("/", 1)[-1] for r in data.query(query.format("?x > 1"))}
-    assert kept == {"b"}
-    assert not list(data.query(query.format("?nope > 1")))  # an error is false
-    assert len(list(data.query(query.format("?x > 1 || true")))) == 2
-    kept = {
-        str(r[0]).rsplit("/", 1)[-1]
-        for r in data.query(query.format("?x < 2 && NOT EXISTS { ?s ex:q ?y }"))
-    }
-    assert kept == {"a"}
 
 
 CORE_SHAPES = """
@@ -103,9 +93,11 @@ def test_one_validator_reusing_its_constraints_judges_each_graph_as_a_fresh_one(
     from pyshacl import Validator
     from pyshacl.graph_abstraction import DataGraph
 
-    pyshacl_tuning.apply()
+    pyshacl_tuning.apply_pyshacl()
     shapes = Graph().parse(data=CORE_SHAPES, format="turtle")
     kept = Validator(DataGraph.from_rdflib(Graph()), shacl_graph=shapes, options={"inplace": True})
+    pyshacl_tuning.own(kept.shacl_graph)
+    other = Validator(DataGraph.from_rdflib(Graph()), shacl_graph=shapes, options={"inplace": True})
     for data in CHANGED_DATA * 2:
         graph = DataGraph.from_rdflib(Graph().parse(data=data, format="turtle"))
         kept.data_graph = kept._target_graph = graph  # as the engine hands each change over
@@ -113,5 +105,21 @@ def test_one_validator_reusing_its_constraints_judges_each_graph_as_a_fresh_one(
         fresh = Graph().parse(data=CORE_SHAPES, format="turtle")
         _, _, fresh_text = validate(Graph().parse(data=data, format="turtle"), shacl_graph=fresh)
         assert str(kept_text) == str(fresh_text)
+        other.data_graph = other._target_graph = graph
+        _, _, other_text = other.run()
+        assert str(other_text) == str(fresh_text)
     built = kept.shacl_graph.__dict__.get("_semgraph_components", {})
     assert built, "the tuning is not in force: pySHACL no longer has what it relies on"
+    assert "_semgraph_components" not in other.shacl_graph.__dict__, "not semgraph's shapes"
+
+
+def test_semgraphs_engine_validators_are_the_ones_tuned() -> None:
+    from pathlib import Path
+
+    from semgraph.ontology import Ontology
+    from semgraph.shapes import load_shapes
+    from semgraph.validation.engine import ShapeEngine
+
+    shapes_dir = Path(__file__).resolve().parents[2] / "shapes"
+    engine = ShapeEngine(load_shapes(shapes_dir, Ontology.load()))
+    assert pyshacl_tuning.owned(engine._validator(None).shacl_graph)
