@@ -2,11 +2,13 @@
 
 Colours follow the business area of each class, captions show a human name where the
 class has one (``name``, ``title``, a number) and the id otherwise, so that
-``MATCH (c:Customer)-[r]-(x) RETURN * LIMIT 50`` draws a readable picture.
+``MATCH (c:Customer)-[r]-(x) RETURN * LIMIT 50`` draws a readable picture. Classes only
+an administrator may write (``ontology/access.ttl``) get a thick border.
 """
 
 from __future__ import annotations
 
+from semgraph.access.rights import WriteRights
 from semgraph.ontology.model import Ontology
 
 # (fill, border, text) per business area; chosen to stay distinguishable side by side.
@@ -39,6 +41,7 @@ _CAPTION_PREFERENCE = (
 _RESOURCE_LABEL = "Resource"
 _LARGE = {"Customer": 80, "Contract": 70, "ServiceLevelAgreement": 70}
 _SIZE = 60
+_ADMIN_ONLY_BORDER = 6  # px: only an administrator writes these (people, roles, …)
 _META_LABELS = {
     "OntologyClass": ("#E0E0E0", "#BDBDBD", "#2A2C34", "{label}"),
     "OntologyProperty": ("#F5F5F5", "#BDBDBD", "#2A2C34", "{name}"),
@@ -56,11 +59,20 @@ def caption_property(ontology: Ontology, cls: str) -> str:
     return next((p for p in _CAPTION_PREFERENCE if p in props), "id")
 
 
-def _block(selector: str, fill: str, border: str, text: str, caption: str, size: int) -> str:
+def _block(
+    selector: str, fill: str, border: str, text: str, caption: str, size: int, width: int = 2
+) -> str:
     return (
         f"{selector} {{\n  color: {fill};\n  border-color: {border};\n"
+        f"  border-width: {width}px;\n"
         f"  text-color-internal: {text};\n  caption: '{caption}';\n  diameter: {size}px;\n}}\n"
     )
+
+
+def admin_only(rights: WriteRights, cls: str) -> bool:
+    """True when only an administrator may create, update or delete entities of ``cls``;
+    the style draws those classes with a thick border."""
+    return all(roles == ["admin"] for roles in rights.writers(cls).values())
 
 
 def grass(ontology: Ontology) -> str:
@@ -72,13 +84,15 @@ def grass(ontology: Ontology) -> str:
         "  caption: '<type>';\n}\n",
         _block(f"node.{_RESOURCE_LABEL}", *_DEFAULT, "{id}", _SIZE),
     ]
+    rights = WriteRights.of(ontology)
     for name, cls in sorted(ontology.classes.items()):
         if cls.abstract:
             continue
         fill, border, text = AREA_COLOURS.get(cls.business_area or "", _DEFAULT)
         size = _LARGE.get(name, _SIZE)
         caption = "{" + caption_property(ontology, name) + "}"
-        out.append(_block(f"node.{name}", fill, border, text, caption, size))
+        width = _ADMIN_ONLY_BORDER if admin_only(rights, name) else 2
+        out.append(_block(f"node.{name}", fill, border, text, caption, size, width))
     for label, (fill, border, text, caption) in _META_LABELS.items():
         out.append(_block(f"node.{label}", fill, border, text, caption, 45))
     return "\n".join(out)

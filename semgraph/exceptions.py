@@ -112,6 +112,12 @@ class ChangeRefusedError(SemgraphError):
         self.result = result
 
 
+class ForbiddenError(SemgraphError):
+    """The caller's role may not do or see this (the message names the role and term)."""
+
+    code = "FORBIDDEN"
+
+
 class ConflictError(SemgraphError):
     """A concurrent change touched the same entity; retry the change set."""
 
@@ -128,12 +134,6 @@ class PageTooLargeError(InvalidInputError):
     """``first`` above the configured maximum page size."""
 
     code = "PAGE_TOO_LARGE"
-
-
-class ForbiddenError(SemgraphError):
-    """The caller's role may not do or see this."""
-
-    code = "FORBIDDEN"
 
 
 class QueryTimeoutError(SemgraphError):

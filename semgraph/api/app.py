@@ -48,6 +48,7 @@ def create_app(
         finally:
             gc.unfreeze()
             await app.state.graphql.reader.close()
+            app.state.graphql.workers.close()
             container.close()
 
     app = FastAPI(title="semgraph", version=__version__, lifespan=lifespan)

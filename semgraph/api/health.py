@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -9,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from semgraph.bootstrap import Container
 
 router = APIRouter()
+log = logging.getLogger("semgraph.api")
 
 
 @router.get("/healthz", include_in_schema=False)
@@ -29,8 +32,10 @@ def readyz(request: Request) -> Response:
         if alerts:  # ready, but alerts would reach nobody: say so loudly
             body["alerts"] = alerts
         return JSONResponse(body)
+    # The driver's text names hosts, ports and error codes: the log gets it, callers do not.
+    log.warning("not ready: Neo4j unreachable: %s", " ".join(problem.split())[:300])
     return JSONResponse(
-        {"status": "not ready", "neo4j": "down", "detail": problem},
+        {"status": "not ready", "neo4j": "down"},
         status_code=503,
         headers={"Retry-After": "5"},
     )

@@ -21,6 +21,8 @@ from semgraph.ontology.model import Ontology
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 Value = str | int | float | bool | None
+MAX_OPERATIONS = 10_000
+"""The most operations one change set may hold."""
 
 
 class ChangeContext(BaseModel):
@@ -88,7 +90,7 @@ class ChangeSet(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     context: ChangeContext
-    operations: list[Operation] = Field(min_length=1, max_length=10_000)
+    operations: list[Operation] = Field(min_length=1, max_length=MAX_OPERATIONS)
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
 
 

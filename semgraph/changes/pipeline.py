@@ -20,6 +20,7 @@ import neo4j
 from neo4j.exceptions import TransientError
 from pydantic import BaseModel
 
+from semgraph.access.rights import WriteRights
 from semgraph.changes import queries as q
 from semgraph.changes.events import ChangeCommitted, RuleViolated
 from semgraph.changes.impact import ImpactAnalyzer, ImpactStep
@@ -112,8 +113,13 @@ class ChangePipeline:
     max_concurrent: int = 0
     """Change sets run at once (0: no limit); the rest wait before their transaction opens,
     holding no locks (``Settings.change_concurrency``)."""
+    rights: WriteRights | None = None
+    """Who may write what (default: the ontology's ``access.ttl``); checked before the
+    transaction opens, for dry runs too, so a refusal reads nothing."""
 
     def __post_init__(self) -> None:
+        if self.rights is None:
+            self.rights = WriteRights.of(self.ontology)
         self.view = RdfView(self.ontology)
         self.validator = FocusValidator(self.ontology, self.reach, self.engine)
         self.impact = ImpactAnalyzer(self.ontology)
@@ -123,7 +129,11 @@ class ChangePipeline:
 
     # --- public API ----------------------------------------------------------------------
     def dry_run(self, change_set: ChangeSet) -> ChangeResult:
-        """Violations, warnings and impact of a change set; nothing is written."""
+        """Violations, warnings and impact of a change set; nothing is written.
+
+        Only what the caller may apply can be dry-run (``ForbiddenError`` otherwise), so a
+        dry run cannot probe rules over values the caller may not read.
+        """
         return self._run(change_set, commit=False)
 
     def apply(self, change_set: ChangeSet) -> ChangeResult:
@@ -132,6 +142,7 @@ class ChangePipeline:
         Raises:
             ChangeRefusedError: a blocking rule failed; ``.result`` holds the results.
             ConflictError: an ``expected_version`` no longer matches (retryable).
+            ForbiddenError: the caller's role may not write a class or property named.
             NotFoundError / InvalidInputError / UnknownTermError: bad input, nothing written.
         """
         return self._run(change_set, commit=True)
@@ -139,6 +150,8 @@ class ChangePipeline:
     # --- the transaction -----------------------------------------------------------------
     def _run(self, change_set: ChangeSet, commit: bool) -> ChangeResult:
         ops = resolve(change_set, self.ontology)
+        assert self.rights is not None  # set in __post_init__
+        self.rights.check(change_set.context.role, ops)
         if self.prepare is not None:
             self.prepare()
         if self._turns is None:

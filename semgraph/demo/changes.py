@@ -14,6 +14,7 @@ from typing import Any
 
 import neo4j
 
+from semgraph.access.rights import WriteRights
 from semgraph.changes.model import (
     ChangeContext,
     ChangeSet,
@@ -22,8 +23,11 @@ from semgraph.changes.model import (
     LinkEntities,
     Operation,
     UpdateEntity,
+    resolve,
 )
+from semgraph.exceptions import ForbiddenError
 from semgraph.graph.identifiers import ident
+from semgraph.ontology.model import Ontology
 
 CLASSES = (
     "ServiceLevelAgreement",
@@ -151,8 +155,8 @@ def random_change(
     operations = makers[cls]()
     if cls == "ServiceCredit" and isinstance(operations[0], DeleteEntity):
         ids["ServiceCredit"].remove(id)  # never delete the same credit twice
-    role = rng.choice(["csm", "finance_lead", "analyst", "admin"])
-    return ChangeSet(
+    role = rng.choice(["csm", "finance_lead", "cfo", "admin"])
+    change = ChangeSet(
         context=ChangeContext(
             actor=f"bench-user-{rng.randrange(20)}@northwind.example",
             role=role,
@@ -163,3 +167,15 @@ def random_change(
         ),
         operations=operations,
     )
+    return _by_a_writer(change)
+
+
+def _by_a_writer(change: ChangeSet) -> ChangeSet:
+    """The change as drawn, or made by an admin where the drawn role may not make it."""
+    ontology = Ontology.load()
+    try:
+        WriteRights.of(ontology).check(change.context.role, resolve(change, ontology))
+    except ForbiddenError:
+        context = change.context.model_copy(update={"role": "admin"})
+        return change.model_copy(update={"context": context})
+    return change

@@ -48,9 +48,10 @@ def decode_cursor(cursor: str) -> int:
     """The offset a cursor stands for; raises InvalidInputError for a foreign cursor."""
     try:
         kind, _, number = base64.b64decode(cursor, validate=True).decode().partition(":")
-        if kind == "offset" and number.isdigit():
+        # ASCII digits only, and an offset Neo4j's 64-bit SKIP can take
+        if kind == "offset" and number.isascii() and number.isdigit() and len(number) <= 15:
             return int(number)
-    except (binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, ValueError):  # ValueError: non-ASCII text; UnicodeDecodeError too
         pass
     raise InvalidInputError(f"`{cursor}` is not a cursor this API issued", hint="pass an endCursor")
 

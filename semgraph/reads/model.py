@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from semgraph.access.rights import WriteRights
 from semgraph.ontology.model import Ontology
 
 GqlScalar = Literal["ID", "String", "Float", "Int", "Boolean", "Date", "DateTime"]
@@ -118,17 +119,30 @@ def _concrete_members(ontology: Ontology, names: tuple[str, ...]) -> list[str]:
     ]
 
 
+def _writers(rights: WriteRights, cls: str) -> str:
+    """`` Created by: …; updated by: …; deleted by: ….`` for a type's description."""
+    who = {action: ", ".join(roles) or "nobody" for action, roles in rights.writers(cls).items()}
+    return (
+        f" Created by: {who['create']}; updated by: {who['update']}; deleted by: {who['delete']}."
+    )
+
+
 @lru_cache(maxsize=4)
 def build_model(ontology: Ontology) -> dict[str, EntityType]:
     """The GraphQL view of every concrete class, keyed by class name."""
     model: dict[str, EntityType] = {}
+    rights = WriteRights.of(ontology)
     for cls in ontology.concrete_classes():
-        entity = EntityType(cls.name, cls.definition_en or cls.label_en)
+        entity = EntityType(
+            cls.name, (cls.definition_en or cls.label_en) + _writers(rights, cls.name)
+        )
         for prop in ontology.datatype_properties(cls.name).values():
+            writable = ", ".join(rights.property_writers(cls.name, prop.name)) or "nobody"
             entity.scalars[prop.name] = ScalarField(
                 name=prop.name,
                 gql="ID" if prop.name == "id" else _SCALARS.get(prop.datatype, "String"),
-                description=prop.definition or prop.label_en,
+                description=(prop.definition or prop.label_en)
+                + ("" if prop.name == "id" else f" (written by: {writable})"),
                 sensitive=prop.sensitive,
                 visible_to=prop.visible_to,
                 allowed_values=prop.allowed_values,

@@ -9,12 +9,15 @@ e-mail, else the reader's actor, case-insensitively). An alert the reader may no
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Protocol
 
 from semgraph.alerts.model import Recipient, RiskAlert
 from semgraph.alerts.store import AlertStore
-from semgraph.exceptions import NotFoundError
+from semgraph.exceptions import InvalidInputError, NotFoundError
+
+_ALERT_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class AlertReader(Protocol):
@@ -60,10 +63,20 @@ class AlertInbox:
         return self.store.list_routed_to(identity(reader), status, risk_level, limit)
 
     def get(self, reader: AlertReader, alert_id: str) -> RiskAlert:
-        """The alert if the reader may see it, else NotFoundError (same as an unknown id)."""
-        alert = self.store.get(alert_id)
+        """The alert if the reader may see it, else NotFoundError (same as an unknown id).
+
+        An id is the whole id (no prefixes, which the CLI accepts through the store), and
+        an alert routed to someone else is answered exactly as one that does not exist.
+        """
+        unknown = NotFoundError(f"no alert `{alert_id[:64]}`", hint="riskAlerts lists yours")
+        if not _ALERT_ID.match(alert_id):
+            raise unknown
+        try:
+            alert = self.store.get(alert_id)
+        except (NotFoundError, InvalidInputError):
+            raise unknown from None
         if not reader.is_admin and not routed_to(alert.routed_to, reader):
-            raise NotFoundError(f"no alert `{alert_id}`", hint="riskAlerts lists yours")
+            raise unknown
         return alert
 
     def acknowledge(self, reader: AlertReader, alert_id: str, note: str = "") -> RiskAlert:

@@ -17,9 +17,11 @@ from tests.integration.world import World, contract_world, ctx
 SHAPES = "https://semgraph.io/shapes/"
 
 
-def _apply(c: Any, cls: str, id: str, approved: bool = False, **props: Any) -> ChangeResult:
+def _apply(
+    c: Any, cls: str, id: str, approved: bool = False, role: str = "csm", **props: Any
+) -> ChangeResult:
     change = ChangeSet(
-        context=ctx(role="csm", customer_approved=approved, reason="test"),
+        context=ctx(role=role, customer_approved=approved, reason="test"),
         operations=[UpdateEntity(cls=cls, id=id, properties=props)],
     )
     result: ChangeResult = c.pipeline.apply(change)
@@ -57,7 +59,7 @@ def test_ifrs15_50_59_materiality_is_the_threshold_finance_sets_on_the_legal_ent
 ) -> None:
     c = make_container(None, None)
     ids = contract_world(c.pipeline)
-    _apply(c, "LegalEntity", ids["le"], materialityThreshold=100000.0)
+    _apply(c, "LegalEntity", ids["le"], role="finance_lead", materialityThreshold=100000.0)
     rules = _rules(_sla(c, ids, serviceCreditPercent=12.0))
     assert "SlaCreditTermsMaterial" in rules and "SlaCreditTermsIncreased" not in rules
     risk, ref = _alerted(c, "SlaCreditTermsMaterial")
@@ -74,8 +76,8 @@ def test_ifrs15_21b_a_price_change_on_a_single_partly_delivered_obligation_is_a_
     later = w.new("RevenueSchedule", period="2026-Q2", plannedAmount=30000.0, status="planned")
     w.link("PerformanceObligation", ids["po"], "hasRevenueSchedule", "RevenueSchedule", later)
     w.commit()
-    _apply(c, "PerformanceObligation", ids["po"], isSeries=False)
-    _apply(c, "RevenueSchedule", ids["schedule"], status="recognized")
+    _apply(c, "PerformanceObligation", ids["po"], role="finance_lead", isSeries=False)
+    _apply(c, "RevenueSchedule", ids["schedule"], role="finance_lead", status="recognized")
     rules = _rules(_sla(c, ids, monthlyFee=11000.0, standaloneSellingPrice=11000.0))
     assert "SlaPriceChangeCumulativeCatchUp" in rules, sorted(rules)
     assert _alerted(c, "SlaPriceChangeCumulativeCatchUp") == (

@@ -103,7 +103,7 @@ def test_a_refused_change_raises_no_alert_even_when_it_also_breaks_a_warning_rul
     w.link("SalesOrder", order, "customer", "Customer", ids["customer"])
     w.commit()
     refused = ChangeSet(
-        context=ctx(role="analyst"),
+        context=ctx(role="admin"),
         operations=[
             UpdateEntity(
                 cls="ServiceLevelAgreement", id=ids["sla"], properties={"serviceCreditPercent": 25}

@@ -117,14 +117,23 @@ def test_blocked_change_leaves_the_graph_byte_for_byte_unchanged(
     w.commit()
     before = snapshot(empty_db)
     with pytest.raises(ChangeRefusedError) as refused:
-        pipeline.apply(update(pipeline, "SalesOrder", order, role="analyst", status="confirmed"))
+        pipeline.apply(
+            update(pipeline, "SalesOrder", order, role="finance_lead", status="confirmed")
+        )
     results = refused.value.result.violations
     assert results and results[0].focus_node.endswith(f"/SalesOrder/{order}")
     assert results[0].message_zh, "messages come in Chinese too"
     assert snapshot(empty_db) == before
     # the near miss: countersigned, it is accepted
     ok = pipeline.apply(
-        update(pipeline, "SalesOrder", order, status="confirmed", legalCountersigned=True)
+        update(
+            pipeline,
+            "SalesOrder",
+            order,
+            role="finance_lead",
+            status="confirmed",
+            legalCountersigned=True,
+        )
     )
     assert ok.committed and not ok.violations
 
@@ -160,7 +169,7 @@ def test_missing_entity_is_not_found_and_nothing_is_written(
     ids = contract_world(pipeline)
     before = snapshot(empty_db)
     change = ChangeSet(
-        context=ctx(),
+        context=ctx(role="admin"),
         operations=[
             UpdateEntity(cls="Customer", id=ids["customer"], properties={"name": "renamed"}),
             DeleteEntity(cls="Contract", id="NO-SUCH-CONTRACT"),
@@ -224,7 +233,7 @@ def test_a_violation_the_graph_already_had_does_not_block_an_unrelated_change(
     w.commit()
     # Imported data (bulk loads bypass per-change checks) already breaks the approval rule.
     empty_db.execute_query("MATCH (o:SalesOrder {id: $id}) SET o.status = 'confirmed'", id=order)
-    result = pipeline.apply(update(pipeline, "SalesOrder", order, currency="USD"))
+    result = pipeline.apply(update(pipeline, "SalesOrder", order, role="cfo", currency="USD"))
     assert result.committed and not result.violations
     flagged = [r for r in result.results if r.pre_existing]
     assert flagged and flagged[0].focus_node.endswith(f"/SalesOrder/{order}")
@@ -235,6 +244,7 @@ def test_a_violation_the_graph_already_had_does_not_block_an_unrelated_change(
                 pipeline,
                 "SalesOrder",
                 order,
+                role="cfo",
                 legalCountersigned=None,
                 totalAmount=-5.0,
                 currency=None,
@@ -278,7 +288,7 @@ def test_a_stock_count_does_not_recheck_order_lines_but_confirming_the_order_doe
     # Confirming the order now promises 8 of 5: refused, naming the line (reached from the
     # order through the shape's `salesOrder` trigger).
     with pytest.raises(ChangeRefusedError) as info:
-        pipeline.apply(update(pipeline, "SalesOrder", ids["order"], status="confirmed"))
+        pipeline.apply(update(pipeline, "SalesOrder", ids["order"], role="cfo", status="confirmed"))
     fired = {(r.shape.rsplit("/", 1)[-1], r.focus_node) for r in info.value.result.violations}
     assert ("OrderLineOversell", f"https://semgraph.io/id/OrderLine/{ids['line']}") in fired
 
@@ -290,7 +300,10 @@ def test_deleting_an_entity_rechecks_everything_that_pointed_at_it(
     before = snapshot(empty_db)
     with pytest.raises(ChangeRefusedError) as info:
         pipeline.apply(
-            ChangeSet(context=ctx(), operations=[DeleteEntity(cls="Product", id=ids["product"])])
+            ChangeSet(
+                context=ctx(role="admin"),
+                operations=[DeleteEntity(cls="Product", id=ids["product"])],
+            )
         )
     focus = {r.focus_node for r in info.value.result.violations}
     assert f"https://semgraph.io/id/StockItem/{ids['stock']}" in focus  # stockOf is required

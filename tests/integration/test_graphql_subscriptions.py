@@ -4,16 +4,24 @@ socket without valid credentials is closed before anything is sent."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import jwt
 import neo4j
 import pytest
 from httpx_ws import WebSocketDisconnect, connect_ws
 
 from semgraph.config import Settings
-from tests.integration.graphql_harness import ContractApp, Subscriber, contract_app, wait_until
+from tests.integration.graphql_harness import (
+    JWT_SECRET,
+    ContractApp,
+    Subscriber,
+    contract_app,
+    wait_until,
+)
 
 PROTOCOL = ["graphql-transport-ws"]
 APPLY = "mutation($c: ChangeInput!) { applyChange(change: $c) { changeId committed } }"
@@ -100,3 +108,33 @@ def test_a_socket_without_valid_credentials_is_closed(
         socket.subscribe(CHANGES, t=None)
         socket.next(timeout=5)
     assert closed.value.code == 4403
+
+
+def test_errors_over_the_socket_carry_codes(socket: Subscriber) -> None:
+    socket.init({"X-API-Key": "k-viewer"})
+    socket.subscribe("subscription { changes(entityType: 42) { changeId } }")
+    invalid = socket.next()["errors"]
+    assert invalid[0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    socket.ws.send_json(
+        {
+            "id": "2",
+            "type": "subscribe",
+            "payload": {"query": CHANGES, "variables": {"t": "Kontract"}},
+        }
+    )
+    unknown = socket.next()["errors"]
+    assert unknown[0]["extensions"]["code"] == "UNKNOWN_TERM" and unknown[0]["extensions"]["hint"]
+
+
+def test_a_jwt_that_expires_while_the_socket_is_open_stops_working(
+    env: ContractApp, socket: Subscriber
+) -> None:
+    claims = {"sub": "short-lived", "role": "viewer", "exp": int(time.time()) + 3}
+    socket.init({"Authorization": "Bearer " + jwt.encode(claims, JWT_SECRET, algorithm="HS256")})
+    socket.subscribe(CHANGES, t="Contract")
+    wait_until(lambda: env.container.change_stream.subscriber_count == 1)
+    time.sleep(max(0.0, claims["exp"] - time.time()) + 0.5)
+    env.gql(APPLY, c=update("Contract", env.ids["contract"], status="active"))
+    payload = socket.next()
+    assert not (payload.get("data") or {}).get("changes"), "no data after the token expired"
+    assert payload["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

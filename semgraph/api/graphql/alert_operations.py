@@ -12,7 +12,6 @@ recipients' e-mails when the caller's role may not see employees' e-mails.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from typing import cast
@@ -233,7 +232,7 @@ class AlertQueries:
         if not 1 <= first <= ctx.services.settings.max_page_size:
             raise PageTooLargeError(f"first must be 1..{ctx.services.settings.max_page_size}")
         inbox = ctx.services.container.alert_inbox
-        alerts = await asyncio.to_thread(inbox.list, caller, status, severity, first)
+        alerts = await ctx.services.workers.read(inbox.list, caller, status, severity, first)
         return [alert_view(a, ctx.services.masker, caller) for a in alerts]
 
 
@@ -244,7 +243,7 @@ class AlertMutations:
         ctx: RequestContext = info.context
         caller = ctx.require_caller()
         inbox = ctx.services.container.alert_inbox
-        alert = await asyncio.to_thread(inbox.acknowledge, caller, id, note)
+        alert = await ctx.services.workers.write(inbox.acknowledge, caller, id, note)
         return alert_view(alert, ctx.services.masker, caller)
 
     @strawberry.mutation(description="→ resolved; the rule firing again opens a new alert.")
@@ -252,5 +251,5 @@ class AlertMutations:
         ctx: RequestContext = info.context
         caller = ctx.require_caller()
         inbox = ctx.services.container.alert_inbox
-        alert = await asyncio.to_thread(inbox.resolve, caller, id, note)
+        alert = await ctx.services.workers.write(inbox.resolve, caller, id, note)
         return alert_view(alert, ctx.services.masker, caller)

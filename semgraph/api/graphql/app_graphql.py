@@ -7,27 +7,30 @@ limits and error codes. GraphiQL is served only when ``SEMGRAPH_API_DEV_MODE`` i
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import Any, cast
 
 import neo4j
 import strawberry
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from graphql import GraphQLError
 from starlette.requests import HTTPConnection
 from strawberry.extensions import AddValidationRules, DisableIntrospection, MaxTokensLimiter
-from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
 from semgraph.api.graphql.auth import Authenticator
 from semgraph.api.graphql.context import GraphQLServices, RequestContext
 from semgraph.api.graphql.direct_reads import DirectReads
 from semgraph.api.graphql.document_cache import DocumentCache, DocumentStore, limit_rules
-from semgraph.api.graphql.errors import AuthenticationError, ErrorCodes
+from semgraph.api.graphql.errors import AuthenticationError, ErrorCodes, add_code, log_errors
 from semgraph.api.graphql.page_types import SCALARS
 from semgraph.api.graphql.reads import GraphReader, ReadBatch
+from semgraph.api.graphql.request_body import BadRequestError, BadTextError, bad_request
 from semgraph.api.graphql.schema_builder import SchemaBuilder
 from semgraph.api.graphql.settings import ApiSettings
+from semgraph.api.graphql.workers import Workers
 from semgraph.bootstrap import Container
 from semgraph.graph.connection import credentials
 from semgraph.reads.model import EntityType, build_model
@@ -45,6 +48,29 @@ async def _resolve_root(info: Info, kind: str, entity: EntityType) -> Any:
     if ctx.batch is None:
         ctx.batch = ReadBatch()
     return await ctx.batch.column(info)
+
+
+class _Schema(strawberry.Schema):
+    """Logs client errors at INFO on one line, server errors at ERROR (``log_errors``)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_errors(errors)
+
+    async def stream(self, *args: Any, **kwargs: Any) -> Any:
+        """Subscriptions (WebSocket) with the same error codes and masking as HTTP."""
+        return _coded(await super().stream(*args, **kwargs))
+
+
+async def _coded(results: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    try:
+        async for result in results:
+            for error in getattr(result, "errors", None) or []:
+                add_code(error)
+            yield result
+    finally:
+        await cast(Any, results).aclose()
 
 
 def build_schema(services: GraphQLServices) -> strawberry.Schema:
@@ -68,7 +94,7 @@ def build_schema(services: GraphQLServices) -> strawberry.Schema:
         extensions.append(DirectReads)
     if not s.introspection:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    return _Schema(
         query=query,
         mutation=Mutation,
         subscription=Subscription,
@@ -98,6 +124,7 @@ def mount_graphql(app: FastAPI, container: Container, settings: ApiSettings | No
         model=build_model(container.ontology),
         reader=GraphReader(open_async_driver, core.neo4j_database, api.timeout_s),
         authenticator=Authenticator(api, container.ontology.role_keys()),
+        workers=Workers(core.bolt_uri, reads=api.read_workers, writes=api.write_workers),
     )
     schema = build_schema(services)
 
@@ -105,20 +132,29 @@ def mount_graphql(app: FastAPI, container: Container, settings: ApiSettings | No
         headers = {k.lower(): v for k, v in connection.headers.items()}
         if connection.scope["type"] == "websocket":
             return RequestContext(services, None)  # authenticated on connection_init
-        if api.dev_mode and "text/html" in headers.get("accept", ""):
-            return RequestContext(services, None)  # GraphiQL page; its requests authenticate
+        if (
+            api.dev_mode
+            and connection.scope.get("method") == "GET"
+            and ("text/html" in headers.get("accept", ""))
+        ):
+            # Only the GraphiQL page itself (a GET that renders no data); its queries, and
+            # every POST whatever its Accept header, authenticate.
+            return RequestContext(services, None)
         return RequestContext(services, services.authenticator.caller(headers))
 
     from semgraph.api.graphql.subscriptions import AuthenticatingRouter
 
-    router: GraphQLRouter[RequestContext, None] = AuthenticatingRouter(
+    router = AuthenticatingRouter(
         schema,
         context_getter=context_getter,
         graphql_ide="graphiql" if api.dev_mode else None,
         subscription_protocols=["graphql-transport-ws"],
     )
+    router.max_query_bytes, router.max_variable_depth = api.max_query_bytes, api.max_variable_depth
     app.include_router(router, prefix="/graphql")
     app.state.graphql = services
+    app.add_exception_handler(BadRequestError, bad_request)
+    app.add_exception_handler(BadTextError, bad_request)
 
     @app.exception_handler(AuthenticationError)
     async def unauthenticated(_request: Request, exc: AuthenticationError) -> JSONResponse:

@@ -9,8 +9,10 @@ missing, malformed, expired or unknown credentials and for roles the ontology la
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 
@@ -31,6 +33,12 @@ class Caller:
     email: str | None = None
     """The caller's e-mail (JWT ``email`` claim, API key holder's ``email``); alerts are
     matched to routed employees by it, falling back to ``actor``."""
+    expires_at: float | None = None
+    """The JWT's ``exp`` (Unix seconds); a WebSocket opened with it stops working then."""
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and time.time() >= self.expires_at
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -58,7 +66,7 @@ class Authenticator:
                     "malformed Authorization header", hint="send `Authorization: Bearer <token>`"
                 )
             token = value.strip()
-        meta = {
+        meta: dict[str, Any] = {
             "session_id": headers.get("x-session-id"),
             "device_fingerprint": headers.get("x-device-fingerprint"),
             "source_system": headers.get("x-source-system"),
@@ -75,11 +83,11 @@ class Authenticator:
             role = self._role(holder.role)
             return Caller(holder.actor, role, auth="api_key", email=holder.email, **meta)
         if "jwt" in self.settings.auth_modes and token.count(".") == 2:
-            actor, role, email = self._jwt(token)
-            return Caller(actor, role, auth="jwt", email=email, **meta)
+            actor, role, email, exp = self._jwt(token)
+            return Caller(actor, role, auth="jwt", email=email, expires_at=exp, **meta)
         raise AuthenticationError("unknown API key or malformed token")
 
-    def _jwt(self, token: str) -> tuple[str, str, str | None]:
+    def _jwt(self, token: str) -> tuple[str, str, str | None, float]:
         s = self.settings
         key = (
             s.jwt_public_key
@@ -106,7 +114,8 @@ class Authenticator:
         if not isinstance(role, str):
             raise AuthenticationError("token has no `role` claim")
         email = claims.get("email")
-        return str(claims["sub"]), self._role(role), email if isinstance(email, str) else None
+        mail = email if isinstance(email, str) else None
+        return str(claims["sub"]), self._role(role), mail, float(claims["exp"])
 
     def _role(self, role: str) -> str:
         if role not in self.role_keys:

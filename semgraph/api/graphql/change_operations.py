@@ -10,7 +10,6 @@ for the caller), so clients that only look at errors still see why.
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import strawberry
@@ -76,7 +75,9 @@ class ChangeQueries:
                 f"unknown severity `{severity}`", hint="use " + ", ".join(SEVERITIES)
             )
         start = time.perf_counter()
-        page = await asyncio.to_thread(changes.violations_page, entity_type, after or "", first)
+        page = await ctx.services.workers.read(
+            changes.violations_page, entity_type, after or "", first
+        )
         masker = ctx.services.masker
         return ViolationReport(
             results=[
@@ -102,7 +103,7 @@ class ChangeQueries:
         iri = changes.entity_iri(entity_type, str(id))
         if not 1 <= limit <= ctx.services.settings.max_page_size:
             raise PageTooLargeError(f"limit must be 1..{ctx.services.settings.max_page_size}")
-        entries = await asyncio.to_thread(changes.audit_trail, entity_type, str(id), limit)
+        entries = await ctx.services.workers.read(changes.audit_trail, entity_type, str(id), limit)
         return [audit_entry(e, iri, ctx.services.masker, caller) for e in entries]
 
     @strawberry.field(
@@ -112,7 +113,9 @@ class ChangeQueries:
     async def impact(self, info: Info, entity_type: str, id: strawberry.ID) -> list[ImpactStep]:
         ctx: RequestContext = info.context
         ctx.require_caller()
-        steps = await asyncio.to_thread(ctx.services.container.changes.impact, entity_type, str(id))
+        steps = await ctx.services.workers.read(
+            ctx.services.container.changes.impact, entity_type, str(id)
+        )
         return [impact_step(vars(step)) for step in steps]
 
 
@@ -126,7 +129,7 @@ class ChangeMutations:
         ctx: RequestContext = info.context
         caller = ctx.require_caller()
         changes = ctx.services.container.changes
-        result = await asyncio.to_thread(changes.propose, change_set(change, caller))
+        result = await ctx.services.workers.write(changes.propose, change_set(change, caller))
         return change_outcome(result, ctx.services.masker, caller)
 
     @strawberry.mutation(
@@ -139,7 +142,7 @@ class ChangeMutations:
         caller = ctx.require_caller()
         changes = ctx.services.container.changes
         try:
-            result = await asyncio.to_thread(changes.apply, change_set(change, caller))
+            result = await ctx.services.workers.write(changes.apply, change_set(change, caller))
         except ChangeRefusedError as refused:
             outcome = change_outcome(refused.result, ctx.services.masker, caller)
             first = outcome.violations[0] if outcome.violations else None

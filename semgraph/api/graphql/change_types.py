@@ -18,7 +18,7 @@ from strawberry.scalars import JSON
 from semgraph.api.graphql.auth import Caller
 from semgraph.api.graphql.masking import ResultMasker, class_of_iri
 from semgraph.changes.audit import AuditEntry
-from semgraph.changes.model import ChangeContext, ChangeSet, Operation
+from semgraph.changes.model import MAX_OPERATIONS, ChangeContext, ChangeSet, Operation
 from semgraph.changes.pipeline import ChangeResult
 from semgraph.exceptions import InvalidInputError
 from semgraph.validation.results import ValidationResult
@@ -109,6 +109,11 @@ def change_set(change: ChangeInput, caller: Caller) -> ChangeSet:
     except ValidationError as exc:
         first = exc.errors()[0]
         raise InvalidInputError(f"{first['loc'][0]}: {first['msg']}") from None
+    if len(change.operations) > MAX_OPERATIONS:
+        raise InvalidInputError(
+            f"a change set holds at most {MAX_OPERATIONS} operations, not {len(change.operations)}",
+            hint="split it into several change sets (each is atomic on its own)",
+        )
     operations = [_operation(i, o) for i, o in enumerate(change.operations)]
     return ChangeSet(context=context, operations=operations)
 

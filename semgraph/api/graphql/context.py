@@ -13,6 +13,7 @@ from semgraph.api.graphql.auth import Authenticator, Caller
 from semgraph.api.graphql.errors import AuthenticationError
 from semgraph.api.graphql.masking import ResultMasker
 from semgraph.api.graphql.settings import ApiSettings
+from semgraph.api.graphql.workers import Workers
 from semgraph.reads.model import EntityType
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ class GraphQLServices:
     model: dict[str, EntityType]
     reader: GraphReader
     authenticator: Authenticator
+    workers: Workers
+    """Blocking calls: reads and writes in separate pools, failing fast on an outage."""
     # root field name → ("by_id" | "connection" | "aggregate", entity)
     roots: dict[str, tuple[str, EntityType]] = field(default_factory=dict)
     # (object type, field) → resolver of the generated types (``SchemaBuilder``)
@@ -71,7 +74,10 @@ class RequestContext(BaseContext):
         self.extra: dict[str, Any] = {}
 
     def require_caller(self) -> Caller:
-        """The caller; AuthenticationError when the request carried no credentials."""
+        """The caller; AuthenticationError when the request carried no credentials, or
+        when its JWT has expired since (a WebSocket outlives the token it opened with)."""
         if self.caller is None:
             raise AuthenticationError("credentials required")
+        if self.caller.expired:
+            raise AuthenticationError("token expired", hint="reconnect with a fresh token")
         return self.caller

@@ -40,12 +40,18 @@ class _Entry:
 
 
 class DocumentStore:
-    """LRU of parsed documents by query text, each with the rule sets it passed."""
+    """LRU of parsed documents by query text, each with the rule sets it passed; bounded
+    in entries and in bytes of query text (comments count), larger texts are not kept."""
 
-    def __init__(self, maxsize: int = 512) -> None:
-        self.maxsize = maxsize
+    def __init__(
+        self, maxsize: int = 512, max_bytes: int = 2_000_000, max_entry_bytes: int = 50_000
+    ) -> None:
+        self.maxsize, self.max_bytes, self.max_entry_bytes = maxsize, max_bytes, max_entry_bytes
         self._entries: OrderedDict[tuple[str, int | None], _Entry] = OrderedDict()
         self._lock = Lock()
+        self.bytes = 0
+        """UTF-8 length of the cached query texts, comments included (a parsed document
+        takes some 20 times its text in memory)."""
 
     def entry(self, query: str, max_tokens: int | None) -> _Entry:
         """The cached entry; raises GraphQLError on a syntax error or too many tokens."""
@@ -56,10 +62,16 @@ class DocumentStore:
                 self._entries.move_to_end(key)
                 return found
         entry = _Entry(parse(query, max_tokens=max_tokens))
+        size = len(query.encode("utf-8", "surrogatepass"))
+        if size > self.max_entry_bytes:
+            return entry  # served, not kept: one large document must not evict the rest
         with self._lock:
+            if key not in self._entries:
+                self.bytes += size
             self._entries[key] = entry
-            while len(self._entries) > self.maxsize:
-                self._entries.popitem(last=False)
+            while len(self._entries) > self.maxsize or self.bytes > self.max_bytes:
+                (old_query, _), _ = self._entries.popitem(last=False)
+                self.bytes -= len(old_query.encode("utf-8", "surrogatepass"))
         return entry
 
 

@@ -7,8 +7,13 @@ as ``INTERNAL_SERVER_ERROR`` without a stack trace (the server log keeps it).
 Codes: ``INVALID_FILTER``, ``INVALID_INPUT``, ``UNKNOWN_TERM``, ``NOT_FOUND``,
 ``PAGE_TOO_LARGE``, ``FORBIDDEN``, ``UNAUTHENTICATED``, ``TIMEOUT``,
 ``NEO4J_UNAVAILABLE`` (HTTP 503 + ``Retry-After``), ``CHANGE_REFUSED``, ``CONFLICT``,
-``GRAPHQL_VALIDATION_FAILED``, ``GRAPHQL_PARSE_FAILED``, ``QUERY_TOO_COMPLEX``,
+``GRAPHQL_VALIDATION_FAILED`` (also a variable of the wrong type, a missing one, an
+unknown enum value or input field), ``GRAPHQL_PARSE_FAILED``, ``QUERY_TOO_COMPLEX``,
+``BAD_REQUEST`` (HTTP 400: the body is not a GraphQL request; ``request_body``),
 ``INTERNAL_SERVER_ERROR``.
+
+Client errors are logged at INFO on one line; server errors (``INTERNAL_SERVER_ERROR``)
+at ERROR with the traceback; an outage (``NEO4J_UNAVAILABLE``) at WARNING, one line.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from strawberry.extensions import SchemaExtension
 from semgraph.exceptions import (
     ForbiddenError,
     InvalidFilterError,
+    InvalidInputError,
     Neo4jUnavailableError,
     PageTooLargeError,
     QueryTimeoutError,
@@ -56,6 +62,15 @@ _LIMIT_WORDS = ("exceeds maximum operation depth", "aliases found", "tokens")
 def _code_for(error: GraphQLError) -> tuple[str, str | None, bool]:
     """(code, hint, keep message) for one execution or validation error."""
     original = error.original_error
+    # Variable coercion wraps the scalar's or enum's own GraphQLError: a client error.
+    while isinstance(original, GraphQLError):
+        original = original.original_error
+    if isinstance(original, UnicodeError):
+        return (
+            InvalidInputError.code,
+            "text must be valid Unicode (no lone surrogates such as \\ud800)",
+            False,
+        )
     if isinstance(original, SemgraphError):
         return original.code, original.hint, True
     if isinstance(original, (ServiceUnavailable, SessionExpired, ConnectionError)):
@@ -93,27 +108,47 @@ class ErrorCodes(SchemaExtension):
             self._rewrite(error)
 
     def _rewrite(self, error: GraphQLError) -> None:
-        """Set code/hint in place (pre-execution errors are returned as the same objects)."""
-        if error.extensions and "code" in error.extensions:
-            return
-        code, hint, keep = _code_for(error)
-        if code == "INTERNAL_SERVER_ERROR":
-            log.error("unexpected GraphQL error", exc_info=error.original_error)
-        if code == Neo4jUnavailableError.code:
+        if add_code(error) == Neo4jUnavailableError.code:
             _set_unavailable(self.execution_context.context)
-        if not keep:
-            error.message = _public_message(code)
-            error.original_error = None
-        extensions: dict[str, Any] = {"code": code}
-        if hint:
-            extensions["hint"] = hint
-        error.extensions = extensions
+
+
+def add_code(error: GraphQLError) -> str:
+    """Set code/hint in place and mask an unexpected message; returns the code. Used for
+    HTTP (``ErrorCodes``) and for WebSocket streams, which bypass extensions."""
+    if error.extensions and "code" in error.extensions:
+        return str(error.extensions["code"])
+    code, hint, keep = _code_for(error)
+    if not keep:
+        error.message = _public_message(code)
+        error.original_error = None
+    extensions: dict[str, Any] = {"code": code}
+    if hint:
+        extensions["hint"] = hint
+    error.extensions = extensions
+    return code
 
 
 def _public_message(code: str) -> str:
     if code == Neo4jUnavailableError.code:
         return "the graph database is unavailable"
+    if code == InvalidInputError.code:
+        return "a text value is not valid Unicode"
     return "unexpected error; see the server log"
+
+
+def log_errors(errors: list[GraphQLError]) -> None:
+    """Log each error by who is at fault (see the module docstring); called by the schema
+    before ``ErrorCodes`` masks unexpected errors, so their tracebacks are still there."""
+    for error in errors:
+        code = (error.extensions or {}).get("code") or _code_for(error)[0]
+        where = ".".join(map(str, error.path)) if error.path else "-"
+        line = " ".join(error.message.split())[:500]
+        if code == "INTERNAL_SERVER_ERROR":
+            log.error("%s at %s: %s", code, where, line, exc_info=error.original_error)
+        elif code == Neo4jUnavailableError.code:
+            log.warning("%s at %s: %s", code, where, line)
+        else:
+            log.info("%s at %s: %s", code, where, line)
 
 
 def _set_unavailable(context: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
+from semgraph.access.rights import WriteRights
 from semgraph.api.graphql.alert_operations import AlertMutations, AlertQueries
 from semgraph.api.graphql.change_operations import ChangeMutations, ChangeQueries
 from semgraph.api.graphql.context import RequestContext
@@ -27,6 +28,9 @@ class OntologyProperty:
     sensitive: bool
     visible_to: list[str]
     allowed_values: list[str] | None
+    writable_by: list[str] = strawberry.field(
+        description="Role keys that may set this property (never one it is masked for)."
+    )
 
 
 @strawberry.type(description="A relationship of an ontology class (outgoing).")
@@ -36,6 +40,9 @@ class OntologyRelation:
     label_en: str
     definition: str
     impact: str | None
+    writable_by: list[str] = strawberry.field(
+        description="Role keys that may link or unlink this relationship from the class."
+    )
 
 
 @strawberry.type(description="An ontology class, as GraphQL type of the same name.")
@@ -47,6 +54,14 @@ class OntologyClass:
     system_of_record: str | None
     properties: list[OntologyProperty]
     relations: list[OntologyRelation]
+    write_rights: WriteRightsView
+
+
+@strawberry.type(description="Which roles may create, update and delete entities of a class.")
+class WriteRightsView:
+    create: list[str]
+    update: list[str] = strawberry.field(description="Roles that may set some property.")
+    delete: list[str]
 
 
 @strawberry.type(description="One source field mapped onto a canonical property.")
@@ -64,10 +79,12 @@ class SystemMapping:
 class OntologyView:
     version: str
 
-    @strawberry.field(description="The concrete classes.")
+    @strawberry.field(description="The concrete classes, with who may write what.")
     def classes(self, info: Info) -> list[OntologyClass]:
         ctx: RequestContext = info.context
+        ctx.require_caller()
         onto = ctx.services.container.ontology
+        rights = WriteRights.of(onto)
         return [
             OntologyClass(
                 name=c.name,
@@ -85,6 +102,7 @@ class OntologyView:
                         sensitive=p.sensitive,
                         visible_to=list(p.visible_to),
                         allowed_values=list(p.allowed_values) if p.allowed_values else None,
+                        writable_by=rights.property_writers(c.name, p.name),
                     )
                     for p in onto.datatype_properties(c.name).values()
                 ],
@@ -95,9 +113,11 @@ class OntologyView:
                         label_en=r.label_en,
                         definition=r.definition,
                         impact=r.impact,
+                        writable_by=rights.property_writers(c.name, r.name),
                     )
                     for r in onto.object_properties(c.name).values()
                 ],
+                write_rights=WriteRightsView(**rights.writers(c.name)),
             )
             for c in onto.concrete_classes()
         ]
@@ -105,6 +125,7 @@ class OntologyView:
     @strawberry.field(description="Field mappings, all or of one source system (CRM, ERP, …).")
     def mappings(self, info: Info, system: str | None = None) -> list[SystemMapping]:
         ctx: RequestContext = info.context
+        ctx.require_caller()
         return [
             SystemMapping(
                 system=m.system,

@@ -48,9 +48,16 @@ class ApiSettings(BaseSettings):
     max_depth: int = 8
     max_aliases: int = 30
     max_tokens: int = 2000
+    max_query_bytes: int = Field(
+        default=100_000,
+        description="Longest query text accepted (comments count; tokens do not see them).",
+    )
+    max_variable_depth: int = Field(default=32, description="Deepest nesting of variables.")
     max_page_size: int = 500
     default_page_size: int = 20
     timeout_s: float = 10.0
+    read_workers: int = Field(default=16, description="Threads for blocking reads.")
+    write_workers: int = Field(default=8, description="Threads for changes (never behind reads).")
     direct_reads: bool = Field(
         default=True,
         description="Build entity-read responses straight from the Cypher result "

@@ -30,8 +30,9 @@ from semgraph.api.graphql.alert_operations import AlertEvent, alert_event, route
 from semgraph.api.graphql.auth import Caller
 from semgraph.api.graphql.change_types import TouchedEntity
 from semgraph.api.graphql.context import RequestContext
-from semgraph.api.graphql.errors import AuthenticationError, ForbiddenError
-from semgraph.exceptions import InvalidInputError, SemgraphError
+from semgraph.api.graphql.errors import AuthenticationError
+from semgraph.api.graphql.request_body import decode_request
+from semgraph.exceptions import ForbiddenError, InvalidInputError, SemgraphError
 
 T = TypeVar("T")
 
@@ -49,7 +50,14 @@ def _checked(check: Callable[[], T]) -> T:
 
 
 class AuthenticatingRouter(GraphQLRouter[RequestContext, None]):
-    """GraphQLRouter that authenticates WebSocket clients on ``connection_init``."""
+    """GraphQLRouter that authenticates WebSocket clients on ``connection_init`` and
+    checks HTTP bodies (``request_body``) before strawberry reads them."""
+
+    max_query_bytes = 100_000
+    max_variable_depth = 32
+
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_request(data, self.max_query_bytes, self.max_variable_depth)
 
     async def on_ws_connect(self, context: RequestContext) -> Any:
         headers: dict[str, str] = {}
@@ -108,6 +116,7 @@ class Subscription:
         masker = ctx.services.masker
         async with ctx.services.container.alerts.stream.subscribe(listen_role, min_severity) as sub:
             async for message in sub:
+                _checked(ctx.require_caller)  # the token may have expired since
                 if caller.is_admin or routed_to_caller(message.routed_to, caller):
                     yield alert_event(message, masker, caller)
 
@@ -127,6 +136,7 @@ class Subscription:
         _checked(check)
         async with ctx.services.container.change_stream.subscribe(entity_type) as sub:
             async for event in sub:
+                _checked(ctx.require_caller)
                 yield ChangeEvent(
                     change_id=event.change_id,
                     actor=event.actor,
