@@ -178,13 +178,6 @@ SET t.role = row.role, t.via = row.via, t.escalation = true
 
 # --- operators (semgraph alerts …) -------------------------------------------------------
 
-ALERTS_ROUTED_TO = """
-MATCH (a:RiskAlert)-[:ROUTED_TO]->(e)
-WHERE (toLower(e.email) = $who OR e.iri = $who)
-  AND (NOT $open_only OR a.status <> 'resolved')
-RETURN DISTINCT a.id AS id, a.lastRaisedAt AS at ORDER BY at DESC LIMIT $limit
-"""
-
 FIND_ALERT_IDS = """
 MATCH (a:RiskAlert) WHERE a.id STARTS WITH $prefix RETURN a.id AS id LIMIT 2
 """
@@ -205,7 +198,8 @@ ORDER BY a.lastRaisedAt DESC LIMIT $limit
 
 ROUTED_TO_READER = """
 MATCH (a:RiskAlert)-[:ROUTED_TO]->(e)
-WHERE toLower(e.email) = $who
+WHERE (toLower(e.email) = toLower($who) OR e.iri = $who)
+  AND (NOT $open_only OR a.status <> 'resolved')
   AND ($status IS NULL OR a.status = $status)
   AND ($risk IS NULL OR a.riskLevel = $risk)
 RETURN DISTINCT a.id AS id, a.lastRaisedAt AS at ORDER BY at DESC LIMIT $limit

@@ -125,10 +125,16 @@ class AlertStore:
         return [_alert(r["alert"], r["deliveries"], r["routed"]) for r in records]
 
     def list_routed_to(
-        self, who: str, status: str | None, risk_level: str | None, limit: int
+        self,
+        who: str,
+        status: str | None = None,
+        risk_level: str | None = None,
+        limit: int = 50,
+        *,
+        open_only: bool = False,
     ) -> builtins.list[RiskAlert]:
-        """Newest first, the alerts routed to an employee whose e-mail is ``who``
-        (lower case)."""
+        """Newest first, the alerts routed to an employee whose e-mail (any case) or iri is
+        ``who``; ``open_only``: not yet resolved."""
         _check_status(status)
         ids = [
             r["id"]
@@ -137,27 +143,13 @@ class AlertStore:
                 who=who,
                 status=status,
                 risk=risk_level,
+                open_only=open_only,
                 limit=limit,
                 database_=self.database,
                 routing_=neo4j.RoutingControl.READ,
             ).records
         ]
         return [self.get(i) for i in ids]
-
-    def list_for(
-        self, recipient: str, *, open_only: bool = True, limit: int = 50
-    ) -> builtins.list[str]:
-        """Ids of the alerts routed to ``recipient`` (an e-mail, compared case-insensitively,
-        or an employee iri), newest first; ``open_only``: not yet resolved."""
-        records = self.driver.execute_query(
-            q.ALERTS_ROUTED_TO,
-            who=recipient.strip().lower(),
-            open_only=open_only,
-            limit=limit,
-            database_=self.database,
-            routing_=neo4j.RoutingControl.READ,
-        ).records
-        return [str(r["id"]) for r in records]
 
     def resolve_id(self, id_or_prefix: str) -> str:
         """The full alert id for an id or a unique prefix (at least 6 characters).

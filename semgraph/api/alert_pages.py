@@ -190,8 +190,7 @@ async def inbox(request: Request, token: str, lang: str | None = None) -> Respon
     def rows() -> tuple[str, list[dict[str, str]]]:
         claim = _claim(alerts, token)
         out = []
-        for alert_id in alerts.store.list_for(claim.recipient):
-            a = alerts.store.get(alert_id)
+        for a in alerts.store.list_routed_to(claim.recipient, open_only=True):
             out.append(
                 {
                     "title": a.title_zh if chosen == "zh" else a.title_en,
