@@ -1,6 +1,6 @@
 """Masking of sensitive values in what the hand-written operations return.
 
-The generated entity reads mask in Cypher (``cypher_compiler``). Rule results, audit
+The generated entity reads mask in Cypher (``semgraph.reads.compiler``). Rule results, audit
 entries and alerts carry values too — a result's ``value``, a message such as "order
 SO-1 (750000) exceeds the credit limit 500000", an audit entry's before/after — so the
 same ontology rule (``sgm:sensitivity`` + ``sgm:visibleTo``) is applied here:

@@ -1,6 +1,6 @@
 """Strawberry types generated from the ontology at start (no hand-written copy).
 
-For every concrete class ``C`` (see ``schema_model`` for field naming): object type
+For every concrete class ``C`` (see ``semgraph.reads.model`` for field naming): object type
 ``C``, inputs ``CWhere``/``CSort``/``CListWhere``, ``CEdge``, ``CConnection`` (Relay,
 with ``totalCount``) and ``CAggregate``; root fields ``c(id)``, ``cs(where, sort,
 first, after)`` and ``csAggregate(where)``. Child fields only read the nested map the
