@@ -150,9 +150,11 @@ def test_an_agents_proposal_returns_the_rule_results_and_writes_nothing(
     order = big_order(env)
     confirm = [{"op": "update", "class": "SalesOrder", "id": order, "properties": {}}]
     confirm[0]["properties"] = {"status": "confirmed"}
-    refused = call(env.url, "k-analyst", "propose_change", operations=confirm)
+    refused = call(env.url, "k-finance", "propose_change", operations=confirm)
     assert refused["conforms"] is False
     assert any(v["shape"].endswith("big-order-legal-countersign") for v in refused["violations"])
+    analyst = tool_error(env.url, "k-analyst", "propose_change", operations=confirm)
+    assert "FORBIDDEN" in analyst, "an analyst may not even dry-run a write"
 
 
 def test_open_alerts_are_the_callers_own(env: ContractApp) -> None:
