@@ -57,8 +57,8 @@ def app_and_world(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known bug: deliveries sent as the change commits (the claimed path) are not "
-    "counted in semgraph_alert_deliveries_total; only dispatcher rounds count them",
+    reason="known bug, cause not yet found: a delivered webhook alert is not counted in "
+    "semgraph_alert_deliveries_total (both record paths call inc; check RECORD_OUTCOMES ids)",
 )
 def test_one_change_moves_its_counters(
     app_and_world: tuple[Gql, dict[str, str], Container], receiver: WebhookReceiver
