@@ -1,7 +1,7 @@
 """Where the API's blocking work runs: one thread pool for reads, another for writes, and a
 Neo4j reachability probe that answers ``NEO4J_UNAVAILABLE`` within about a second.
 
-The sync driver's managed transactions (``execute_query``) retry a dead server for 30 s;
+The sync driver's managed transactions retry a dead server for 30 s;
 in one shared pool such reads held every thread, and a change queued behind them waited
 a minute for its 503. Here a slow or hanging read can only fill the read pool, and while
 any call runs the server's Bolt port is probed every ``probe_every_s``: when nothing
