@@ -55,11 +55,6 @@ def app_and_world(
         yield Gql(client), ids, c
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug, cause not yet found: a delivered webhook alert is not counted in "
-    "semgraph_alert_deliveries_total (both record paths call inc; check RECORD_OUTCOMES ids)",
-)
 def test_one_change_moves_its_counters(
     app_and_world: tuple[Gql, dict[str, str], Container], receiver: WebhookReceiver
 ) -> None:
@@ -71,11 +66,13 @@ def test_one_change_moves_its_counters(
     c.dispatcher.drain()
     assert receiver.wait_for(1)
     webhook = {"channel": "webhook", "status": "delivered"}
-    deadline = time.monotonic() + 10  # outcomes are recorded a moment after the send
+    # the outcome is recorded a moment after the send (the recorder lingers to batch them)
+    delivered = ("semgraph_alert_deliveries_total", frozenset(webhook.items()))
+    deadline = time.monotonic() + 10
     after = scrape(gql.client)
-    while moved(before, after, "semgraph_alert_deliveries_total", **webhook) < 1:
-        if time.monotonic() > deadline:
-            break
+    while (
+        after.get(delivered, 0.0) - before.get(delivered, 0.0) < 1 and time.monotonic() < deadline
+    ):
         time.sleep(0.1)
         after = scrape(gql.client)
 
@@ -91,7 +88,6 @@ def test_one_change_moves_its_counters(
         sum(after[k] - before.get(k, 0.0) for k in after if k[0] == "semgraph_alerts_raised_total")
         >= 1
     )
-    webhook = {"channel": "webhook", "status": "delivered"}
     assert moved(before, after, "semgraph_alert_deliveries_total", **webhook) >= 1
     assert moved(before, after, "semgraph_alert_delivery_seconds_count", channel="webhook") >= 1
     assert after[("semgraph_neo4j_up", frozenset())] == 1.0
