@@ -372,7 +372,9 @@ def test_http_ingest_answers_per_record(
         assert again.json()["records"] == [{"index": 0, "key": "C1", "status": "unchanged"}]
         viewer = http.post("/ingest/Shop/customers", json=[], headers={"X-API-Key": "k-viewer"})
         assert viewer.status_code == 403
-        agent = http.post("/ingest/Shop/customers", json=customers, headers={"X-API-Key": "k-agent"})
+        agent = http.post(
+            "/ingest/Shop/customers", json=customers, headers={"X-API-Key": "k-agent"}
+        )
         assert agent.status_code == 403, "a support agent may not create customers"
         assert "may not create Customer" in agent.json()["error"]["message"]
         unknown = http.post("/ingest/Shop/custmers", json=[], headers={"X-API-Key": "k-sync"})
