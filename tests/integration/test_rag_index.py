@@ -13,7 +13,6 @@ from pathlib import Path
 
 import faiss
 import pytest
-import torch
 
 from semgraph.exceptions import ConfigurationError, InvalidInputError
 from semgraph.rag.answer import generate_answer
@@ -109,11 +108,14 @@ def test_hybrid_scores_share_one_scale_and_rrf_can_be_chosen(store: IndexStore) 
         HybridRetriever(store, vector_weight=1.5)
 
 
-def test_the_embedder_runs_torch_on_the_configured_number_of_threads(
-    embedder: Embedder,
+def test_the_index_is_built_by_the_default_numpy_embedder_without_torch(
+    store: IndexStore,
 ) -> None:
-    embedder.encode(["warm up"])
-    assert torch.get_num_threads() == embedder.threads == 1
+    # its vectors equal sentence-transformers' and its BLAS threads are bounded:
+    # tests/unit/test_numpy_embedder.py
+    assert store.embedder.backend == "numpy"
+    assert store.embedder.name == "all-MiniLM-L6-v2"
+    assert store.embedder.embedded > 0
 
 
 def test_deleting_a_document_removes_its_chunks(
