@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import threadpool_limits
 
 from semgraph.exceptions import ConfigurationError
 from semgraph.rag.numpy_bert import BertFolder, NumpyBertEncoder
@@ -72,8 +73,7 @@ class Embedder:
 
     ``threads`` bounds the threads of the matrix products, process-wide: torch's intra-op
     pool for ``sentence-transformers``, numpy's BLAS pool for ``numpy`` (through
-    threadpoolctl when it is installed, else numpy's BLAS keeps the size that
-    ``OPENBLAS_NUM_THREADS`` gave it at import, by default one thread per core). One thread
+    threadpoolctl; unbounded, OpenBLAS runs one thread per core). One thread
     is the default: a query is one short sequence, and on a machine whose cores are busy
     with other work, spinning worker threads wait on each other — on this project's 2-core
     machine under load a query took 680 ms (p50) with 2 torch threads against 74 ms with 1,
@@ -205,15 +205,5 @@ class Embedder:
 
 
 def _limit_blas_threads(threads: int) -> None:
-    """Bound numpy's BLAS pool to ``threads`` for the rest of the process, if we can.
-
-    threadpoolctl is not a dependency of semgraph (only of scikit-learn, which the torch
-    extra brings); without it the pool has the size ``OPENBLAS_NUM_THREADS`` (or
-    ``OMP_NUM_THREADS``) gave it when numpy was imported: set it to 1 in the service's
-    environment on a shared machine (docs/rag.md).
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
+    """Bound numpy's BLAS pool to ``threads`` for the rest of the process."""
     threadpool_limits(limits=threads, user_api="blas")

@@ -39,8 +39,8 @@ class RagSettings(BaseSettings):
     embed_threads: int = Field(
         default=1,
         ge=1,
-        description="Threads of the matrix products (process-wide): numpy's BLAS pool (needs "
-        "threadpoolctl, else OPENBLAS_NUM_THREADS decides) or torch's intra-op pool. One keeps "
+        description="Threads of the matrix products (process-wide): numpy's BLAS pool (through "
+        "threadpoolctl) or torch's intra-op pool. One keeps "
         "query latency steady on a shared machine; more speeds up bulk builds on idle cores.",
     )
 
