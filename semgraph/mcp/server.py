@@ -25,9 +25,9 @@ from mcp.server.mcpserver.exceptions import ResourceNotFoundError
 
 from semgraph import __version__
 from semgraph.api.graphql.auth import Caller
-from semgraph.api.graphql.schema_model import EntityType
 from semgraph.exceptions import SemgraphError, UnknownTermError
 from semgraph.mcp.gateway import GraphQLGateway, ToolError
+from semgraph.reads.model import EntityType
 
 CallerOf = Callable[[Context], Caller]
 """Who is calling in this MCP request (raises ``AuthenticationError`` when nobody)."""
