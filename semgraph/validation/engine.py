@@ -22,7 +22,8 @@ from semgraph.exceptions import ShapeEvaluationError
 from semgraph.shapes.loader import ShapeSet
 from semgraph.validation import pyshacl_tuning
 from semgraph.validation.change_needs import pending_change_needs
-from semgraph.validation.results import Severity, ValidationResult
+from semgraph.validation.report_terms import MessageLanguages, path_turtle
+from semgraph.validation.results import ResultTerms, Severity, ValidationResult
 from semgraph.vocabulary import SG, SGM, THIS
 
 _VALIDATORS_PER_THREAD = 256
@@ -40,6 +41,11 @@ def _short(node: Node | None) -> str | None:
         return None
     text = str(node)
     return text.removeprefix(str(SG)) if isinstance(node, URIRef) else text
+
+
+def _n3(node: Node | None) -> str:
+    """``node`` in N-Triples syntax; a blank node keeps its label (``_:b0``)."""
+    return "[]" if node is None else node.n3()
 
 
 def _cjk_share(text: str) -> float:
@@ -115,6 +121,7 @@ class ShapeEngine:
         for node_shape, prop_shape in self.shapes_graph.subject_objects(SH.property):
             self._parent[prop_shape] = node_shape
         self._local = threading.local()
+        self._languages = MessageLanguages(self.shapes_graph)
         self._by_class: dict[str, list[str]] = defaultdict(list)
         self._by_class_untouched: dict[str, list[str]] = defaultdict(list)
         self._needs: dict[str, frozenset[URIRef]] = {}
@@ -280,10 +287,10 @@ class ShapeEngine:
         shape_node = self._node_shape(source) if source is not None else None
         shape_iri = str(shape_node) if isinstance(shape_node, URIRef) else str(source)
         info = self.shape_set.shapes.get(shape_iri)
-        messages = _by_language(
-            msg for msg in report.objects(result, SH.resultMessage) if isinstance(msg, Literal)
-        )
+        literals = [m for m in report.objects(result, SH.resultMessage) if isinstance(m, Literal)]
+        messages = _by_language(literals)
         value = report.value(result, SH.value)
+        path = report.value(result, SH.resultPath)
         focus_cls = data.value(focus, RDF.type) if focus is not None else None
         severity = report.value(result, SH.resultSeverity) or SH.Violation
         component = report.value(result, SH.sourceConstraintComponent)
@@ -302,7 +309,7 @@ class ShapeEngine:
         return ValidationResult(
             focus_node=str(focus),
             focus_class=_short(focus_cls),
-            path=path_text(report, report.value(result, SH.resultPath)),
+            path=path_text(report, path),
             value=None if value is None or isinstance(value, BNode) else str(value),
             value_term=None if value is None else "_:" if isinstance(value, BNode) else value.n3(),
             focus_is_blank=isinstance(focus, BNode),
@@ -317,6 +324,17 @@ class ShapeEngine:
             or next(iter(messages.values()), ""),
             message_zh=messages.get("zh") or (info.message_zh if info else ""),
             details=[self._result(report, data, d) for d in report.objects(result, SH.detail)],
+            terms=ResultTerms(
+                focus=_n3(focus),
+                path=path_turtle(report, path),
+                value=None if value is None else _n3(value),
+                source_shape=None if source is None else _n3(source),
+                messages=tuple(
+                    self._languages.tagged(
+                        literals, (source, report.value(result, SH.sourceConstraint), shape_node)
+                    )
+                ),
+            ),
             **extra,
         )
 

@@ -4,10 +4,30 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Severity = Literal["Violation", "Warning", "Info"]
 SEVERITY_ORDER: dict[str, int] = {"Info": 0, "Warning": 1, "Violation": 2}
+
+
+class ResultTerms(BaseModel):
+    """A result's RDF terms as pySHACL reported them, for the W3C report (``report_graph``).
+
+    Terms are in N-Triples syntax (``<iri>``, ``"5"^^<…#integer>``, ``"Berg"@de``); blank
+    nodes keep their labels (``_:b0``), so one node named twice in a report stays one.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    focus: str
+    path: str | None = None
+    """``sh:resultPath`` as a Turtle path expression with full IRIs: ``<p>``,
+    ``[ <…#inversePath> <p> ]``, ``( <a> <b> )``."""
+    value: str | None = None
+    source_shape: str | None = None
+    messages: tuple[str, ...] = ()
+    """``sh:resultMessage`` literals, with the language tag of the shape's ``sh:message``
+    where pySHACL dropped it while filling in placeholders."""
 
 
 class ValidationResult(BaseModel):
@@ -44,6 +64,8 @@ class ValidationResult(BaseModel):
     """``sh:resultSeverity`` as given (a shape may declare a severity of its own)."""
     details: list[ValidationResult] = []
     """Results pySHACL gave as ``sh:detail`` of this one (``sh:node`` and similar)."""
+    terms: ResultTerms | None = Field(default=None, exclude=True)
+    """The RDF terms of the W3C report; left out of JSON dumps (the JSON report, audit)."""
 
     @property
     def key(self) -> tuple[str, str, str | None, str | None]:
