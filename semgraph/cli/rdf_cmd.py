@@ -84,6 +84,14 @@ def import_file(
         f"{outcome.warnings} warning(s), {len(outcome.rejected)} refused",
         highlight=False,
     )
+    if outcome.blank_nodes:
+        _report.print(
+            f"{outcome.blank_nodes} blank node(s) stored as genid IRIs named by their content: "
+            "importing this file again changes nothing, but a blank node whose triples "
+            "changed is a new node (delete the old one)",
+            highlight=False,
+            soft_wrap=True,
+        )
     if outcome.validation is not None:
         violations = len(outcome.validation.outcome.violations)
         _report.print(

@@ -12,6 +12,7 @@ that the mapping did not produce (written by other code) are skipped and reporte
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -42,6 +43,7 @@ EXPORT_FORMATS = {
     "rdfxml": "xml",
 }
 _SKIPPED_KEYS = frozenset({"iri", "id"})
+_XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*")
 
 
 @dataclass
@@ -152,19 +154,29 @@ def export_graph(driver: neo4j.Driver, database: str) -> Graph:
     return graph
 
 
+def blank_node(label: str) -> BNode:
+    """The blank node of a genid label, labelled as an XML name (RDF/XML's ``rdf:nodeID``).
+
+    Labels minted since blank nodes are named by content start with ``cb``; older ones are
+    uuid hex, which may start with a digit, and get a ``b`` in front.
+    """
+    return BNode(label if _XML_NAME.fullmatch(label) else "b" + label)
+
+
+def deskolemized(node: Node) -> Node:
+    """A genid IRI the importer minted for a blank node, as that blank node again."""
+    if isinstance(node, URIRef) and node.startswith(GENID):
+        return blank_node(node[len(GENID) :])
+    return node
+
+
 def deskolemize(graph: Graph) -> Graph:
     """A copy of ``graph`` with semgraph's genid IRIs turned back into blank nodes."""
-
-    def back(node: Node) -> Node:
-        if isinstance(node, URIRef) and node.startswith(GENID):
-            return BNode(node[len(GENID) :])
-        return node
-
     out = Graph()
     for prefix, namespace in graph.namespace_manager.namespaces():
         out.bind(prefix, namespace, override=True, replace=True)
     for s, p, o in graph:
-        out.add((back(s), back(p), back(o)))
+        out.add((deskolemized(s), deskolemized(p), deskolemized(o)))
     return out
 
 

@@ -16,7 +16,6 @@ file's values replace the stored ones.
 from __future__ import annotations
 
 import re
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 
 import neo4j
 from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
 from semgraph.exceptions import InvalidInputError, did_you_mean
@@ -146,24 +146,32 @@ def parse_file(path: Path, format: str | None = None) -> Graph:
 
 
 def skolemize(graph: Graph) -> tuple[Graph, int]:
-    """A copy of ``graph`` with every blank node replaced by a fresh genid IRI.
+    """A copy of ``graph`` with every blank node replaced by a genid IRI named by its content.
 
     Returns the copy and the number of blank nodes replaced. The IRIs are
-    ``https://semgraph.io/.well-known/genid/{uuid hex}``, new on every call.
+    ``https://semgraph.io/.well-known/genid/cb{sha256}``, where the hash is the blank node's
+    canonical label (rdflib's canonicalisation of the triples that hold blank nodes): the
+    same file, or its export with ``--deskolemize``, gets the same IRIs, so importing it
+    again changes nothing. A blank node whose triples (or whose neighbours' blank triples)
+    changed is a new node; the old one stays until it is deleted.
     """
-    minted: dict[BNode, URIRef] = {}
-
-    def skolem(node: Node) -> Node:
-        if isinstance(node, BNode):
-            if node not in minted:
-                minted[node] = URIRef(GENID + uuid.uuid4().hex)
-            return minted[node]
-        return node
-
+    blank = Graph()
     out = Graph()
     for prefix, namespace in graph.namespace_manager.namespaces():
         out.bind(prefix, namespace, override=False)
-    for s, p, o in graph:
+    for triple in graph:
+        (blank if any(isinstance(n, BNode) for n in triple) else out).add(triple)
+    if not blank:
+        return out, 0
+    minted: set[BNode] = set()
+
+    def skolem(node: Node) -> Node:
+        if isinstance(node, BNode):
+            minted.add(node)
+            return URIRef(GENID + str(node))
+        return node
+
+    for s, p, o in to_canonical_graph(blank):
         out.add((skolem(s), skolem(p), skolem(o)))
     return out, len(minted)
 

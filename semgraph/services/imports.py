@@ -59,6 +59,8 @@ class ImportOutcome:
     warnings: int = 0
     validation: FullReport | None = None
     """Set by an unchecked import: the full validation that followed it."""
+    blank_nodes: int = 0
+    """Blank nodes an unchecked import stored as genid IRIs named by their content."""
 
 
 class ImportService:
@@ -146,7 +148,10 @@ class ImportService:
             f"{report.resources} resources, {report.relationships} relationships",
         )
         return ImportOutcome(
-            records=report.subjects, change_ids=[change_id], validation=self.validate_all()
+            records=report.subjects,
+            change_ids=[change_id],
+            validation=self.validate_all(),
+            blank_nodes=report.blank_nodes,
         )
 
     # --- batches -------------------------------------------------------------------------

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import logging
 
-from rdflib import BNode, URIRef
-from rdflib.term import Node
+from rdflib import URIRef
 
 from semgraph.ontology.model import Ontology
 from semgraph.rdf import queries as rdf_queries
-from semgraph.rdf.exporter import ExportReport, node_triples
+from semgraph.rdf.exporter import ExportReport, deskolemized, node_triples
 from semgraph.rdf.importer import GENID
 from semgraph.rdf.literals import DATATYPE_KEY_PREFIX, LITERAL_KEY_PREFIX
 from semgraph.rdf.names import PrefixRegistry
@@ -26,13 +25,6 @@ from semgraph.validation.neighbourhood import Runner, business_class
 from semgraph.validation.rdf_view import NodeRecord, RdfView, ValidationGraph
 
 log = logging.getLogger(__name__)
-
-
-def _term(node: Node) -> Node:
-    """A skolem IRI the importer minted for a blank node, as a blank node again."""
-    if isinstance(node, URIRef) and node.startswith(GENID):
-        return BNode(node[len(GENID) :])
-    return node
 
 
 def read_whole_graph(tx: Runner, ontology: Ontology) -> ValidationGraph:
@@ -62,14 +54,14 @@ def read_whole_graph(tx: Runner, ontology: Ontology) -> ValidationGraph:
                 "props": {k: v for k, v in props.items() if "__" in _predicate_name(k)},
             }
         for s, p, o in node_triples(rest, registry, report):
-            data.add((_term(s), p, _term(o)))
+            data.add((deskolemized(s), p, deskolemized(o)))
     for record in tx.run(rdf_queries.EXPORT_RELATIONSHIPS):
         try:
             predicate = URIRef(registry.to_iri(record["type"]))
         except Exception:  # a type the mapping did not write
             report.skipped.append(f"relationship `{record['type']}`")
             continue
-        data.add((_term(URIRef(record["s"])), predicate, _term(URIRef(record["o"]))))
+        data.add((deskolemized(URIRef(record["s"])), predicate, deskolemized(URIRef(record["o"]))))
     if report.skipped:
         log.warning("validation left out %d undecodable names", len(report.skipped))
     return data
