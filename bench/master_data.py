@@ -85,23 +85,27 @@ def choose_thresholds(
     pairs: Sequence[ScoredPair], truth: set[tuple[str, str]], records: int
 ) -> tuple[float, float]:
     """On the tuning half: the lowest upper threshold whose auto merges are >= 99.5 %
-    right, and the lowest lower threshold that keeps the review rate <= 0.3 %."""
-    grid = sorted({round(p.probability, 6) for p in pairs} | {0.5, 0.9, 0.99, 0.999})
-    upper = 0.999999
-    for t in grid:
-        f = figures(pairs, truth, records, t, t)
-        if f["precision"] >= 0.995:
-            upper = t
+    right (counted from the top score down), and the lowest lower threshold that keeps
+    the share of records in review <= 0.3 %."""
+    ranked = sorted(pairs, key=lambda p: p.probability, reverse=True)
+    upper, tp = 1.0, 0
+    for count, pair in enumerate(ranked, 1):
+        tp += (pair.left, pair.right) in truth
+        if tp / count >= 0.995:
+            upper = pair.probability
+    upper = max(upper, 0.5)
+    lower, in_review = upper, set()
+    for pair in ranked:
+        if pair.probability >= upper:
+            continue
+        in_review |= {pair.left, pair.right}
+        if len(in_review) / records > 0.003:
             break
-    lower = upper
-    for t in sorted((g for g in grid if g < upper), reverse=True):
-        if figures(pairs, truth, records, upper, t)["review_rate"] > 0.003:
-            break
-        lower = t
+        lower = pair.probability
     return upper, lower
 
 
-def generated(companies: int, seed: int, do_train: bool) -> dict[str, Any]:
+def generated(companies: int, seed: int, do_train: bool, tune: bool) -> dict[str, Any]:
     labelled = list(generate(companies, seed=seed))
     halves: dict[int, list[Any]] = {0: [], 1: []}
     for item in labelled:
@@ -112,7 +116,8 @@ def generated(companies: int, seed: int, do_train: bool) -> dict[str, Any]:
         model = train([t.record for t in tuning])
         MODEL_FILE.write_text(json.dumps(model, ensure_ascii=False, indent=1) + "\n")
         print(f"trained on {len(tuning)} records in {time.perf_counter() - started:.1f} s")
-        matcher = CustomerMatcher(model)
+    if do_train or tune:
+        matcher = CustomerMatcher()
         pairs = matcher.pairs([t.record for t in tuning], FLOOR)
         truth = true_pairs({t.record.id: t.entity for t in tuning})
         upper, lower = choose_thresholds(pairs, truth, len(tuning))
@@ -139,10 +144,11 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--dataset", default="generated")
     parser.add_argument("--companies", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=19)
-    parser.add_argument("--train", action="store_true")
+    parser.add_argument("--train", action="store_true", help="train the model first")
+    parser.add_argument("--tune", action="store_true", help="print tuning-half thresholds")
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.dataset == "generated":
-        result = generated(args.companies, args.seed, args.train)
+        result = generated(args.companies, args.seed, args.train, args.tune)
     else:
         from febrl import febrl  # bench/febrl.py, beside this script
 

@@ -76,6 +76,15 @@ SYNC_RECORDS = Counter(
     ["source", "outcome"],
 )
 
+MASTER_DATA_AUTO_MERGES = Counter(
+    "semgraph_master_data_auto_merges_total",
+    "Duplicate pairs merged automatically (score at or above the auto-merge threshold).",
+)
+MASTER_DATA_REVIEW_QUEUE = Gauge(
+    "semgraph_master_data_review_queue",
+    "Duplicate candidate pairs waiting for a person (between the two thresholds).",
+)
+
 RAG_QUERY_LATENCY = Histogram(
     "semgraph_rag_query_seconds",
     "One retrieval (embedding, BM25, vector search, fusion) for grounded context.",

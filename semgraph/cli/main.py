@@ -14,6 +14,7 @@ from semgraph.cli import (
     demo_cmd,
     index_cmd,
     load_cmd,
+    master_data_cmd,
     mcp_cmd,
     neo4j_cmd,
     rdf_cmd,
@@ -48,6 +49,7 @@ app.command("sync")(sync_cmd.sync)
 app.command("import")(rdf_cmd.import_file)
 app.command("export")(rdf_cmd.export)
 app.add_typer(alerts_cmd.app, name="alerts")
+app.add_typer(master_data_cmd.app, name="master-data")
 app.command("mcp")(mcp_cmd.mcp)
 
 _err = Console(stderr=True)

@@ -55,6 +55,17 @@ class ScoredPair:
     normalised values of both sides, the comparison level and its Bayes factor."""
 
 
+# CustomerRecord's fields and the ontology property each is read from.
+FEATURE_PROPERTIES: dict[str, str] = {
+    "name": "name",
+    "tax_id": "taxId",
+    "street": "street",
+    "postal_code": "postalCode",
+    "city": "city",
+    "country": "country",
+    "email": "email",
+    "phone": "phone",
+}
 # The comparisons and the ontology property each one's evidence is about (masking).
 EVIDENCE_FIELDS: dict[str, tuple[str, str]] = {
     "name": ("name_key", "name"),
@@ -101,11 +112,27 @@ def _jaccard(column: str) -> str:
     )
 
 
+def blocking_rules() -> list[Any]:
+    """Which pairs are compared at all: those agreeing on one of these. Each rule's groups
+    stay small (one tax id, phone or company domain; a name's first and last word with
+    its last word or postcode), so the pairs grow about linearly with the records."""
+    from splink import block_on
+
+    return [
+        block_on("tax_id"),
+        block_on("phone"),
+        block_on("email_domain"),
+        block_on("name_block", "name_block_last"),
+        block_on("name_block", "postcode"),
+        block_on("name_block_last", "postcode"),
+    ]
+
+
 def settings() -> Any:
     """Splink settings: comparisons and blocking rules (the model adds m/u and prior)."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
-    from splink import SettingsCreator, block_on
+    from splink import SettingsCreator
 
     name_sim = _jaccard("name_grams")
     address_sim = _jaccard("address_tokens")
@@ -125,8 +152,9 @@ def settings() -> Any:
             output_column_name="tax_id",
             comparison_levels=[
                 cll.NullLevel("tax_id"),
+                # no "one typo apart" level: neighbouring tax ids belong to different
+                # companies (sequential registrations) far more often than to one
                 cll.ExactMatchLevel("tax_id"),
-                cll.LevenshteinLevel("tax_id", 1),
                 cll.ElseLevel(),
             ],
         ),
@@ -148,13 +176,7 @@ def settings() -> Any:
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=comparisons,
-        blocking_rules_to_generate_predictions=[
-            block_on("tax_id"),
-            block_on("phone"),
-            block_on("email_domain"),
-            block_on("name_block", "country"),
-            block_on("name_block_last", "postcode"),
-        ],
+        blocking_rules_to_generate_predictions=blocking_rules(),
         retain_matching_columns=True,
         retain_intermediate_calculation_columns=True,
     )
@@ -218,7 +240,12 @@ class CustomerMatcher:
 
         db = _db()
         linker = Linker(db.register(_table(rows)), self.model, log_level=None)
-        found = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+        found = linker.inference.predict_within(
+            db.register(_table(rows)),
+            blocking_rules_to_generate_predictions=blocking_rules(),
+            threshold_match_probability=floor,
+            warning_mode="never",
+        )
         return _scored(found, self.labels)
 
     def pairs_between(
@@ -243,12 +270,19 @@ class CustomerMatcher:
         if old_rows:
             old_df = db.register(_table(old_rows))
             between = linker.inference.predict_between(
-                new_df, old_df, threshold_match_probability=floor, warning_mode="never"
+                new_df,
+                old_df,
+                blocking_rules_to_generate_predictions=blocking_rules(),
+                threshold_match_probability=floor,
+                warning_mode="never",
             )
             out += _scored(between, self.labels)
         if len(new_rows) > 1:
             within = linker.inference.predict_within(
-                new_df, threshold_match_probability=floor, warning_mode="never"
+                new_df,
+                blocking_rules_to_generate_predictions=blocking_rules(),
+                threshold_match_probability=floor,
+                warning_mode="never",
             )
             out += _scored(within, self.labels)
         return out
@@ -310,4 +344,22 @@ def train(
         block_on("name_block", "country")
     )
     model: dict[str, Any] = linker.misc.save_model_to_json()
+    return regularised(model)
+
+
+M_FLOOR = 0.01
+U_FLOOR = 1e-6
+
+
+def regularised(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with every level's m at least 1 % and u at least 0.0001 %, untrained
+    levels included. EM on a training set that never shows a level for true matches
+    (say, two systems' phones disagreeing) learns m = 0 there, and that level would then
+    veto every pair it appears in, however much else agrees."""
+    for comparison in model.get("comparisons", []):
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            level["m_probability"] = max(float(level.get("m_probability") or 0.0), M_FLOOR)
+            level["u_probability"] = max(float(level.get("u_probability") or 0.0), U_FLOOR)
     return model

@@ -175,6 +175,8 @@ def _erp(rng: random.Random, entity: int, c: dict[str, str]) -> CustomerRecord:
         if c["country"] != "DE" and rng.random() < 0.5:  # "Main St. 12" style
             number, rest = street.split(" ", 1)
             street = f"{rest} {number}"
+    if rng.random() < 0.08:  # ERP bills another site of the company
+        street = f"{rng.randint(1, 400)} {rng.choice(_EN_STREETS)} Road"
     if rng.random() < 0.05:
         street = ""
     tax = c["tax"] if rng.random() < 0.85 else None
@@ -184,6 +186,8 @@ def _erp(rng: random.Random, entity: int, c: dict[str, str]) -> CustomerRecord:
         tax = _typo(rng, tax)
     digits = c["phone"].replace("+", "00").replace(" ", "")
     phone = digits if rng.random() < 0.8 else None
+    if phone and rng.random() < 0.15:  # accounts payable's line, not the switchboard
+        phone = phone[:-4] + f"{rng.randint(0, 9999):04d}"
     return CustomerRecord(
         id=f"ERP-{entity}",
         name=name,
@@ -192,7 +196,13 @@ def _erp(rng: random.Random, entity: int, c: dict[str, str]) -> CustomerRecord:
         postal_code=c["postal"],
         city=c["city"].upper() if rng.random() < 0.5 else c["city"],
         country=c["country"],
-        email=f"ap@{c['domain']}" if rng.random() < 0.4 else None,
+        email=(
+            None
+            if rng.random() < 0.6
+            else f"ap@{c['domain']}"
+            if rng.random() < 0.85
+            else f"ap@group-{c['domain']}"  # the parent's domain
+        ),
         phone=phone,
         systems=("ERP",),
     )

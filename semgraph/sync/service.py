@@ -32,6 +32,7 @@ from semgraph.exceptions import (
     ForbiddenError,
     InvalidInputError,
     NotFoundError,
+    SemgraphError,
     UnknownTermError,
 )
 from semgraph.ontology.model import Ontology
@@ -70,6 +71,9 @@ class SyncService:
     an HTTP push runs as its caller's role, within that role's write rights."""
     on_batch: Callable[[int], None] | None = None
     """Called with the file's committed line after each batch (tests stop a run here)."""
+    after_commit: Callable[[str, list[str], str], None] | None = None
+    """Called after each committed batch with the table's class, the golden IRIs of its
+    new records and the batch's role: master data matches them at once."""
 
     def __post_init__(self) -> None:
         self._indexed: set[tuple[str, str]] = set()
@@ -400,6 +404,12 @@ class SyncService:
             summary.warnings += len(outcome.warnings)
             for pending, plan in group:
                 result.mark(pending.source.line, "created" if plan.created else "updated")
+            if self.after_commit is not None:
+                new = sorted({plan.golden_iri for _, plan in group if plan.created})
+                try:
+                    self.after_commit(mapping.target_class, new, summary.role or self.role)
+                except SemgraphError as failed:  # the batch is committed; matching can rerun
+                    log.warning("matching after the batch failed: %s", failed.message)
 
     @staticmethod
     def _split_or_reject(
