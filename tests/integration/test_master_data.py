@@ -192,3 +192,43 @@ def test_a_merged_customer_active_in_crm_and_blocked_in_erp_raises_the_alert(
     alerts = [a for a in container.alerts.store.list() if rule in a.rule_iri]
     assert len(alerts) == 1
     assert "0000200001" in alerts[0].message_en and "001A01" in alerts[0].message_en
+
+
+CANDIDATES = """query($s: String) { duplicateCandidates(status: $s) {
+  key entityType left right score status evidence } }"""
+MERGE = """mutation($l: String!, $r: String!) { mergeEntities(left: $l, right: $r) {
+  changeId survivor absorbed score warnings } }"""
+UNMERGE = """mutation($c: String) { unmergeEntity(changeId: $c) { changeId survivor absorbed
+  skipped } }"""
+
+
+def test_graphql_review_queue_is_masked_by_role_and_merges_need_the_right_to_merge(
+    container: Container, empty_db: neo4j.Driver, settings: Settings, tmp_path: Path
+) -> None:
+    import httpx
+
+    from tests.integration.graphql_harness import Gql, build_app, running
+
+    sync_both(container, tmp_path, incremental=False)
+    before = graph_state(empty_db)
+    container.master_data.match(merge=False)  # every pair to the queue, none merged
+    with running(build_app(settings)) as url, httpx.Client(base_url=url, timeout=60) as client:
+        admin, viewer = Gql(client, "k-admin"), Gql(client, "k-viewer")
+        seen = {c["left"]: c for c in admin(CANDIDATES)["duplicateCandidates"]}
+        hhl = seen["CUS-CRM-001A01"]
+        assert hhl["right"] == "CUS-ERP-0000200001" and hhl["score"] > 0.99
+        assert hhl["evidence"]["taxId"]["left"] == "123456789"
+        masked = {c["left"]: c for c in viewer(CANDIDATES)["duplicateCandidates"]}
+        assert masked["CUS-CRM-001A01"]["evidence"]["taxId"]["left"] == "***"
+        assert masked["CUS-CRM-001A01"]["evidence"]["phone"]["right"] == "***"
+        assert masked["CUS-CRM-001A01"]["evidence"]["name"]["left"] == "hamburger hafen logistik"
+        refused = viewer.error(MERGE, l="CUS-CRM-001A01", r="CUS-ERP-0000200001")
+        assert refused["extensions"]["code"] == "FORBIDDEN"
+        merged = admin(MERGE, l="CUS-ERP-0000200001", r="CUS-CRM-001A01")["mergeEntities"]
+        assert (merged["survivor"], merged["absorbed"]) == ("CUS-CRM-001A01", "CUS-ERP-0000200001")
+        assert customers(empty_db)["CUS-CRM-001A01"] == ["CRM:001A01", "ERP:0000200001"]
+        undone = admin(UNMERGE, c=merged["changeId"])["unmergeEntity"]
+        assert undone["skipped"] == []
+        again = admin.error(UNMERGE, c=merged["changeId"])
+        assert again["extensions"]["code"] == "NOT_FOUND"
+    assert graph_state(empty_db) == before
