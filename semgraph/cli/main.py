@@ -13,6 +13,7 @@ from semgraph.cli import (
     audit_cmd,
     demo_cmd,
     index_cmd,
+    kafka_cmd,
     load_cmd,
     mcp_cmd,
     neo4j_cmd,
@@ -37,6 +38,7 @@ app = typer.Typer(
 )
 app.command("up")(up_cmd.up)
 app.add_typer(neo4j_cmd.app, name="neo4j")
+app.add_typer(kafka_cmd.app, name="kafka")
 app.add_typer(load_cmd.app, name="load")
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(index_cmd.app, name="index")
