@@ -20,6 +20,7 @@ from semgraph.cli import (
     rdf_cmd,
     rules_cmd,
     sync_cmd,
+    sync_stream_cmd,
     up_cmd,
     validate_cmd,
 )
@@ -47,6 +48,7 @@ app.command("validate")(validate_cmd.validate)
 app.command("audit")(audit_cmd.audit)
 app.command("demo")(demo_cmd.demo)
 app.command("sync")(sync_cmd.sync)
+app.command("sync-stream")(sync_stream_cmd.sync_stream)
 app.command("import")(rdf_cmd.import_file)
 app.command("export")(rdf_cmd.export)
 app.add_typer(alerts_cmd.app, name="alerts")
