@@ -221,10 +221,18 @@ class KafkaStreamSync:
         self.rejects.flush()
         if self.on_batch_committed is not None:
             self.on_batch_committed(StreamBatch(next_offsets, len(messages)))
-        consumer.commit(
-            offsets=[TopicPartition(summary.topic, p, o) for p, o in next_offsets.items()],
-            asynchronous=False,
-        )
+        try:
+            consumer.commit(
+                offsets=[TopicPartition(summary.topic, p, o) for p, o in next_offsets.items()],
+                asynchronous=False,
+            )
+        except KafkaException as exc:
+            raise KafkaUnavailableError(
+                f"the batch up to offsets {next_offsets} is in Neo4j, but committing its "
+                f"offsets failed: {exc}",
+                hint="restart the sync when the broker is back: it reads those messages "
+                "again and, as they are already in the graph, writes nothing",
+            ) from None
         summary.committed.update(next_offsets)
 
 
