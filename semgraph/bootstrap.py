@@ -173,7 +173,7 @@ class Container:
     ) -> KafkaStreamSync:
         """Syncs a Kafka topic through ``sync(mapping_files)`` from the configured brokers
         (``settings.kafka_bootstrap``); rejects go to ``rejects_file`` if given, else to
-        ``rejects_topic``. Raises KafkaUnavailableError when the rejects topic cannot be made."""
+        ``rejects_topic`` (made on the first reject)."""
         from semgraph.sync.kafka_rejects import RejectsFile, RejectsSink, RejectsTopic
         from semgraph.sync.kafka_source import KafkaStreamSync
 

@@ -32,8 +32,8 @@ from semgraph.ports import free_port_near, port_owner
 _MAIN = "kafka.Kafka"
 _STORAGE_TOOL = "kafka.tools.StorageTool"
 _NODE_ID = 1
-# Quiet client: while the broker starts, librdkafka would print each refused connection.
-_quiet = logging.getLogger("semgraph.kafka.client")
+# A quiet probe: while the broker starts, librdkafka would log each refused connection.
+_quiet = logging.getLogger("semgraph.kafka.probe")
 _quiet.addHandler(logging.NullHandler())
 _quiet.propagate = False
 

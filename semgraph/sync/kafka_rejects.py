@@ -98,27 +98,38 @@ class RejectsTopic:
     ``topic/partition/offset`` of the rejected message."""
 
     def __init__(self, bootstrap: str, topic: str, *, timeout_s: float = 30.0) -> None:
+        self.bootstrap = bootstrap
         self.topic = topic
         self.timeout_s = timeout_s
         self._errors: list[str] = []
-        config: dict[str, str | int | float | bool] = {"bootstrap.servers": bootstrap}
-        _create_topic(AdminClient(config, logger=_client_log), topic, timeout_s)
-        self._producer = Producer({**config, "enable.idempotence": True}, logger=_client_log)
+        self._producer: Producer | None = None
+
+    def _open(self) -> Producer:
+        """The producer, made with the topic on the first reject (a run with none needs
+        neither, and an unreachable broker is reported by the consumer first)."""
+        if self._producer is None:
+            config: dict[str, str | int | float | bool] = {"bootstrap.servers": self.bootstrap}
+            _create_topic(AdminClient(config, logger=_client_log), self.topic, self.timeout_s)
+            self._producer = Producer({**config, "enable.idempotence": True}, logger=_client_log)
+        return self._producer
 
     def _delivered(self, error: KafkaError | None, _message: Any) -> None:
         if error is not None:
             self._errors.append(str(error))
 
     def write(self, reject: RejectedMessage) -> None:
-        self._producer.produce(
+        producer = self._open()
+        producer.produce(
             self.topic,
             key=f"{reject.topic}/{reject.partition}/{reject.offset}".encode(),
             value=json.dumps(reject.as_dict(), ensure_ascii=False, default=str).encode(),
             on_delivery=self._delivered,
         )
-        self._producer.poll(0)
+        producer.poll(0)
 
     def flush(self) -> None:
+        if self._producer is None:
+            return
         left = self._producer.flush(self.timeout_s)
         if left or self._errors:
             detail = "; ".join(self._errors[:3]) or f"{left} rejects not acknowledged"
@@ -130,7 +141,8 @@ class RejectsTopic:
             )
 
     def close(self) -> None:
-        self._producer.flush(self.timeout_s)
+        if self._producer is not None:
+            self._producer.flush(self.timeout_s)
 
 
 def _create_topic(admin: AdminClient, topic: str, timeout_s: float) -> None:

@@ -22,6 +22,7 @@ from semgraph.exceptions import KafkaUnavailableError
 from semgraph.ontology.schema import ensure_schema
 from semgraph.sync.kafka_rejects import RejectsFile, RejectsTopic
 from semgraph.sync.kafka_source import KafkaStreamSync, StreamOptions
+from tests.conftest import free_port
 from tests.integration.kafka_crash_consumer import CRASHED
 from tests.integration.test_sync import change_events, child_env, crm_accounts, rows
 
@@ -35,28 +36,33 @@ def container(empty_db: neo4j.Driver, settings: Settings, kafka_bootstrap: str) 
     c.close()
 
 
-@pytest.fixture
-def topic(kafka_bootstrap: str) -> str:
-    """A new topic of one partition (each test has its own)."""
+def new_topic(bootstrap: str, partitions: int = 1) -> str:
     name = f"crm.accounts.{uuid.uuid4().hex[:8]}"
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
-    admin.create_topics([NewTopic(name, 1)])[name].result(timeout=30)
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(name, partitions)])[name].result(timeout=30)
     return name
 
 
-def produce(bootstrap: str, topic: str, messages: list[Any]) -> None:
+@pytest.fixture
+def topic(kafka_bootstrap: str) -> str:
+    """A new topic of one partition (each test has its own)."""
+    return new_topic(kafka_bootstrap)
+
+
+def produce(bootstrap: str, topic: str, messages: list[Any], partition: int = 0) -> None:
     producer = Producer({"bootstrap.servers": bootstrap})
     for message in messages:
         text = message if isinstance(message, str) else json.dumps(message)
-        producer.produce(topic, value=text.encode())
+        producer.produce(topic, value=text.encode(), partition=partition)
     assert producer.flush(30) == 0
 
 
-def committed(bootstrap: str, group: str, topic: str) -> int:
-    """The group's committed offset of partition 0 (negative: none)."""
+def committed(bootstrap: str, group: str, topic: str, partition: int = 0) -> int:
+    """The group's committed offset of ``partition`` (negative: none)."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
     try:
-        return int(consumer.committed([TopicPartition(topic, 0)], timeout=30)[0].offset)
+        found = consumer.committed([TopicPartition(topic, partition)], timeout=30)
+        return int(found[0].offset)
     finally:
         consumer.close()
 
@@ -105,6 +111,26 @@ def test_records_produced_to_a_topic_land_in_neo4j_with_their_offsets_in_the_cha
     assert len(events) == 1 and events[0]["s"] == "CRM"
     assert f"kafka {topic}[0] offsets 0-2" in events[0]["reason"]
     assert committed(kafka_bootstrap, "g1", topic) == 3
+
+
+def test_records_of_every_partition_land_and_each_partitions_offset_is_committed(
+    container: Container, empty_db: neo4j.Driver, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    topic = new_topic(kafka_bootstrap, partitions=2)
+    accounts = crm_accounts(5)
+    produce(kafka_bootstrap, topic, accounts[:2], partition=0)
+    produce(kafka_bootstrap, topic, accounts[2:], partition=1)
+    summary = stream(container, tmp_path).run(
+        "CRM", "Account", StreamOptions(topic, "g6", until_idle_s=2)
+    )
+    assert (summary.records, summary.created) == (5, 5)
+    assert rows(empty_db, "MATCH (c:Customer) RETURN count(c) AS n")[0]["n"] == 5
+    reasons = " ".join(
+        r["reason"] for r in rows(empty_db, "MATCH (e:ChangeEvent) RETURN e.reason AS reason")
+    )
+    assert f"kafka {topic}[0] offsets 0-1" in reasons and f"kafka {topic}[1] offsets 0-2" in reasons
+    assert committed(kafka_bootstrap, "g6", topic, 0) == 2
+    assert committed(kafka_bootstrap, "g6", topic, 1) == 3
 
 
 def test_a_bad_record_is_rejected_to_the_rejects_topic_with_its_reason_and_the_rest_commit(
@@ -216,3 +242,15 @@ def test_an_unknown_topic_is_refused_with_what_to_do(
             "CRM", "Account", StreamOptions("no.such.topic", "g5", until_idle_s=1)
         )
     assert "no.such.topic" in err.value.message and "does not exist" in err.value.message
+
+
+def test_an_unreachable_broker_is_refused_with_how_to_start_one(
+    container: Container, tmp_path: Path
+) -> None:
+    nobody = f"127.0.0.1:{free_port()}"
+    service = container.sync()
+    consumer = KafkaStreamSync(service, nobody, RejectsTopic(nobody, "unused.rejects"))
+    with pytest.raises(KafkaUnavailableError) as err:
+        consumer.run("CRM", "Account", StreamOptions("crm.accounts", "g7", until_idle_s=1))
+    assert f"cannot reach Kafka at {nobody}" in err.value.message
+    assert "semgraph kafka start" in (err.value.hint or "")
