@@ -76,12 +76,16 @@ class StreamSummary:
     warnings: int = 0
     committed: dict[int, int] = field(default_factory=dict)
     seconds: float = 0.0
+    active_seconds: float = 0.0
+    """From the first batch read to the last offset commit (without the waits for more)."""
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(vars(self))
         data["committed"] = {str(p): o for p, o in sorted(self.committed.items())}
         data["seconds"] = round(self.seconds, 3)
-        data["records_per_s"] = round(self.records / self.seconds, 1) if self.seconds else 0.0
+        data["active_seconds"] = round(self.active_seconds, 3)
+        busy = self.active_seconds
+        data["records_per_s"] = round(self.records / busy, 1) if busy else 0.0
         return data
 
 
@@ -135,6 +139,7 @@ class KafkaStreamSync:
             self._check_topic(consumer, options.topic)
             consumer.subscribe([options.topic], on_assign=lambda _c, _p: assigned.set())
             idle_since = time.monotonic()
+            first_batch: float | None = None
             while not stop.is_set():
                 messages = consumer.consume(self.service.batch_size, options.poll_s)
                 messages = [m for m in messages if not self._failed(m)]
@@ -147,7 +152,9 @@ class KafkaStreamSync:
                     ):
                         break
                     continue
+                first_batch = first_batch or time.perf_counter()
                 self._sync_batch(consumer, system, table, messages, summary)
+                summary.active_seconds = time.perf_counter() - first_batch
                 idle_since = time.monotonic()
                 if options.max_records is not None and summary.records >= options.max_records:
                     break
