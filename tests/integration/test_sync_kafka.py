@@ -138,23 +138,25 @@ def test_a_bad_record_is_rejected_to_the_rejects_topic_with_its_reason_and_the_r
 ) -> None:
     good = crm_accounts(3)
     no_key = {**crm_accounts(4)[3], "Id": ""}
-    produce(kafka_bootstrap, topic, [good[0], "not json {", no_key, good[1], good[2]])
+    produce(kafka_bootstrap, topic, [good[0], "not json {", no_key, [1, 2], good[1], good[2]])
     rejects = RejectsTopic(kafka_bootstrap, f"{topic}.rejects")
     service = container.sync(batch_size=50)
     summary = KafkaStreamSync(service, kafka_bootstrap, rejects).run(
         "CRM", "Account", StreamOptions(topic, "g2", until_idle_s=2)
     )
-    assert (summary.records, summary.created, summary.rejected) == (5, 3, 2)
+    assert (summary.records, summary.created, summary.rejected) == (6, 3, 3)
     assert rows(empty_db, "MATCH (c:Customer) RETURN count(c) AS n")[0]["n"] == 3
-    found = sorted(read_topic(kafka_bootstrap, f"{topic}.rejects", 2), key=lambda r: r["offset"])
+    found = sorted(read_topic(kafka_bootstrap, f"{topic}.rejects", 3), key=lambda r: r["offset"])
     assert [(r["topic"], r["partition"], r["offset"]) for r in found] == [
         (topic, 0, 1),
         (topic, 0, 2),
+        (topic, 0, 3),
     ]
     assert found[0]["reason"] == "not a JSON object" and found[0]["value"] == "not json {"
     assert found[1]["field"] == "Id" and "key" in found[1]["reason"].lower()
     assert found[1]["record"]["Name"] == "Acme 3 GmbH"
-    assert committed(kafka_bootstrap, "g2", topic) == 5, "rejected messages are consumed too"
+    assert (found[2]["reason"], found[2]["value"]) == ("not a JSON object", "[1, 2]")
+    assert committed(kafka_bootstrap, "g2", topic) == 6, "rejected messages are consumed too"
 
 
 def test_a_consumer_killed_between_the_neo4j_commit_and_the_offset_commit_duplicates_nothing(
