@@ -232,3 +232,30 @@ def test_graphql_review_queue_is_masked_by_role_and_merges_need_the_right_to_mer
         again = admin.error(UNMERGE, c=merged["changeId"])
         assert again["extensions"]["code"] == "NOT_FOUND"
     assert graph_state(empty_db) == before
+
+
+def test_cli_match_review_and_unmerge(
+    container: Container, empty_db: neo4j.Driver, settings: Settings, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from tests.integration.test_sync import child_env
+
+    sync_both(container, tmp_path, incremental=False)
+
+    def cli(*args: str) -> Any:
+        done = subprocess.run(
+            [sys.executable, "-m", "semgraph.cli.main", "master-data", *args],
+            env=child_env(settings), capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    report = cli("match", "--json")
+    assert (report["records"], report["auto_merged"], report["queued_for_review"]) == (6, 2, 1)
+    queue = cli("review", "--json")
+    assert [(c["left"], c["right"]) for c in queue] == [("CUS-CRM-001A03", "CUS-ERP-0000200003")]
+    undone = cli("unmerge", "--absorbed", "CUS-ERP-0000200001")
+    assert (undone["survivor"], undone["skipped"]) == ("CUS-CRM-001A01", [])
+    assert customers(empty_db)["CUS-ERP-0000200001"] == ["ERP:0000200001"]
