@@ -101,7 +101,7 @@ class MasterDataService:
     def match_new(self, iris: Sequence[str], caller: Caller = Caller()) -> MatchReport:
         """Match just-written golden entities against the existing ones (incremental: the
         sync calls this after each committed batch). Existing entities are found by the
-        name index and by equal tax id, phone or e-mail, so the cost follows the batch, not
+        name index and by equal tax id, so the cost follows the batch, not
         the graph."""
         self.ensure_schema()
         started = time.perf_counter()
