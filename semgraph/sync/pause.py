@@ -39,7 +39,7 @@ def through_breaker(breaker: CircuitBreaker, call: Callable[[], T]) -> T:
     if not breaker.allow():
         wait = breaker.retry_after_s()
         raise SyncUnavailableError(
-            f"Neo4j is unavailable (circuit breaker {breaker.state}); nothing was written",
+            f"Neo4j is unavailable (the sync's circuit breaker is {breaker.state})",
             retry_after_s=max(wait, POLL_S),
         )
     try:

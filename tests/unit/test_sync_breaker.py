@@ -148,7 +148,7 @@ def test_through_the_breaker_a_down_neo4j_counts_and_an_open_breaker_refuses_at_
             through_breaker(b, call)
         assert err.value.retry_after_s == pytest.approx(7)
         assert "127.0.0.1" not in err.value.message, "the driver's text stays in the log"
-    with pytest.raises(SyncUnavailableError, match="circuit breaker open"):
+    with pytest.raises(SyncUnavailableError, match="circuit breaker is open"):
         through_breaker(b, call)
     assert len(calls) == 2, "an open breaker does not call Neo4j"
 
