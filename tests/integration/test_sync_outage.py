@@ -2,7 +2,8 @@
 HTTP pushes answer 503 with Retry-After, nothing accepted is lost or doubled.
 
 These tests stop their own managed Neo4j (a second instance on its own folder and ports),
-never the shared test server.
+never the shared test server. The last two cut a real commit's answer off (it lands,
+the caller hears ``IncompleteCommit``), which a stopped server cannot do on cue.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import neo4j
 import pytest
+from neo4j.exceptions import IncompleteCommit
 
 from semgraph.api.app import create_app
 from semgraph.bootstrap import Container
+from semgraph.changes.model import ChangeSet
+from semgraph.changes.pipeline import ChangeResult
 from semgraph.config import Settings
 from semgraph.graph.connection import open_driver
 from semgraph.neo4j_server import ManagedServer
@@ -218,3 +223,68 @@ def test_http_ingest_answers_503_with_retry_after_while_neo4j_is_down_and_200_af
     with open_driver(own) as driver:
         names = rows(driver, "MATCH (c:Customer) RETURN c.name AS n ORDER BY n")
     assert [r["n"] for r in names] == ["Dupont SA", "Müller KG", "Zhang"], "nothing accepted lost"
+
+
+def commit_then_cut_once(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> list[ChangeResult]:
+    """The first change set commits for real, then its caller hears the connection break
+    (``IncompleteCommit``): the worst case, where what landed is not known to have."""
+    pipeline = container.pipeline
+    real = pipeline.apply
+    landed: list[ChangeResult] = []
+
+    def apply(change_set: ChangeSet) -> ChangeResult:
+        result = real(change_set)
+        if not landed:
+            landed.append(result)
+            raise IncompleteCommit("connection lost while committing")
+        return result
+
+    monkeypatch.setattr(pipeline, "apply", apply)
+    return landed
+
+
+def test_a_push_whose_commit_was_cut_off_says_unknown_and_sending_it_again_doubles_nothing(
+    settings: Settings, empty_db: neo4j.Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    container = Container(settings.model_copy(update={"sync_mapping_files": [SHOP]}))
+    try:
+        container.ensure_schema()
+        sync = container.sync_service
+        records = [{"customer_no": f"C{i}", "name": f"Kunde {i}"} for i in range(3)]
+        cut = commit_then_cut_once(container, monkeypatch)
+        summary, outcomes = sync.run_records("Shop", "customers", records, role="admin")
+        assert cut, "the change set did commit"
+        assert summary.unavailable is not None and summary.unavailable.commit_unknown
+        assert [o["status"] for o in outcomes] == ["unknown"] * 3
+        _, again = sync.run_records("Shop", "customers", records, role="admin")
+        assert [o["status"] for o in again] == ["unchanged"] * 3, "it had landed"
+    finally:
+        container.close()
+    found = rows(empty_db, "MATCH (c:Customer) RETURN count(c) AS n, count(DISTINCT c.id) AS d")
+    assert found == [{"n": 3, "d": 3}]
+
+
+def test_a_file_sync_whose_commit_was_cut_off_reads_the_batch_again_without_doubling(
+    settings: Settings, empty_db: neo4j.Driver, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    container = Container(settings)
+    try:
+        container.ensure_schema()
+        cut = commit_then_cut_once(container, monkeypatch)
+        sync = container.sync(batch_size=40, max_wait_s=60)
+        summary = sync.run("CRM", "Account", [write_csv(tmp_path / "a.csv", crm_accounts(100))])
+    finally:
+        container.close()
+    assert cut
+    # the first batch landed unseen: read again, its rows are unchanged (docs/sync.md)
+    assert (summary.total("created"), summary.total("unchanged")) == (60, 40)
+    assert summary.change_events == 2
+    counts = rows(
+        empty_db,
+        """OPTIONAL MATCH (r:SystemRecord)
+           RETURN count(r) AS records, count(DISTINCT r.externalId) AS keys,
+                  COUNT { (:Customer) } AS customers, COUNT { (:ChangeEvent) } AS events""",
+    )
+    assert counts == [{"records": 100, "keys": 100, "customers": 100, "events": 3}]
