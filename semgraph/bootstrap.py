@@ -160,10 +160,20 @@ class Container:
             BreakerState.CLOSED: "closed: Neo4j answers again; syncs go on",
         }
 
+        in_outage = False
+
         def changed(state: BreakerState) -> None:
+            nonlocal in_outage
             if state is BreakerState.OPEN:
                 SYNC_BREAKER_OPENED.inc()
-            log.warning("sync circuit breaker %s", says[state])
+            # an outage is logged where it starts and where it ends, not at every probe
+            loud = (state is BreakerState.OPEN and not in_outage) or (
+                state is BreakerState.CLOSED and in_outage
+            )
+            in_outage = state is not BreakerState.CLOSED
+            log.log(
+                logging.WARNING if loud else logging.DEBUG, "sync circuit breaker %s", says[state]
+            )
 
         return CircuitBreaker(
             failures=self.settings.sync_breaker_failures,

@@ -26,7 +26,7 @@ another caller probes, or closed after fewer failures than open it)."""
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return type(exc).__name__ + (": " + text[0][:200] if text else "")
+    return type(exc).__name__ + (": " + text[0][:200].rstrip(": ") if text else "")
 
 
 def through_breaker(breaker: CircuitBreaker, call: Callable[[], T]) -> T:
