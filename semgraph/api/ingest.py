@@ -25,6 +25,7 @@ from semgraph.api.graphql.auth import Authenticator
 from semgraph.api.graphql.errors import AuthenticationError
 from semgraph.bootstrap import Container
 from semgraph.exceptions import ForbiddenError, SemgraphError
+from semgraph.sync.errors import SyncUnavailableError
 
 router = APIRouter()
 MAX_RECORDS = 10_000
@@ -81,17 +82,18 @@ async def ingest(system: str, table: str, request: Request) -> JSONResponse:
                 role=caller.role,
             )
         )
+    except SyncUnavailableError as down:  # nothing is held for later: the caller resends
+        data = down.summary.as_dict()
+        del data["files"]
+        error = {"code": down.code, "message": down.message, "hint": down.hint}
+        return JSONResponse(
+            {"summary": data, "records": down.outcomes, "error": error},
+            503,
+            headers={"Retry-After": str(max(1, math.ceil(down.retry_after_s)))},
+        )
     except SemgraphError as exc:
         return _error(400, exc.code, exc.message, exc.hint)
     data = summary.as_dict()
     del data["files"]
-    down = summary.unavailable
-    if down is not None:  # nothing is held for later: the caller sends the rest again
-        error = {"code": down.code, "message": down.message, "hint": down.hint}
-        return JSONResponse(
-            {"summary": data, "records": outcomes, "error": error},
-            503,
-            headers={"Retry-After": str(max(1, math.ceil(down.retry_after_s)))},
-        )
     status = 207 if data["rejected"] else 200
     return JSONResponse({"summary": data, "records": outcomes}, status)

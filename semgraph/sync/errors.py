@@ -3,6 +3,8 @@ Neo4j unavailable behind the circuit breaker."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from semgraph.exceptions import InvalidInputError, Neo4jUnavailableError
 
 
@@ -42,6 +44,10 @@ class SyncUnavailableError(Neo4jUnavailableError):
         )
         self.retry_after_s = retry_after_s
         self.commit_unknown = commit_unknown
+        self.summary: Any = None
+        """Set by ``SyncService.run_records``: its ``SyncSummary`` and per-record outcomes
+        up to where it stopped."""
+        self.outcomes: list[dict[str, Any]] = []
 
 
 class SyncWaitExceededError(Neo4jUnavailableError):

@@ -174,16 +174,24 @@ class SyncService:
         actor: str | None = None,
         device: str | None = None,
         role: str | None = None,
+        positions: Sequence[int] | None = None,
+        position_name: str = "lines",
     ) -> tuple[SyncSummary, list[dict[str, Any]]]:
-        """Sync records given in memory (an HTTP push); returns the summary and one outcome
-        per record, in order: ``{"index", "status", "key"?, "field"?, "value"?, "reason"?}``
-        with status created, updated, unchanged or rejected. When Neo4j is unavailable (or
-        the breaker open) the push stops there: records not written are ``not_kept``, those
-        of a batch whose commit outcome is not known ``unknown``, and
-        ``summary.unavailable`` holds the error (nothing is kept for later). Raises
+        """Sync records given in memory (an HTTP push, a batch of stream messages); returns
+        the summary and one outcome per record, in order: ``{"index", "status", "key"?,
+        "field"?, "value"?, "reason"?}`` with status created, updated, unchanged or rejected.
+
+        ``positions`` (one per record, e.g. Kafka offsets; default: the indexes) are what the
+        change events' reason cites as ``{source} {position_name} first-last``. Raises
+        SyncUnavailableError when Neo4j is unavailable (or the breaker open): the records
+        stop there, and its ``summary`` and ``outcomes`` say which were written; the others
+        are ``not_kept``, those of a batch whose commit outcome is not known ``unknown``
+        (nothing is kept for later). Raises
         MappingError for an unknown system or table, ForbiddenError when ``role`` may not
         write the table's records (``check_may_sync``).
         """
+        if positions is not None and len(positions) != len(records):
+            raise ValueError("one position per record")
         mapping = self.catalog.table(system, table)
         if role is not None:
             self.check_may_sync(role, system, table)
@@ -202,7 +210,8 @@ class SyncService:
         pending: list[_Pending] = []
         for index, values in enumerate(records):
             result.rows += 1
-            row = SourceRow(index, dict(values) if isinstance(values, Mapping) else {})
+            line = positions[index] if positions is not None else index
+            row = SourceRow(line, dict(values) if isinstance(values, Mapping) else {})
             if not row.values:
                 reject(row, "", str(values)[:200], "not a JSON object")
                 continue
@@ -214,37 +223,41 @@ class SyncService:
             keys[index] = mapped.key
             pending.append(_Pending(row, mapped))
         in_flight: set[int] = set()
+        down: SyncUnavailableError | None = None
         try:
             for start in range(0, len(pending), self.batch_size):
                 carry = pending[start : start + self.batch_size]
                 while carry:
                     in_flight = {p.source.line for p in carry}
+                    where = f"{source} {position_name}"
                     carry = through_breaker(
                         self.breaker,
-                        partial(
-                            self._apply_batch, mapping, Path(source), carry, result, summary, reject
-                        ),
+                        partial(self._apply_batch, mapping, where, carry, result, summary, reject),
                     )
-        except SyncUnavailableError as down:
-            summary.unavailable = down
+        except SyncUnavailableError as unavailable:
+            down = unavailable
         summary.seconds = time.perf_counter() - started
         statuses = result.statuses or {}
         outcomes: list[dict[str, Any]] = []
         for index in range(len(records)):
             entry: dict[str, Any] = {"index": index}
+            line = positions[index] if positions is not None else index
             if index in keys:
                 entry["key"] = keys[index]
-            if index in rejected:
-                entry |= {"status": "rejected", **rejected[index]}
-            elif index in statuses:
-                entry["status"] = statuses[index]
-            elif summary.unavailable is None:
+            if line in rejected:
+                entry |= {"status": "rejected", **rejected[line]}
+            elif line in statuses:
+                entry["status"] = statuses[line]
+            elif down is None:
                 entry["status"] = "unchanged"
-            elif summary.unavailable.commit_unknown and index in in_flight:
+            elif down.commit_unknown and line in in_flight:
                 entry["status"] = "unknown"
             else:
                 entry["status"] = "not_kept"
             outcomes.append(entry)
+        if down is not None:
+            down.summary, down.outcomes = summary, outcomes
+            raise down
         return summary, outcomes
 
     def check_may_sync(self, role: str, system: str, table: str) -> None:
@@ -357,7 +370,12 @@ class SyncService:
             rejects: list[tuple[SourceRow, str, str, str]] = []
             try:
                 carry = self._apply_batch(
-                    mapping, path, rows, scratch, summary, lambda *r: rejects.append(r)
+                    mapping,
+                    f"{path.name} lines",
+                    rows,
+                    scratch,
+                    summary,
+                    lambda *r: rejects.append(r),
                 )
             except BaseException:
                 committed.update(
@@ -382,7 +400,7 @@ class SyncService:
     def _apply_batch(
         self,
         mapping: TableMapping,
-        path: Path,
+        where: str,
         rows: list[_Pending],
         result: FileSummary,
         summary: SyncSummary,
@@ -432,14 +450,14 @@ class SyncService:
                 matches.add(row.match_value)
             operations += len(plan.operations)
             planned.append((pending, plan))
-        self._commit(mapping, path, planned, result, summary, reject)
+        self._commit(mapping, where, planned, result, summary, reject)
         summary.batch_ms.append((time.perf_counter() - t0) * 1000)
         return carry
 
     def _commit(
         self,
         mapping: TableMapping,
-        path: Path,
+        where: str,
         planned: list[tuple[_Pending, RowPlan]],
         result: FileSummary,
         summary: SyncSummary,
@@ -450,7 +468,7 @@ class SyncService:
         while work:
             group = work.pop()
             try:
-                outcome = self.pipeline.apply(self._change_set(mapping, path, group, summary))
+                outcome = self.pipeline.apply(self._change_set(mapping, where, group, summary))
             except ChangeRefusedError as refused:
                 blamed = self._blame(group, refused.result)
                 if blamed:
@@ -503,7 +521,7 @@ class SyncService:
     def _change_set(
         self,
         mapping: TableMapping,
-        path: Path,
+        where: str,
         group: list[tuple[_Pending, RowPlan]],
         summary: SyncSummary,
     ) -> ChangeSet:
@@ -515,7 +533,7 @@ class SyncService:
             session_id=summary.run_id,
             device_fingerprint=summary.device or f"host:{socket.gethostname()}",
             reason=(
-                f"sync {mapping.system}.{mapping.table} {path.name} lines {first}-{last} "
+                f"sync {mapping.system}.{mapping.table} {where} {first}-{last} "
                 f"({len(group)} records, run {summary.run_id})"
             ),
         )

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from semgraph.sync.errors import SyncUnavailableError
+from typing import Any
 
 
 @dataclass
@@ -48,8 +45,6 @@ class SyncSummary:
     device: str | None = None
     role: str | None = None
     """The role the change sets run as (an HTTP caller's); None: the service's role."""
-    unavailable: SyncUnavailableError | None = None
-    """Set when an HTTP push stopped because Neo4j was unavailable (see ``run_records``)."""
 
     def total(self, name: str) -> int:
         return sum(int(getattr(f, name)) for f in self.files)

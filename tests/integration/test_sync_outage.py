@@ -34,6 +34,7 @@ from semgraph.graph.connection import open_driver
 from semgraph.neo4j_server import ManagedServer
 from semgraph.neo4j_server.scratch import scratch_settings
 from semgraph.sync.breaker import BreakerState
+from semgraph.sync.errors import SyncUnavailableError
 from tests.integration.graphql_harness import api_settings, running
 from tests.integration.test_sync import SHOP, child_env, crm_accounts, rows, write_csv
 
@@ -254,10 +255,11 @@ def test_a_push_whose_commit_was_cut_off_says_unknown_and_sending_it_again_doubl
         sync = container.sync_service
         records = [{"customer_no": f"C{i}", "name": f"Kunde {i}"} for i in range(3)]
         cut = commit_then_cut_once(container, monkeypatch)
-        summary, outcomes = sync.run_records("Shop", "customers", records, role="admin")
+        with pytest.raises(SyncUnavailableError) as down:
+            sync.run_records("Shop", "customers", records, role="admin")
         assert cut, "the change set did commit"
-        assert summary.unavailable is not None and summary.unavailable.commit_unknown
-        assert [o["status"] for o in outcomes] == ["unknown"] * 3
+        assert down.value.commit_unknown
+        assert [o["status"] for o in down.value.outcomes] == ["unknown"] * 3
         _, again = sync.run_records("Shop", "customers", records, role="admin")
         assert [o["status"] for o in again] == ["unchanged"] * 3, "it had landed"
     finally:
