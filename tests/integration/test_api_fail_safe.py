@@ -197,8 +197,9 @@ def test_neo4j_down_is_neo4j_unavailable_quickly_on_every_endpoint() -> None:
             assert response.status_code == 503, (query, response.text)
             assert codes(response) == ["NEO4J_UNAVAILABLE"], query
             assert response.headers["Retry-After"]
-            # the driver's own retries take 30 s; the probe answers at once
-            assert waited < 5, f"{query}: {waited:.1f} s"
+            # the driver's own retries take 30 s; the probe answers at once (the bound is
+            # loose so that a loaded machine does not fail it: it only tells 0 s from 30 s)
+            assert waited < 20, f"{query}: {waited:.1f} s"
         ready = client.get("/readyz")
         assert ready.status_code == 503
         body = ready.json()
