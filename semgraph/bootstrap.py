@@ -20,7 +20,6 @@ from semgraph.changes.pipeline import ChangePipeline
 from semgraph.changes.stream import ChangeStream
 from semgraph.config import Settings
 from semgraph.graph.connection import open_driver
-from semgraph.ontology.graph_loader import default_files
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.schema import ensure_schema as ensure_ontology_schema
 from semgraph.services import AlertInbox, ChangeService, ContextService
@@ -69,7 +68,7 @@ class Container:
 
     @cached_property
     def ontology(self) -> Ontology:
-        return Ontology.load(default_files(self.settings.ontology_dir))
+        return Ontology.load(self.settings.ontology_paths())
 
     @cached_property
     def shapes(self) -> ShapeSet:
@@ -151,7 +150,7 @@ class Container:
         from semgraph.sync.mapping import mapping_files as own_mappings
         from semgraph.sync.service import SyncService
 
-        files = own_mappings(default_files(self.settings.ontology_dir), mapping_files)
+        files = own_mappings(self.settings.ontology_paths(), mapping_files)
         return SyncService(
             pipeline=self.pipeline,
             driver=self.driver,

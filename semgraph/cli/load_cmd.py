@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from semgraph.cli.common import container, out
-from semgraph.ontology.graph_loader import default_files, load_ontology
+from semgraph.ontology.graph_loader import load_ontology
 
 app = typer.Typer(help="Load ontologies (and, later, shapes) into Neo4j.", no_args_is_help=True)
 
@@ -21,7 +21,7 @@ def ontology(
     """Load ontology files as browsable nodes; for semgraph's own, also create constraints."""
     c = container()
     own = not files
-    paths = files or default_files(c.settings.ontology_dir)
+    paths = files or c.settings.ontology_paths()
     report = load_ontology(c.driver, paths, c.settings.neo4j_database)
     state = "loaded" if report.changed else "unchanged"
     out.print(

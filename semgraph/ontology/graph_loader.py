@@ -24,10 +24,10 @@ from rdflib.term import Node
 
 from semgraph.exceptions import InvalidInputError
 from semgraph.ontology import queries as q
+from semgraph.ontology.files import local_import, rdf_format
 from semgraph.vocabulary import SGM_IRI
 
 SGM = SGM_IRI
-_FORMATS = {".ttl": "turtle", ".owl": "xml", ".rdf": "xml", ".xml": "xml", ".jsonld": "json-ld"}
 _CLASS_TYPES = (OWL.Class, RDFS.Class)
 _PROPERTY_KINDS = {
     OWL.ObjectProperty: "object",
@@ -79,7 +79,7 @@ def parse_files(paths: Sequence[Path]) -> tuple[Graph, str | None, list[str]]:
             raise InvalidInputError(f"ontology file not found: {path}")
         part = Graph()
         try:
-            part.parse(path, format=_FORMATS.get(path.suffix.lower(), "turtle"))
+            part.parse(path, format=rdf_format(path))
         except Exception as exc:  # rdflib raises many parser-specific types
             line = getattr(exc, "lines", None) or getattr(exc, "line", None)
             raise InvalidInputError(
@@ -92,25 +92,12 @@ def parse_files(paths: Sequence[Path]) -> tuple[Graph, str | None, list[str]]:
         if primary is None:  # the first file that declares one names the ontology loaded
             primary = next((str(o) for o in part.subjects(RDF.type, OWL.Ontology)), None)
         for imported in part.objects(None, OWL.imports):
-            local = _local_import(str(imported), path.parent)
+            local = local_import(str(imported), path.parent)
             if local is not None:
                 todo.append(local)
             else:
                 skipped.append(str(imported))
     return graph, primary, sorted(set(skipped))
-
-
-def _local_import(iri: str, base: Path) -> Path | None:
-    """Resolve an import to a local file: file: IRIs, or a same-named file beside the importer."""
-    if iri.startswith("file:"):
-        candidate = Path(iri.removeprefix("file://").removeprefix("file:"))
-        return candidate if candidate.exists() else None
-    name = iri.rstrip("/#").rsplit("/", 1)[-1]
-    for suffix in ("", *_FORMATS):
-        candidate = base / f"{name}{suffix}"
-        if name and candidate.is_file():
-            return candidate.resolve()
-    return None
 
 
 def _text(graph: Graph, subject: Node, predicate: URIRef, lang: str | None = None) -> str | None:

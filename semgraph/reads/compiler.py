@@ -81,7 +81,7 @@ class CypherCompiler:
         v = self.params.var()
         id_param = self.params.add(str(field.arguments.get("id")))
         return (
-            f"head(COLLECT {{ MATCH ({v}:{ident(entity.name)} {{id: {id_param}}}) "
+            f"head(COLLECT {{ MATCH ({v}:{ident(entity.label)} {{id: {id_param}}}) "
             f"RETURN {self.project(entity, v, field.selections)} AS x }})"
         )
 
@@ -225,7 +225,7 @@ class CypherCompiler:
         v = self.params.var()
         if anchor:
             return v, anchor.replace("{target}", v)
-        return v, f"({v}:{ident(entity.name)})"
+        return v, f"({v}:{ident(entity.label)})"
 
     def _page_size(self, first: Any, *, nested: bool = False) -> int:
         if first is None:

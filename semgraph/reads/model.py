@@ -71,12 +71,20 @@ class RelationField:
 
 @dataclass(eq=False)
 class EntityType:
-    """One concrete ontology class as a GraphQL object type."""
+    """One concrete ontology class as a GraphQL object type.
+
+    ``name`` is the GraphQL type (the class's local name, namespaced where two classes
+    share it); ``label`` is the class's name, its Neo4j label (``lib__Book``).
+    """
 
     name: str
     description: str
     scalars: dict[str, ScalarField] = field(default_factory=dict)
     relations: dict[str, RelationField] = field(default_factory=dict)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.name
 
     @property
     def single_name(self) -> str:
@@ -129,12 +137,14 @@ def _writers(rights: WriteRights, cls: str) -> str:
 
 @lru_cache(maxsize=4)
 def build_model(ontology: Ontology) -> dict[str, EntityType]:
-    """The GraphQL view of every concrete class, keyed by class name."""
+    """The GraphQL view of every concrete class, keyed by class name (its label)."""
     model: dict[str, EntityType] = {}
     rights = WriteRights.of(ontology)
     for cls in ontology.concrete_classes():
         entity = EntityType(
-            cls.name, (cls.definition_en or cls.label_en) + _writers(rights, cls.name)
+            ontology.graphql_name(cls.name),
+            (cls.definition_en or cls.label_en) + _writers(rights, cls.name),
+            label=cls.name,
         )
         for prop in ontology.datatype_properties(cls.name).values():
             writable = ", ".join(rights.property_writers(cls.name, prop.name)) or "nobody"
@@ -151,7 +161,7 @@ def build_model(ontology: Ontology) -> dict[str, EntityType]:
             targets = _concrete_members(ontology, rel.ranges or (rel.range,))
             many = not ontology.cardinality(cls.name, rel.name).single
             for target in targets:
-                name = rel.name if len(targets) == 1 else rel.name + target
+                name = rel.name if len(targets) == 1 else rel.name + ontology.graphql_name(target)
                 entity.relations[name] = RelationField(
                     name, rel.rel_type, True, target, many, rel.definition or rel.label_en
                 )
@@ -167,7 +177,7 @@ def build_model(ontology: Ontology) -> dict[str, EntityType]:
         for _, source in incoming:
             per_source[source] = per_source.get(source, 0) + 1
         for inc, source in incoming:
-            base = plural(_lower_first(source))
+            base = plural(_lower_first(ontology.graphql_name(source)))
             name = base
             if per_source[source] > 1 or source == cls.name or name in entity.scalars:
                 name = base + "As" + inc.name[0].upper() + inc.name[1:]
@@ -179,6 +189,6 @@ def build_model(ontology: Ontology) -> dict[str, EntityType]:
                 False,
                 source,
                 True,
-                f"{model[source].name} entities whose `{inc.name}` is this {cls.name}.",
+                f"{model[source].name} entities whose `{inc.name}` is this {entity.name}.",
             )
     return model
