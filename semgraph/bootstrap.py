@@ -22,6 +22,7 @@ from semgraph.config import Settings
 from semgraph.graph.connection import open_driver
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.schema import ensure_schema as ensure_ontology_schema
+from semgraph.rdf.names import bind_prefixes
 from semgraph.services import AlertInbox, ChangeService, ContextService
 from semgraph.services.imports import ImportService
 from semgraph.shapes.loader import ShapeSet, load_shapes
@@ -225,6 +226,7 @@ class Container:
         plus those of the audit trail and the alerts; returns how many statements ran."""
         db = self.settings.neo4j_database
         count = len(ensure_ontology_schema(self.driver, self.ontology, db))
+        bind_prefixes(self.driver, db, self.ontology.prefixes())
         with self.driver.session(database=db) as session:
             for statement in change_queries.SCHEMA:
                 session.run(statement).consume()

@@ -30,6 +30,7 @@ from semgraph.ontology.terms import (
     ImpactDirection,
     ObjectProperty,
     OntClass,
+    RoleModel,
     RoutingRule,
     SourceSystem,
 )
@@ -55,6 +56,13 @@ __all__ = [
 ]
 
 ID_BASE = "https://semgraph.io/id/"
+ADMIN_ROLE = AccessRole(
+    f"{SGM}AdminRole",
+    "admin",
+    "administrator",
+    "管理员",
+    "The one role of an ontology that declares none: it may write everything.",
+)
 _UNBOUNDED = Cardinality(0, None)
 
 
@@ -278,12 +286,26 @@ class Ontology:
         return [m for m in self._p.mappings if m.system == system]
 
     def access_roles(self) -> list[AccessRole]:
-        """The access roles, by key."""
+        """The access roles, by key. An ontology that declares none has one, ``admin``,
+        which may write everything (``WriteRights``)."""
+        if not self._p.roles:
+            return [ADMIN_ROLE]
         return [r for _, r in sorted(self._p.roles.items())]
 
+    def declares_roles(self) -> bool:
+        """False when the ontology has no ``sgm:AccessRole`` (only ``admin`` then)."""
+        return bool(self._p.roles)
+
     def role_keys(self) -> set[str]:
-        """Every valid role key (``viewer``, ``finance_lead``, …)."""
-        return set(self._p.roles)
+        """Every valid role key (``viewer``, ``finance_lead``, …; ``admin`` alone when the
+        ontology declares no roles)."""
+        return {r.key for r in self.access_roles()}
+
+    def role_model(self) -> RoleModel | None:
+        """How people hold roles in the graph (``sgm:roleKeyProperty`` on the relationship
+        from person to role entity), or None when the ontology has no such relationship:
+        alerts then reach no one by role."""
+        return self._p.role_model
 
     def routing_rules(self) -> list[RoutingRule]:
         """Alert routing rules; a role may have several (one per start class)."""

@@ -39,6 +39,7 @@ from semgraph.ontology.terms import (
     ImpactDirection,
     ObjectProperty,
     OntClass,
+    RoleModel,
     RoutingRule,
     SourceSystem,
 )
@@ -84,6 +85,7 @@ class ParsedOntology:
     """prefix → namespace of the names ``{prefix}__{local}`` this ontology uses."""
     iris: dict[str, str] = field(default_factory=dict)
     """name → IRI of every class and property."""
+    role_model: RoleModel | None = None
     skipped: list[str] = field(default_factory=list)
     """Terms the model could not place, each with the reason (``semgraph load`` prints them)."""
 
@@ -195,6 +197,7 @@ def parse(paths: Sequence[Path]) -> ParsedOntology:
     for raw in restrictions:
         _read_restriction(r, raw, parsed)
     read_annotations(g, parsed, r.names)
+    parsed.role_model = _role_model(r, parsed)
     parsed.prefixes = dict(r.names.prefixes)
     parsed.iris = dict(r.iris)
     parsed.skipped = sorted(set(r.skipped))
@@ -227,6 +230,18 @@ def _entity_keys(
             allowed_values=None,
             domains=roots,
         )
+
+
+def _role_model(r: _Reader, parsed: ParsedOntology) -> RoleModel | None:
+    for p, key in sorted(r.g.subject_objects(SGM.roleKeyProperty)):
+        rel = parsed.object_properties.get(r.name(p))
+        key_name = r.name(key)
+        if rel is None or key_name not in parsed.datatype_properties:
+            raise r.src.error(
+                p, "sgm:roleKeyProperty must sit on an object property and name a datatype one"
+            )
+        return RoleModel(rel.domain, rel.name, rel.range, key_name)
+    return None
 
 
 def _implicit_properties(
@@ -333,6 +348,7 @@ def _read_class(g: Graph, c: URIRef, r: _Reader, *, declared: bool) -> OntClass:
         superclasses=_ancestors(g, c, r),
         abstract=str(g.value(c, SGM.abstract)).lower() == "true",
         declared=declared,
+        entity_card=str(g.value(c, SGM.entityCard)).lower() == "true",
     )
 
 

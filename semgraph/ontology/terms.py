@@ -57,6 +57,8 @@ class OntClass:
     graphql_name: str = ""
     """The GraphQL type name: the local name, namespaced only where two classes share it."""
     declared: bool = True
+    entity_card: bool = False
+    """``sgm:entityCard true``: the RAG index keeps a card of each entity of the class."""
     """False for a class the ontology only refers to (a range, a superclass or a
     restriction's class from a module that was not loaded)."""
 
@@ -190,6 +192,20 @@ class AccessRole:
     label_en: str
     label_zh: str
     description: str
+
+
+@dataclass(frozen=True)
+class RoleModel:
+    """How the graph says who holds a role: ``(:person)-[:has_role]->(:role {key})``.
+
+    Read from the relationship that carries ``sgm:roleKeyProperty`` (semgraph's own:
+    ``sg:hasRole sgm:roleKeyProperty sg:key``, Employee to Role).
+    """
+
+    person: str
+    has_role: str
+    role: str
+    key: str
 
 
 @dataclass(frozen=True)

@@ -138,5 +138,8 @@ def _check_route(src: SourceFiles, o: ParsedOntology, rule: RoutingRule) -> None
         if not any(applies_to(o.classes, prop.domains, c) for c in at):
             raise src.error(term, f"sgm:resolveVia step `{step}` does not start at {at}")
         at = set(prop.ranges or (prop.range,))
-    if not rule.path or at != {"Employee"}:
-        raise src.error(term, f"sgm:resolveVia must end at Employee, not {at}")
+    person = o.role_model.person if o.role_model is not None else None
+    if person is None:
+        raise src.error(term, "routing rules need a role model (sgm:roleKeyProperty)")
+    if not rule.path or at != {person}:
+        raise src.error(term, f"sgm:resolveVia must end at {person}, not {at}")

@@ -133,7 +133,7 @@ class CypherCompiler:
                     raise ForbiddenError(
                         f"cannot aggregate `{entity.name}.{name}`: it is masked for your role"
                     )
-                prop = f"{v}.{ident(name)}"
+                prop = f"{v}.{ident(entity.scalars[name].key)}"
                 temporal = entity.scalars[name].temporal
                 if nested:
                     values = (
@@ -173,7 +173,9 @@ class CypherCompiler:
                 if scalar is not None and name in masked:
                     items.append(f"{ident(name)}: null")
                 elif scalar is not None and scalar.temporal:
-                    items.append(f"{ident(name)}: toString({v}.{ident(name)})")
+                    items.append(f"{ident(name)}: toString({v}.{ident(scalar.key)})")
+                elif scalar is not None and scalar.key != name:
+                    items.append(f"{ident(name)}: {v}.{ident(scalar.key)}")
                 else:
                     items.append(f".{ident(name)}")
             elif name == "maskedFields":

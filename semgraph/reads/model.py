@@ -14,12 +14,18 @@ definitions all read this one model, so naming rules live only here:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
 from semgraph.access.rights import WriteRights
 from semgraph.ontology.model import Ontology
+from semgraph.ontology.naming import local_part
+
+# Fields every object type has besides the ontology's (see schema_builder).
+_FIXED_FIELDS = ("iri", "version", "maskedFields")
+_GRAPHQL_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
 GqlScalar = Literal["ID", "String", "Float", "Int", "Boolean", "Date", "DateTime"]
 
@@ -39,7 +45,11 @@ _SCALARS: dict[str, GqlScalar] = {
 
 @dataclass(frozen=True)
 class ScalarField:
-    """A datatype property as a GraphQL field (``sensitive`` ones may be masked)."""
+    """A datatype property as a GraphQL field (``sensitive`` ones may be masked).
+
+    ``name`` is the GraphQL field (the property's local name, namespaced where the type
+    has two of it); ``key`` the Neo4j property key, the ontology's name (``lib__title``).
+    """
 
     name: str
     gql: GqlScalar
@@ -47,6 +57,10 @@ class ScalarField:
     sensitive: bool
     visible_to: tuple[str, ...]
     allowed_values: tuple[str, ...] | None
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.key or self.name)
 
     @property
     def numeric(self) -> bool:
@@ -127,6 +141,18 @@ def _concrete_members(ontology: Ontology, names: tuple[str, ...]) -> list[str]:
     ]
 
 
+def _field_names(ontology: Ontology, cls: str) -> dict[str, str]:
+    """GraphQL field name per property name of ``cls``: ``sg:`` names as they are, other
+    properties by local name where no other field of the type has it."""
+    names = [*ontology.datatype_properties(cls), *ontology.object_properties(cls)]
+    wanted = {n: local_part(ontology.iri(n)) if "__" in n else n for n in names}
+    taken = [*_FIXED_FIELDS, *wanted.values()]
+    return {
+        n: w if taken.count(w) == 1 and _GRAPHQL_FIELD.fullmatch(w) else n
+        for n, w in wanted.items()
+    }
+
+
 def _writers(rights: WriteRights, cls: str) -> str:
     """`` Created by: …; updated by: …; deleted by: ….`` for a type's description."""
     who = {action: ", ".join(roles) or "nobody" for action, roles in rights.writers(cls).items()}
@@ -141,6 +167,7 @@ def build_model(ontology: Ontology) -> dict[str, EntityType]:
     model: dict[str, EntityType] = {}
     rights = WriteRights.of(ontology)
     for cls in ontology.concrete_classes():
+        fields = _field_names(ontology, cls.name)
         entity = EntityType(
             ontology.graphql_name(cls.name),
             (cls.definition_en or cls.label_en) + _writers(rights, cls.name),
@@ -148,20 +175,22 @@ def build_model(ontology: Ontology) -> dict[str, EntityType]:
         )
         for prop in ontology.datatype_properties(cls.name).values():
             writable = ", ".join(rights.property_writers(cls.name, prop.name)) or "nobody"
-            entity.scalars[prop.name] = ScalarField(
-                name=prop.name,
+            entity.scalars[fields[prop.name]] = ScalarField(
+                name=fields[prop.name],
                 gql="ID" if prop.name == "id" else _SCALARS.get(prop.datatype, "String"),
                 description=(prop.definition or prop.label_en)
                 + ("" if prop.name == "id" else f" (written by: {writable})"),
                 sensitive=prop.sensitive,
                 visible_to=prop.visible_to,
                 allowed_values=prop.allowed_values,
+                key=prop.name,
             )
         for rel in ontology.object_properties(cls.name).values():
             targets = _concrete_members(ontology, rel.ranges or (rel.range,))
             many = not ontology.cardinality(cls.name, rel.name).single
             for target in targets:
-                name = rel.name if len(targets) == 1 else rel.name + ontology.graphql_name(target)
+                field = fields[rel.name]
+                name = field if len(targets) == 1 else field + ontology.graphql_name(target)
                 entity.relations[name] = RelationField(
                     name, rel.rel_type, True, target, many, rel.definition or rel.label_en
                 )
@@ -179,10 +208,12 @@ def build_model(ontology: Ontology) -> dict[str, EntityType]:
         for inc, source in incoming:
             base = plural(_lower_first(ontology.graphql_name(source)))
             name = base
+            as_name = _field_names(ontology, source)[inc.name]
+            as_name = base + "As" + as_name[0].upper() + as_name[1:]
             if per_source[source] > 1 or source == cls.name or name in entity.scalars:
-                name = base + "As" + inc.name[0].upper() + inc.name[1:]
+                name = as_name
             if name in entity.relations:
-                name = base + "As" + inc.name[0].upper() + inc.name[1:]
+                name = as_name
             entity.relations[name] = RelationField(
                 name,
                 inc.rel_type,

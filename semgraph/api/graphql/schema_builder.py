@@ -277,7 +277,7 @@ class SchemaBuilder:
             desc = s.description + (
                 " (sensitive: null unless your role may see it)" if s.sensitive else ""
             )
-            attrs[s.name] = (ann, strawberry.field(description=desc))
+            attrs[s.name] = (ann, strawberry.field(name=s.name, description=desc))
         for r in e.relations.values():
             target = self.model[r.target].name
             page_args = {
@@ -366,7 +366,7 @@ class SchemaBuilder:
                 agg[s.name] = ("Optional[TemporalStats]", None)
         self._make(
             f"{e.name}Aggregate",
-            {k: (a, strawberry.field(default=None)) for k, (a, _) in agg.items()},
+            {k: (a, strawberry.field(name=k, default=None)) for k, (a, _) in agg.items()},
             description=f"Statistics over {e.name} entities.",
         )
 
