@@ -69,8 +69,12 @@ def test_graphql_types_take_local_names(library: Ontology) -> None:
     model = build_model(library)
     assert model["lib__Book"].name == "Book"
     assert model["lib__Book"].single_name == "book"
-    assert model["lib__Book"].relations["lib__writtenBy"].target == "lib__Author"
+    writes = model["lib__Book"].relations["writtenBy"]  # fields: local names too
+    assert (writes.target, writes.rel_type) == ("lib__Author", "lib__writtenBy")
+    title = model["lib__Book"].scalars["title"]
+    assert (title.key, title.gql) == ("lib__title", "String")  # the Neo4j key stays apart
     assert model["lib__Book"].scalars["id"].gql == "ID"
+    assert "books" in model["lib__Author"].relations  # incoming writtenBy, by type name
 
 
 def test_a_fibo_style_module_in_rdf_xml_with_its_local_import(contracts: Ontology) -> None:
@@ -142,4 +146,27 @@ def test_a_foreign_ontology_needs_none_of_semgraphs_annotations(tmp_path: Path) 
     )
     tiny = Ontology.load([path])
     assert tiny.cls("ex__Thing").label_en == "Thing"
-    assert tiny.access_roles() == []
+    assert tiny.role_keys() == {"admin"} and not tiny.declares_roles()
+    assert tiny.role_model() is None  # alerts then reach no one by role
+
+
+def test_without_roles_admin_may_write_every_class(library: Ontology) -> None:
+    from semgraph.access.rights import WriteRights
+
+    rights = WriteRights.of(library)
+    for cls in library.classes:
+        assert rights.may_create("admin", cls) and rights.may_delete("admin", cls)
+        assert rights.may_update("admin", cls, "id")
+    assert not rights.may_create("viewer", "lib__Book")
+
+
+def test_semgraphs_own_role_model_is_read_from_the_ontology() -> None:
+    own = Ontology.load(SEMGRAPH)
+    model = own.role_model()
+    assert model is not None
+    assert (model.person, model.has_role, model.role, model.key) == (
+        "Employee",
+        "hasRole",
+        "Role",
+        "key",
+    )
