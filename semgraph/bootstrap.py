@@ -19,6 +19,7 @@ from semgraph.changes import queries as change_queries
 from semgraph.changes.pipeline import ChangePipeline
 from semgraph.changes.stream import ChangeStream
 from semgraph.config import Settings
+from semgraph.exceptions import OntologyError
 from semgraph.graph.connection import open_driver
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.schema import ensure_schema as ensure_ontology_schema
@@ -149,7 +150,16 @@ class Container:
         the mappings of ``ontology/`` plus the user's ``mapping_files``."""
         from semgraph.sync.mapping import load_catalog
         from semgraph.sync.mapping import mapping_files as own_mappings
+        from semgraph.sync.plan import SYSTEM_RECORD
         from semgraph.sync.service import SyncService
+
+        if SYSTEM_RECORD not in self.ontology.classes:
+            raise OntologyError(
+                f"sync keeps each source row on a {SYSTEM_RECORD} entity, and the ontology "
+                "in force has no such class",
+                hint="sync needs semgraph's own ontology (ontology/) next to yours; "
+                "`semgraph import` brings RDF data in with any ontology",
+            )
 
         files = own_mappings(self.settings.ontology_paths(), mapping_files)
         return SyncService(

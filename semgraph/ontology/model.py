@@ -140,6 +140,10 @@ class Ontology:
         chain = self._chain(cls)
         return [a for a in self._p.axioms if a.cls in chain]
 
+    def restrictions_all(self) -> list[ClassRestriction]:
+        """Every ``owl:Restriction`` axiom the ontology declares."""
+        return list(self._p.axioms)
+
     def skipped(self) -> list[str]:
         """Terms the model could not place, each with the reason (e.g. a property with no
         domain and no restriction naming it)."""

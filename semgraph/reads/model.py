@@ -161,15 +161,32 @@ def _writers(rights: WriteRights, cls: str) -> str:
     )
 
 
+_SUFFIXES = ("", "Where", "Sort", "ListWhere", "Edge", "Connection", "Aggregate")
+
+
+def _type_name(ontology: Ontology, cls: str, reserved: frozenset[str]) -> str:
+    """The class's GraphQL name, namespaced when it or a type or root field derived from
+    it would take a name of the hand-written schema (``reserved``)."""
+    name = ontology.graphql_name(cls)
+    single = name[0].lower() + name[1:]
+    taken = {name + s for s in _SUFFIXES} | {single, plural(single), plural(single) + "Aggregate"}
+    return cls if taken & reserved else name
+
+
 @lru_cache(maxsize=4)
-def build_model(ontology: Ontology) -> dict[str, EntityType]:
-    """The GraphQL view of every concrete class, keyed by class name (its label)."""
+def build_model(
+    ontology: Ontology, reserved: frozenset[str] = frozenset()
+) -> dict[str, EntityType]:
+    """The GraphQL view of every concrete class, keyed by class name (its label).
+
+    ``reserved``: names of the hand-written schema (types, root fields) that generated
+    types must leave alone; a class whose names would clash keeps its namespaced name."""
     model: dict[str, EntityType] = {}
     rights = WriteRights.of(ontology)
     for cls in ontology.concrete_classes():
         fields = _field_names(ontology, cls.name)
         entity = EntityType(
-            ontology.graphql_name(cls.name),
+            _type_name(ontology, cls.name, reserved),
             (cls.definition_en or cls.label_en) + _writers(rights, cls.name),
             label=cls.name,
         )
@@ -190,7 +207,9 @@ def build_model(ontology: Ontology) -> dict[str, EntityType]:
             many = not ontology.cardinality(cls.name, rel.name).single
             for target in targets:
                 field = fields[rel.name]
-                name = field if len(targets) == 1 else field + ontology.graphql_name(target)
+                name = (
+                    field if len(targets) == 1 else field + _type_name(ontology, target, reserved)
+                )
                 entity.relations[name] = RelationField(
                     name, rel.rel_type, True, target, many, rel.definition or rel.label_en
                 )
@@ -206,7 +225,7 @@ def build_model(ontology: Ontology) -> dict[str, EntityType]:
         for _, source in incoming:
             per_source[source] = per_source.get(source, 0) + 1
         for inc, source in incoming:
-            base = plural(_lower_first(ontology.graphql_name(source)))
+            base = plural(_lower_first(_type_name(ontology, source, reserved)))
             name = base
             as_name = _field_names(ontology, source)[inc.name]
             as_name = base + "As" + as_name[0].upper() + as_name[1:]

@@ -170,3 +170,26 @@ def test_semgraphs_own_role_model_is_read_from_the_ontology() -> None:
         "Role",
         "key",
     )
+
+
+def test_a_class_whose_graphql_name_the_api_already_has_keeps_its_namespaced_name(
+    tmp_path: Path,
+) -> None:
+    from semgraph.api.graphql.app_graphql import static_names
+
+    path = tmp_path / "org.ttl"  # the W3C ORG ontology has an org:ChangeEvent
+    path.write_text(
+        "@prefix org: <http://www.w3.org/ns/org#> . "
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
+        "org:ChangeEvent a owl:Class . org:Organization a owl:Class .\n"
+        "org:memberOf a owl:ObjectProperty ; rdfs:domain foaf:Agent ; "
+        "rdfs:range org:Organization .\n",
+        encoding="utf-8",
+    )
+    org = Ontology.load([path])
+    model = build_model(org, static_names())
+    assert model["org__ChangeEvent"].name == "org__ChangeEvent"  # semgraph's audit type
+    assert model["org__Organization"].name == "Organization"
+    assert model["foaf__Agent"].relations["memberOf"].target == "org__Organization"
