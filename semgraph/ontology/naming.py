@@ -61,14 +61,7 @@ class TermNames:
     @classmethod
     def of_graphs(cls, graphs: Iterable[Graph]) -> TermNames:
         """Names that take their prefixes from the bindings of ``graphs`` (first wins)."""
-        defaults = {str(ns) for _, ns in Graph().namespaces()}
-        bindings = [
-            (prefix, str(ns))
-            for g in graphs
-            for prefix, ns in g.namespaces()
-            if prefix and (str(ns) not in defaults or prefix in _well_known_names())
-        ]
-        return cls(bindings)
+        return cls((prefix, str(ns)) for g in graphs for prefix, ns in g.namespaces() if prefix)
 
     def name(self, iri: str) -> str:
         """The name of ``iri`` (a label, relationship type or property key)."""
@@ -104,12 +97,6 @@ def graphql_names(names_to_iris: Mapping[str, str]) -> dict[str, str]:
         unique = len(locals_.get(local, [])) == 1 and local not in names_to_iris
         out[name] = local if unique and _GRAPHQL_NAME.fullmatch(local) else name
     return out
-
-
-def _well_known_names() -> frozenset[str]:
-    from semgraph.rdf.names import WELL_KNOWN_PREFIXES
-
-    return frozenset(WELL_KNOWN_PREFIXES)
 
 
 __all__ = [

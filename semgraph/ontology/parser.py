@@ -190,9 +190,7 @@ def parse(paths: Sequence[Path]) -> ParsedOntology:
         r.name(p) for p in _declared(g, OWL.FunctionalProperty) if not is_builtin(str(p))
     )
     _entity_keys(r, classes, dprops)
-    functional |= {
-        k for k in _ENTITY_KEYS if SG[k] not in set(_declared(g, OWL.FunctionalProperty))
-    }
+    functional |= frozenset(_ENTITY_KEYS)  # one id, one creation and one update time
     parsed = ParsedOntology(src, g, classes, dprops, oprops, functional)
     for raw in restrictions:
         _read_restriction(r, raw, parsed)

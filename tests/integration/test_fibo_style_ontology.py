@@ -13,6 +13,7 @@ import httpx
 import neo4j
 import pytest
 from fastapi import FastAPI
+from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from typer.testing import CliRunner
 
 from semgraph.api.app import create_app
@@ -25,6 +26,7 @@ from tests.integration.graphql_harness import Gql, api_settings, running
 
 CONTRACTS = REPO_ROOT / "tests" / "fixtures" / "ontologies" / "Contracts.rdf"
 ID = "https://semgraph.io/id/"
+CTR = Namespace("https://example.org/fibo-style/FND/Agreements/Contracts/")
 DATA = """
 @prefix ctr: <https://example.org/fibo-style/FND/Agreements/Contracts/> .
 @prefix agr: <https://example.org/fibo-style/FND/Agreements/Agreements/> .
@@ -109,6 +111,16 @@ def test_a_fibo_style_module_is_loaded_imported_into_and_queried_through_graphql
 
     code, output = _cli(fibo, "validate")
     assert code == 0, output
+
+    # the graph names FIBO's terms as the ontology does: the export gives back its IRIs
+    exported = tmp_path / "export.ttl"
+    code, output = _cli(fibo, "export", "--output", str(exported))
+    assert code == 0, output
+    back = Graph().parse(exported, format="turtle")
+    c1 = URIRef(f"{ID}fndagrctr__WrittenContract/C-1")
+    assert (c1, RDF.type, CTR.WrittenContract) in back
+    assert (c1, CTR.hasContractNumber, Literal("CN-2026-001")) in back
+    assert (c1, CTR.hasContractParty, URIRef(f"{ID}fndagrctr__ContractParty/P-2")) in back
 
 
 def app_for(container: Container) -> FastAPI:
