@@ -15,13 +15,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, SKOS
-from rdflib.term import Node
 
 from semgraph.ontology import axioms
 from semgraph.ontology.annotations import read_annotations
-from semgraph.ontology.naming import TermNames, graphql_names, is_builtin, local_part
+from semgraph.ontology.naming import graphql_names, is_builtin, local_part
+from semgraph.ontology.placement import (
+    Hint,
+    Reader,
+    hints_of,
+    implicit_properties,
+    is_sg,
+    read_restriction,
+    referenced_classes,
+)
 from semgraph.ontology.reading import (
     SourceFiles,
     local,
@@ -90,22 +98,6 @@ class ParsedOntology:
     """Terms the model could not place, each with the reason (``semgraph load`` prints them)."""
 
 
-def _is_sg(term: Node) -> bool:
-    return str(term).startswith(str(SG))
-
-
-def _int(src: SourceFiles, cls: Node, restriction: Node, value: Node) -> int:
-    try:
-        n = int(str(value))
-    except ValueError:
-        n = -1
-    if n < 0:
-        raise src.error(
-            cls, f"cardinality `{value}` is not a non-negative integer", about=restriction
-        )
-    return n
-
-
 def _declared(g: Graph, kind: URIRef, ns: Namespace | None = None) -> list[URIRef]:
     """Named subjects of type ``kind``, in namespace ``ns`` when given."""
     found = (s for s in g.subjects(RDF.type, kind) if isinstance(s, URIRef))
@@ -118,36 +110,6 @@ def _business(g: Graph, *kinds: URIRef) -> list[URIRef]:
     return sorted(found)
 
 
-class _Reader:
-    """One parse: the graph, the names, and the classes found so far."""
-
-    def __init__(self, src: SourceFiles) -> None:
-        self.src = src
-        self.g = src.graph
-        self.names = TermNames.of_graphs(part for _, part in src.files)
-        self.iris: dict[str, str] = {}
-        self.skipped: list[str] = []
-
-    def name(self, term: Node) -> str:
-        name = self.names.name(str(term))
-        self.iris.setdefault(name, str(term))
-        return name
-
-    def class_names(self, prop: URIRef, node: Node | None, what: str) -> tuple[str, ...]:
-        """A plain class or an ``owl:unionOf`` list, as names (``()`` when absent outside
-        ``sg:``: restrictions may still place the property)."""
-        if node is None:
-            if _is_sg(prop):
-                raise self.src.error(prop, f"has no rdfs:{what}")
-            return ()
-        members = (
-            rdf_list(self.g, self.g.value(node, OWL.unionOf)) if isinstance(node, BNode) else [node]
-        )
-        if not members:
-            raise self.src.error(prop, f"rdfs:{what} is neither a class nor an owl:unionOf list")
-        return tuple(self.name(m) for m in members if not is_builtin(str(m)))
-
-
 def parse(paths: Sequence[Path]) -> ParsedOntology:
     """Read the given files (and their local ``owl:imports``) as one ontology;
     ``validation.validate`` checks it.
@@ -156,7 +118,7 @@ def parse(paths: Sequence[Path]) -> ParsedOntology:
     a list, or a cardinality that is not a non-negative integer.
     """
     src = SourceFiles(paths)
-    r = _Reader(src)
+    r = Reader(src)
     g = src.graph
     declared = _business(g, OWL.Class, RDFS.Class)
     restrictions = [raw for c in declared for raw in axioms.restrictions_of(g, c)]
@@ -167,15 +129,15 @@ def parse(paths: Sequence[Path]) -> ParsedOntology:
             rng = g.value(p, RDFS.range)
             is_object = rng is not None and not axioms.is_datatype(g, rng)
             (object_iris if is_object else datatype_iris).add(p)
-    _implicit_properties(r, restrictions, datatype_iris, object_iris)
-    referenced = _referenced_classes(g, declared, restrictions, datatype_iris, object_iris)
+    implicit_properties(r, restrictions, datatype_iris, object_iris)
+    referenced = referenced_classes(g, declared, restrictions, datatype_iris, object_iris)
     classes = {r.name(c): _read_class(g, c, r, declared=True) for c in declared}
     for c in referenced:
         if r.name(c) not in classes:
             classes[r.name(c)] = _read_class(g, c, r, declared=False)
     gql = graphql_names({n: c.iri for n, c in classes.items()})
     classes = {n: replace(c, graphql_name=gql[n]) for n, c in classes.items()}
-    hints = _hints(r, restrictions)
+    hints = hints_of(r, restrictions)
     dprops: dict[str, DatatypeProperty] = {}
     for p in sorted(datatype_iris):
         prop = _read_datatype(r, p, hints)
@@ -193,7 +155,7 @@ def parse(paths: Sequence[Path]) -> ParsedOntology:
     functional |= frozenset(_ENTITY_KEYS)  # one id, one creation and one update time
     parsed = ParsedOntology(src, g, classes, dprops, oprops, functional)
     for raw in restrictions:
-        _read_restriction(r, raw, parsed)
+        read_restriction(r, raw, parsed)
     read_annotations(g, parsed, r.names)
     parsed.role_model = _role_model(r, parsed)
     parsed.prefixes = dict(r.names.prefixes)
@@ -208,7 +170,7 @@ _ENTITY_KEYS = {"id": "string", "createdAt": "dateTime", "updatedAt": "dateTime"
 
 
 def _entity_keys(
-    r: _Reader, classes: dict[str, OntClass], dprops: dict[str, DatatypeProperty]
+    r: Reader, classes: dict[str, OntClass], dprops: dict[str, DatatypeProperty]
 ) -> None:
     roots = tuple(n for n, c in classes.items() if not c.superclasses)
     for key, datatype in _ENTITY_KEYS.items():
@@ -230,7 +192,7 @@ def _entity_keys(
         )
 
 
-def _role_model(r: _Reader, parsed: ParsedOntology) -> RoleModel | None:
+def _role_model(r: Reader, parsed: ParsedOntology) -> RoleModel | None:
     for p, key in sorted(r.g.subject_objects(SGM.roleKeyProperty)):
         rel = parsed.object_properties.get(r.name(p))
         key_name = r.name(key)
@@ -242,84 +204,10 @@ def _role_model(r: _Reader, parsed: ParsedOntology) -> RoleModel | None:
     return None
 
 
-def _implicit_properties(
-    r: _Reader,
-    restrictions: list[axioms.RawRestriction],
-    datatype_iris: set[URIRef],
-    object_iris: set[URIRef],
-) -> None:
-    """Properties that only restrictions name (declared in a module not loaded): a class
-    value makes a relationship, a datatype a property; a bare cardinality says neither."""
-    for raw in restrictions:
-        p = raw.prop
-        if p is None or _is_sg(p) or is_builtin(str(p)) or p in datatype_iris | object_iris:
-            continue
-        values = axioms.class_values(raw)
-        if any(axioms.named_classes(r.g, v) for v in values):
-            object_iris.add(p)
-        elif any(axioms.is_datatype(r.g, v) for v in values):
-            datatype_iris.add(p)
-    for raw in restrictions:
-        p = raw.prop
-        if p is not None and not is_builtin(str(p)) and p not in datatype_iris | object_iris:
-            r.skipped.append(
-                f"{r.name(p)}: only a cardinality restriction on {r.name(raw.cls)} names it, "
-                "so whether it is a relationship or a value is unknown (declare it as "
-                "owl:ObjectProperty or owl:DatatypeProperty)"
-            )
-
-
-def _referenced_classes(
-    g: Graph,
-    declared: list[URIRef],
-    restrictions: list[axioms.RawRestriction],
-    datatype_iris: set[URIRef],
-    object_iris: set[URIRef],
-) -> list[URIRef]:
-    """Classes outside ``sg:`` that the ontology names but does not declare (a range, a
-    superclass, a restriction's class from a module that was not loaded)."""
-    found: set[URIRef] = set()
-    for c in declared:
-        for sup in g.objects(c, RDFS.subClassOf):
-            found.update(axioms.named_classes(g, sup))
-    for p in object_iris:
-        for pred in (RDFS.domain, RDFS.range):
-            found.update(axioms.named_classes(g, g.value(p, pred)))
-    for p in datatype_iris:
-        found.update(axioms.named_classes(g, g.value(p, RDFS.domain)))
-    for raw in restrictions:
-        if raw.prop in object_iris:
-            for value in axioms.class_values(raw):
-                found.update(axioms.named_classes(g, value))
-    return sorted(c for c in found if not _is_sg(c))
-
-
-def _hints(r: _Reader, restrictions: list[axioms.RawRestriction]) -> dict[str, _Hint]:
-    """Per property name: the classes its restrictions sit on and the value classes or
-    datatype they give."""
-    out: dict[str, _Hint] = {}
-    for raw in restrictions:
-        if raw.prop is None:
-            continue
-        hint = out.setdefault(r.name(raw.prop), _Hint())
-        hint.domains.add(r.name(raw.cls))
-        for value in axioms.class_values(raw):
-            hint.ranges.update(r.name(c) for c in axioms.named_classes(r.g, value))
-        hint.datatype = hint.datatype or axioms.datatype_hint(r.g, raw)
-    return out
-
-
-@dataclass
-class _Hint:
-    domains: set[str] = field(default_factory=set)
-    ranges: set[str] = field(default_factory=set)
-    datatype: str | None = None
-
-
 def _label(g: Graph, term: URIRef, lang: str) -> str:
     """A label in ``lang``; outside ``sg:`` an untagged label, then the local name, stand in."""
     found = text(g, term, RDFS.label, lang) or text(g, term, SKOS.prefLabel, lang)
-    if found or _is_sg(term):
+    if found or is_sg(term):
         return found
     plain = [str(o) for o in g.objects(term, RDFS.label) if isinstance(o, Literal)]
     return (sorted(plain)[0] if plain else "") or local_part(str(term))
@@ -327,12 +215,12 @@ def _label(g: Graph, term: URIRef, lang: str) -> str:
 
 def _definition(g: Graph, term: URIRef, lang: str) -> str:
     found = text(g, term, SKOS.definition, lang)
-    if found or _is_sg(term):
+    if found or is_sg(term):
         return found
     return text(g, term, SKOS.definition) or text(g, term, RDFS.comment)
 
 
-def _read_class(g: Graph, c: URIRef, r: _Reader, *, declared: bool) -> OntClass:
+def _read_class(g: Graph, c: URIRef, r: Reader, *, declared: bool) -> OntClass:
     return OntClass(
         iri=str(c),
         name=r.name(c),
@@ -350,7 +238,7 @@ def _read_class(g: Graph, c: URIRef, r: _Reader, *, declared: bool) -> OntClass:
     )
 
 
-def _ancestors(g: Graph, cls: URIRef, r: _Reader) -> tuple[str, ...]:
+def _ancestors(g: Graph, cls: URIRef, r: Reader) -> tuple[str, ...]:
     order: list[str] = []
     frontier = [cls]
     while frontier:
@@ -371,18 +259,18 @@ def _datatype(g: Graph, p: URIRef, hint: str | None) -> str:
     stores (``string`` for ``rdfs:Literal`` and anything it has no native type for)."""
     rng = g.value(p, RDFS.range)
     name = local(rng) if isinstance(rng, URIRef) and str(rng).startswith(str(XSD)) else None
-    if _is_sg(p):
+    if is_sg(p):
         return local(rng) if rng is not None else "string"
     name = name or hint or "string"
     return name if name in XSD_TYPES else _XSD_NEAREST.get(name, "string")
 
 
-def _read_datatype(r: _Reader, p: URIRef, hints: dict[str, _Hint]) -> DatatypeProperty | None:
+def _read_datatype(r: Reader, p: URIRef, hints: dict[str, Hint]) -> DatatypeProperty | None:
     g = r.g
     name = r.name(p)
-    hint = hints.get(name, _Hint())
+    hint = hints.get(name, Hint())
     declared = r.class_names(p, g.value(p, RDFS.domain), "domain")
-    domains = declared if _is_sg(p) else tuple(dict.fromkeys([*declared, *sorted(hint.domains)]))
+    domains = declared if is_sg(p) else tuple(dict.fromkeys([*declared, *sorted(hint.domains)]))
     if not domains:
         r.skipped.append(
             f"{name}: no rdfs:domain and no class restriction on it, so no class has it"
@@ -415,14 +303,14 @@ def common_superclass(classes: dict[str, OntClass], names: Iterable[str]) -> str
 
 
 def _read_object(
-    r: _Reader, p: URIRef, classes: dict[str, OntClass], hints: dict[str, _Hint]
+    r: Reader, p: URIRef, classes: dict[str, OntClass], hints: dict[str, Hint]
 ) -> ObjectProperty | None:
     g = r.g
     name = r.name(p)
-    hint = hints.get(name, _Hint())
+    hint = hints.get(name, Hint())
     domains = r.class_names(p, g.value(p, RDFS.domain), "domain")
     ranges = r.class_names(p, g.value(p, RDFS.range), "range")
-    if not _is_sg(p):
+    if not is_sg(p):
         domains = tuple(dict.fromkeys([*domains, *sorted(hint.domains)]))
         ranges = ranges or tuple(sorted(hint.ranges))
     if not domains or not ranges:
@@ -451,35 +339,3 @@ def _read_object(
         domains=domains,
         ranges=ranges,
     )
-
-
-def _read_restriction(r: _Reader, raw: axioms.RawRestriction, parsed: ParsedOntology) -> None:
-    src, g = r.src, r.g
-    if raw.prop is None:
-        raise src.error(raw.cls, "owl:Restriction without a named owl:onProperty")
-    name, prop = r.name(raw.cls), r.name(raw.prop)
-    unplaced = prop not in parsed.datatype_properties and prop not in parsed.object_properties
-    if unplaced and not _is_sg(raw.prop) and not _is_sg(raw.cls):
-        return  # reported in ``skipped`` (the property could not be placed)
-    on_class = (
-        r.name(raw.on_class)
-        if isinstance(raw.on_class, URIRef) and not is_builtin(str(raw.on_class))
-        else None
-    )
-    parsed.axioms.append(
-        ClassRestriction(name, prop, raw.kind, axioms.text_of(raw, r.name), on_class)
-    )
-    key = (name, prop)
-    card = parsed.restrictions.get(key, Cardinality(0, None))
-    low, high = card.min, card.max
-    if raw.kind == "exact":
-        low = high = _int(src, raw.cls, raw.node, raw.value)
-    elif raw.kind == "min":
-        low = max(low, _int(src, raw.cls, raw.node, raw.value))
-    elif raw.kind == "max":
-        n = _int(src, raw.cls, raw.node, raw.value)
-        high = n if high is None else min(high, n)
-    elif raw.kind == "all" and (raw.value, OWL.oneOf, None) in g:
-        codes = rdf_list(g, g.value(raw.value, OWL.oneOf))
-        parsed.class_values[key] = tuple(str(v) for v in codes)
-    parsed.restrictions[key] = Cardinality(low, high)

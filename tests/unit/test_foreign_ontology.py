@@ -193,3 +193,14 @@ def test_a_class_whose_graphql_name_the_api_already_has_keeps_its_namespaced_nam
     assert model["org__ChangeEvent"].name == "org__ChangeEvent"  # semgraph's audit type
     assert model["org__Organization"].name == "Organization"
     assert model["foaf__Agent"].relations["memberOf"].target == "org__Organization"
+
+
+def test_sync_refuses_an_ontology_without_system_records_with_the_reason() -> None:
+    from semgraph.bootstrap import Container
+    from semgraph.config import Settings
+    from semgraph.exceptions import OntologyError
+
+    container = Container(Settings(_env_file=None, ontology_files=[LIBRARY]))
+    with pytest.raises(OntologyError, match="SystemRecord") as refused:
+        container.sync()
+    assert "semgraph import" in str(refused.value.hint)
