@@ -243,8 +243,13 @@ class Container:
 
     def _match_synced(self, cls: str, iris: list[str], role: str) -> None:
         """After a sync batch commits: match its new records' golden entities against the
-        existing ones (incremental master data, docs/master-data.md)."""
-        if cls != self.master_data.cls or not iris:
+        existing ones (incremental master data, docs/master-data.md). An ontology folder
+        without ``master_data.yaml`` (a user's own ontology) has no matching."""
+        from semgraph.master_data.decisions import FILE_NAME
+
+        if not iris or not (self.settings.ontology_dir / FILE_NAME).exists():
+            return
+        if cls != self.master_data.cls:
             return
         from semgraph.master_data.outcomes import Caller
 
