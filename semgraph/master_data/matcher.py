@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,19 +113,49 @@ def _jaccard(column: str) -> str:
     )
 
 
+# Name-based blocking keys: (column, the row fields whose values make the key).
+NAME_BLOCKS: dict[str, tuple[str, ...]] = {
+    "block_first_last": ("name_block", "name_block_last"),
+    "block_first_postcode": ("name_block", "postcode"),
+    "block_last_postcode": ("name_block_last", "postcode"),
+}
+# A name block holding more records than this is not used for blocking: its pairs grow
+# with the square of its size (a common "first word + Group" shared by hundreds of
+# companies) while its true pairs still agree on a tax id, phone, domain or one of the
+# other, smaller name blocks. Splink's docs recommend capping blocks this way.
+MAX_BLOCK = 40
+
+
+def with_block_keys(rows: Sequence[dict[str, Any]], max_block: int = MAX_BLOCK) -> None:
+    """Set each row's name blocking keys (``NAME_BLOCKS``) in place, leaving out those
+    shared by more than ``max_block`` of ``rows``, so every block stays small and the
+    compared pairs grow about linearly with the records."""
+    for column, parts in NAME_BLOCKS.items():
+        keys = [_key(row, parts) for row in rows]
+        sizes = Counter(key for key in keys if key is not None)
+        for row, key in zip(rows, keys, strict=True):
+            row[column] = key if key is not None and sizes[key] <= max_block else None
+
+
+def _key(row: dict[str, Any], parts: tuple[str, ...]) -> str | None:
+    values = [row.get(part) for part in parts]
+    if not all(values):
+        return None
+    return "\x1f".join(str(value) for value in values)
+
+
 def blocking_rules() -> list[Any]:
     """Which pairs are compared at all: those agreeing on one of these. Each rule's groups
-    stay small (one tax id, phone or company domain; a name's first and last word with
-    its last word or postcode), so the pairs grow about linearly with the records."""
+    stay small (one tax id, phone or company domain; a name's first and last word, or one
+    of them with the postcode, capped at ``MAX_BLOCK`` records), so the pairs grow about
+    linearly with the records."""
     from splink import block_on
 
     return [
         block_on("tax_id"),
         block_on("phone"),
         block_on("email_domain"),
-        block_on("name_block", "name_block_last"),
-        block_on("name_block", "postcode"),
-        block_on("name_block_last", "postcode"),
+        *(block_on(column) for column in NAME_BLOCKS),
     ]
 
 
@@ -202,6 +233,7 @@ def _table(rows: Sequence[dict[str, Any]]) -> Any:
             ("name_grams", pa.list_(pa.string())),
             ("name_block", pa.string()),
             ("name_block_last", pa.string()),
+            *((column, pa.string()) for column in NAME_BLOCKS),
             ("tax_id", pa.string()),
             ("address_tokens", pa.list_(pa.string())),
             ("postcode", pa.string()),
@@ -236,12 +268,14 @@ class CustomerMatcher:
         rows = [features(r) for r in records]
         if len(rows) < 2:
             return []
+        with_block_keys(rows)
         from splink import Linker
 
         db = _db()
-        linker = Linker(db.register(_table(rows)), self.model, log_level=None)
+        table = db.register(_table(rows))
+        linker = Linker(table, self.model, log_level=None)
         found = linker.inference.predict_within(
-            db.register(_table(rows)),
+            table,
             blocking_rules_to_generate_predictions=blocking_rules(),
             threshold_match_probability=floor,
             warning_mode="never",
@@ -260,6 +294,7 @@ class CustomerMatcher:
         old_rows = [features(r) for r in existing]
         if not new_rows:
             return []
+        with_block_keys(new_rows + old_rows)
         from splink import Linker
 
         db = _db()
@@ -335,6 +370,7 @@ def train(
     from splink import Linker, block_on
 
     rows = [features(r) for r in records]
+    with_block_keys(rows)
     db = _db()
     linker = Linker(db.register(_table(rows)), settings(), log_level=None)
     linker.training.estimate_probability_two_random_records_match([block_on("tax_id")], recall=0.8)
