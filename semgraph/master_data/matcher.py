@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from semgraph.exceptions import ConfigurationError
 from semgraph.master_data import normalise as n
+from semgraph.master_data.blocking import NAME_BLOCKS, blocking_rules, with_block_keys
 
 MODEL_FILE = Path(__file__).with_name("customer_model.json")
 # Splink logs each step at INFO; the matcher's callers report what matters themselves.
@@ -113,52 +113,6 @@ def _jaccard(column: str) -> str:
     )
 
 
-# Name-based blocking keys: (column, the row fields whose values make the key).
-NAME_BLOCKS: dict[str, tuple[str, ...]] = {
-    "block_first_last": ("name_block", "name_block_last"),
-    "block_first_postcode": ("name_block", "postcode"),
-    "block_last_postcode": ("name_block_last", "postcode"),
-}
-# A name block holding more records than this is not used for blocking: its pairs grow
-# with the square of its size (a common "first word + Group" shared by hundreds of
-# companies) while its true pairs still agree on a tax id, phone, domain or one of the
-# other, smaller name blocks. Splink's docs recommend capping blocks this way.
-MAX_BLOCK = 40
-
-
-def with_block_keys(rows: Sequence[dict[str, Any]], max_block: int = MAX_BLOCK) -> None:
-    """Set each row's name blocking keys (``NAME_BLOCKS``) in place, leaving out those
-    shared by more than ``max_block`` of ``rows``, so every block stays small and the
-    compared pairs grow about linearly with the records."""
-    for column, parts in NAME_BLOCKS.items():
-        keys = [_key(row, parts) for row in rows]
-        sizes = Counter(key for key in keys if key is not None)
-        for row, key in zip(rows, keys, strict=True):
-            row[column] = key if key is not None and sizes[key] <= max_block else None
-
-
-def _key(row: dict[str, Any], parts: tuple[str, ...]) -> str | None:
-    values = [row.get(part) for part in parts]
-    if not all(values):
-        return None
-    return "\x1f".join(str(value) for value in values)
-
-
-def blocking_rules() -> list[Any]:
-    """Which pairs are compared at all: those agreeing on one of these. Each rule's groups
-    stay small (one tax id, phone or company domain; a name's first and last word, or one
-    of them with the postcode, capped at ``MAX_BLOCK`` records), so the pairs grow about
-    linearly with the records."""
-    from splink import block_on
-
-    return [
-        block_on("tax_id"),
-        block_on("phone"),
-        block_on("email_domain"),
-        *(block_on(column) for column in NAME_BLOCKS),
-    ]
-
-
 def settings() -> Any:
     """Splink settings: comparisons and blocking rules (the model adds m/u and prior)."""
     import splink.comparison_level_library as cll
@@ -172,7 +126,7 @@ def settings() -> Any:
             output_column_name="name",
             comparison_levels=[
                 cll.NullLevel("name_key"),
-                cll.ExactMatchLevel("name_key"),
+                cll.ExactMatchLevel("name_key", term_frequency_adjustments=True),
                 cll.CustomLevel(f"{name_sim} >= 0.85", "name bigrams jaccard >= 0.85"),
                 cll.CustomLevel(f"{name_sim} >= 0.65", "name bigrams jaccard >= 0.65"),
                 cll.CustomLevel(f"{name_sim} >= 0.45", "name bigrams jaccard >= 0.45"),
@@ -263,6 +217,12 @@ class CustomerMatcher:
         self.model = model if model is not None else load_model()
         self.labels = level_labels(self.model)
 
+    def _term_frequencies(self, linker: Any) -> None:
+        # A name shared by many companies in the set says less than a rare one: the
+        # model's term-frequency levels read these tables, counted over the records given.
+        for column in tf_columns(self.model):
+            linker.table_management.compute_tf_table(column)
+
     def pairs(self, records: Iterable[CustomerRecord], floor: float) -> list[ScoredPair]:
         """Pairs among ``records`` (blocked, so not all pairs) scoring at least ``floor``."""
         rows = [features(r) for r in records]
@@ -274,6 +234,7 @@ class CustomerMatcher:
         db = _db()
         table = db.register(_table(rows))
         linker = Linker(table, self.model, log_level=None)
+        self._term_frequencies(linker)
         found = linker.inference.predict_within(
             table,
             blocking_rules_to_generate_predictions=blocking_rules(),
@@ -301,6 +262,7 @@ class CustomerMatcher:
         new_df = db.register(_table(new_rows))
         everything = db.register(_table(new_rows + old_rows))
         linker = Linker(everything, self.model, log_level=None)
+        self._term_frequencies(linker)
         out = []
         if old_rows:
             old_df = db.register(_table(old_rows))
@@ -321,6 +283,18 @@ class CustomerMatcher:
             )
             out += _scored(within, self.labels)
         return out
+
+
+def tf_columns(model: dict[str, Any]) -> list[str]:
+    """The columns whose term frequencies the model's levels adjust for."""
+    return sorted(
+        {
+            str(level["tf_adjustment_column"])
+            for comparison in model.get("comparisons", [])
+            for level in comparison["comparison_levels"]
+            if level.get("tf_adjustment_column")
+        }
+    )
 
 
 def level_labels(model: dict[str, Any]) -> dict[str, dict[int, str]]:
@@ -380,7 +354,19 @@ def train(
         block_on("name_block", "country")
     )
     model: dict[str, Any] = linker.misc.save_model_to_json()
-    return regularised(model)
+    return rare_names_not_boosted(regularised(model))
+
+
+def rare_names_not_boosted(model: dict[str, Any]) -> dict[str, Any]:
+    """The model with each term-frequency level's u kept at least its trained u: a name
+    many companies share then weighs less, but a rare one no more than an average one,
+    since a rare name shared by two different companies (a sibling elsewhere) is the
+    near miss that must not merge."""
+    for comparison in model.get("comparisons", []):
+        for level in comparison["comparison_levels"]:
+            if level.get("tf_adjustment_column") and level.get("u_probability"):
+                level["tf_minimum_u_value"] = float(level["u_probability"])
+    return model
 
 
 M_FLOOR = 0.01

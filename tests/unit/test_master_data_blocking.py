@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from semgraph.master_data.matcher import with_block_keys
+from semgraph.master_data.blocking import with_block_keys
+from semgraph.master_data.matcher import rare_names_not_boosted, tf_columns
 
 
 def _row(first: str | None, last: str | None, postcode: str | None) -> dict[str, Any]:
@@ -33,3 +34,22 @@ def test_keys_of_different_parts_do_not_collide() -> None:
     rows = [_row("ab", "c", "1"), _row("a", "bc", "1")]
     with_block_keys(rows)
     assert rows[0]["block_first_last"] != rows[1]["block_first_last"]
+
+
+def test_term_frequencies_only_discount_common_names() -> None:
+    model = {
+        "comparisons": [
+            {
+                "output_column_name": "name",
+                "comparison_levels": [
+                    {"is_null_level": True},
+                    {"tf_adjustment_column": "name_key", "u_probability": 1e-4},
+                    {"u_probability": 0.5},
+                ],
+            }
+        ]
+    }
+    levels = rare_names_not_boosted(model)["comparisons"][0]["comparison_levels"]
+    assert levels[1]["tf_minimum_u_value"] == 1e-4
+    assert "tf_minimum_u_value" not in levels[2]
+    assert tf_columns(model) == ["name_key"]
