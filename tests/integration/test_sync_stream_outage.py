@@ -7,8 +7,11 @@ broker of its own; the shared test servers keep running.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -26,7 +29,7 @@ from semgraph.ontology.schema import ensure_schema
 from semgraph.sync.breaker import BreakerState
 from semgraph.sync.kafka_source import StreamBatch, StreamOptions
 from tests.conftest import free_port
-from tests.integration.test_sync import change_events, crm_accounts, rows
+from tests.integration.test_sync import change_events, child_env, crm_accounts, rows
 from tests.integration.test_sync_kafka import committed, new_topic, produce
 from tests.integration.test_sync_outage import landed, outage, own_server, restart_later
 
@@ -83,6 +86,42 @@ def test_a_stream_waits_while_neo4j_is_stopped_and_what_was_produced_meanwhile_l
     ), messages
     assert any(f"Neo4j is back: CRM.Account kafka {topic}[0]" in m for m in messages), messages
     assert not any(r.exc_info for r in caplog.records), "no traceback in the log"
+
+
+def test_a_cli_stream_stops_after_max_wait_without_committing_and_a_later_run_lands_it_once(
+    outage: tuple[ManagedServer, Settings], kafka_bootstrap: str
+) -> None:
+    server, own = outage
+    topic = new_topic(kafka_bootstrap)
+    produce(kafka_bootstrap, topic, crm_accounts(5))
+    env = {
+        **child_env(own),
+        "SEMGRAPH_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "SEMGRAPH_SYNC_BREAKER_COOL_DOWN_S": "1",
+    }
+    command = [sys.executable, "-m", "semgraph.cli.main", "sync-stream", "--system", "CRM",
+               "--table", "Account", "--topic", topic, "--group", "g-wait", "--until-idle", "2",
+               "--rejects-file", str(own.data_dir / "rejects.jsonl"), "--json"]  # fmt: skip
+    server.stop()
+    try:
+        stopped = subprocess.run(
+            [*command, "--max-wait", "3"], env=env, capture_output=True, text=True, timeout=240
+        )
+    finally:
+        server.start()
+    words = " ".join(stopped.stderr.split())
+    assert stopped.returncode == 1, stopped.stderr[-3000:]
+    assert "Traceback" not in stopped.stderr, stopped.stderr[-3000:]
+    assert "paused; waiting up to 3 s" in words and "did not come back within 3 s" in words
+    assert "offsets are not committed" in words
+    assert committed(kafka_bootstrap, "g-wait", topic) < 0
+
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240)
+    assert again.returncode == 0, again.stderr[-3000:]
+    summary = json.loads(again.stdout.strip().splitlines()[-1])
+    assert (summary["records"], summary["created"]) == (5, 5)
+    assert landed(own) == {"customers": 5, "records": 5, "keys": 5, "events": 1}
+    assert committed(kafka_bootstrap, "g-wait", topic) == 5
 
 
 @pytest.fixture(scope="module")
