@@ -87,8 +87,12 @@ def _verdict(test: SuiteTest, container: Container) -> str:
         container.engine,
         container.reach,
     )
-    if report.outcome.failures or outcome_keys(report.outcome) != actual:
-        return f"validate differs: {report.outcome.failures or sorted(report.outcome.results)}"
+    validated = outcome_keys(report.outcome)
+    if report.outcome.failures or validated != actual:
+        return (
+            f"validate differs: {report.outcome.failures}, missing "
+            f"{sorted(actual - validated)}, unexpected {sorted(validated - actual)}"
+        )
     return "agree"
 
 
