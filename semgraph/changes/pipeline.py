@@ -321,7 +321,7 @@ class ChangePipeline:
 
         after = {iri: rec for iri, rec in before.items() if iri not in deleted}
         if resources is not None:
-            write_resources(tx, resources)
+            write_resources(tx, resources, self.ontology.labels())
         if len(ops) > 1 and not deleted:
             after.update(self._write_grouped(tx, ops, at))
         else:

@@ -13,7 +13,7 @@ written with the other operations, which the ontology checks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import neo4j
@@ -105,8 +105,24 @@ def prepare_resources(
     return graph_writes(plan, register_namespaces(driver, plan.terms, database))
 
 
-def write_resources(tx: neo4j.Transaction, writes: GraphWrites) -> None:
-    """Store the resources in the change's transaction: nodes, then their links."""
+def write_resources(
+    tx: neo4j.Transaction, writes: GraphWrites, business_labels: Collection[str]
+) -> None:
+    """Store the resources in the change's transaction: nodes, then their links.
+
+    Raises:
+        InvalidInputError: a resource is a node of a business class (labelled so by an
+            unchecked import); its class's shapes would not judge the write.
+    """
+    iris = sorted(writes.plan.subjects)
+    taken = [
+        r["iri"] for r in tx.run(q.BUSINESS_RESOURCES, iris=iris, labels=sorted(business_labels))
+    ]
+    if taken:
+        raise InvalidInputError(
+            f"`{taken[0]}` is an entity of a business class, not a resource outside the ontology",
+            hint="write it with update and link operations of its class",
+        )
     nodes = [
         {**row, "labels": sorted(labels)}
         for labels, rows in writes.subjects.items()

@@ -130,3 +130,13 @@ def test_semgraph_terms_and_bad_iris_are_refused_with_the_reason(
 ) -> None:
     with pytest.raises(InvalidInputError, match=says):
         container.changes.apply(ChangeSet(context=ADMIN, operations=[operation]))
+
+
+def test_a_node_of_a_business_class_is_not_written_as_a_resource(container: Container) -> None:
+    # an unchecked import may label any IRI with a business class: its shapes guard it
+    labelled = Graph()
+    labelled.add((URIRef(EX + "acme"), RDF.type, URIRef("https://semgraph.io/ontology#Customer")))
+    import_graph(container.driver, labelled, container.settings.neo4j_database)
+    rename = WriteResource(iri=EX + "acme", literals={EX + "nick": [RdfLiteral(lexical="Acme")]})
+    with pytest.raises(InvalidInputError, match="entity of a business class"):
+        container.changes.apply(ChangeSet(context=ADMIN, operations=[rename]))
