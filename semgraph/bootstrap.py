@@ -19,10 +19,11 @@ from semgraph.changes import queries as change_queries
 from semgraph.changes.pipeline import ChangePipeline
 from semgraph.changes.stream import ChangeStream
 from semgraph.config import Settings
+from semgraph.exceptions import OntologyError
 from semgraph.graph.connection import open_driver
-from semgraph.ontology.graph_loader import default_files
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.schema import ensure_schema as ensure_ontology_schema
+from semgraph.rdf.names import bind_prefixes
 from semgraph.services import AlertInbox, ChangeService, ContextService
 from semgraph.services.imports import ImportService
 from semgraph.shapes.loader import ShapeSet, load_shapes
@@ -71,7 +72,7 @@ class Container:
 
     @cached_property
     def ontology(self) -> Ontology:
-        return Ontology.load(default_files(self.settings.ontology_dir))
+        return Ontology.load(self.settings.ontology_paths())
 
     @cached_property
     def shapes(self) -> ShapeSet:
@@ -193,9 +194,18 @@ class Container:
         ``max_wait_s`` (default SEMGRAPH_SYNC_MAX_WAIT_S) for an unavailable Neo4j."""
         from semgraph.sync.mapping import load_catalog
         from semgraph.sync.mapping import mapping_files as own_mappings
+        from semgraph.sync.plan import SYSTEM_RECORD
         from semgraph.sync.service import SyncService
 
-        files = own_mappings(default_files(self.settings.ontology_dir), mapping_files)
+        if SYSTEM_RECORD not in self.ontology.classes:
+            raise OntologyError(
+                f"sync keeps each source row on a {SYSTEM_RECORD} entity, and the ontology "
+                "in force has no such class",
+                hint="sync needs semgraph's own ontology (ontology/) next to yours; "
+                "`semgraph import` brings RDF data in with any ontology",
+            )
+
+        files = own_mappings(self.settings.ontology_paths(), mapping_files)
         return SyncService(
             pipeline=self.pipeline,
             driver=self.driver,
@@ -296,6 +306,7 @@ class Container:
         plus those of the audit trail and the alerts; returns how many statements ran."""
         db = self.settings.neo4j_database
         count = len(ensure_ontology_schema(self.driver, self.ontology, db))
+        bind_prefixes(self.driver, db, self.ontology.prefixes())
         with self.driver.session(database=db) as session:
             for statement in change_queries.SCHEMA:
                 session.run(statement).consume()

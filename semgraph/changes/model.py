@@ -211,7 +211,7 @@ def resolve(change_set: ChangeSet, ontology: Ontology) -> list[dict[str, Any]]:
     for index, op in enumerate(change_set.operations):
         where = f"operation {index + 1} ({op.op})"
         if isinstance(op, WriteResource):
-            resolved.append(resolve_resource(op, where))
+            resolved.append(resolve_resource(op, ontology, where))
             continue
         if isinstance(op, LinkEntities):
             from_cls = _entity_class(ontology, op.from_cls, where)

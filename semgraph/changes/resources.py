@@ -22,7 +22,7 @@ from rdflib.term import _is_valid_uri
 
 from semgraph.changes import queries as q
 from semgraph.exceptions import InvalidInputError
-from semgraph.ontology.model import ID_BASE
+from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.rdf import queries as rdf_queries
 from semgraph.rdf.importer import GraphWrites, graph_writes, plan_graph
 from semgraph.rdf.names import register_namespaces
@@ -60,23 +60,37 @@ def _literal(value: RdfLiteral, where: str) -> Literal:
     return Literal(value.lexical, lang=value.language, datatype=datatype)
 
 
-def resolve_resource(op: WriteResource, where: str) -> dict[str, Any]:
+def _outside(ontology: Ontology, value: str, what: str, where: str) -> URIRef:
+    """``_iri``, and not a class or property of the ontology in force (whose shapes check
+    business entities per class, and would not see a resource write)."""
+    iri = _iri(value, what, where)
+    name = ontology.name_of(value)
+    if name is not None:
+        raise InvalidInputError(
+            f"{where}: {what} `{value}` is the ontology's `{name}`",
+            hint="write business entities with create, update and link operations",
+        )
+    return iri
+
+
+def resolve_resource(op: WriteResource, ontology: Ontology, where: str) -> dict[str, Any]:
     """The operation as the pipeline's plain dict: ``iri`` and ``graph``, its triples.
 
     Raises:
         InvalidInputError: an IRI that is not absolute or is in semgraph's namespaces, a
-            literal with both a language and a datatype, or ``rdf:type`` among the links.
+            type or predicate of the ontology, a literal with both a language and a
+            datatype, or ``rdf:type`` among the links.
     """
     subject = _iri(op.iri, "resource", where)
     graph = Graph()
     for cls in op.types:
-        graph.add((subject, RDF.type, _iri(cls, "type", where)))
+        graph.add((subject, RDF.type, _outside(ontology, cls, "type", where)))
     for predicate, values in op.literals.items():
-        p = _iri(predicate, "predicate", where)
+        p = _outside(ontology, predicate, "predicate", where)
         for value in values:
             graph.add((subject, p, _literal(value, where)))
     for predicate, targets in op.links.items():
-        p = _iri(predicate, "predicate", where)
+        p = _outside(ontology, predicate, "predicate", where)
         if p == RDF.type:
             raise InvalidInputError(
                 f"{where}: rdf:type is given as a link", hint="list the classes under types"
