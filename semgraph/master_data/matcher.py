@@ -10,6 +10,7 @@ refuses a model whose comparisons differ from the settings it is loaded with).
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,8 @@ from semgraph.exceptions import ConfigurationError
 from semgraph.master_data import normalise as n
 from semgraph.master_data.blocking import NAME_BLOCKS, blocking_rules, with_block_keys
 
+# Term frequencies counted over fewer records than this are not used (see _linker).
+TF_MIN_RECORDS = 1000
 MODEL_FILE = Path(__file__).with_name("customer_model.json")
 # Splink logs each step at INFO; the matcher's callers report what matters themselves.
 logging.getLogger("splink").setLevel(logging.ERROR)
@@ -217,11 +220,20 @@ class CustomerMatcher:
         self.model = model if model is not None else load_model()
         self.labels = level_labels(self.model)
 
-    def _term_frequencies(self, linker: Any) -> None:
-        # A name shared by many companies in the set says less than a rare one: the
-        # model's term-frequency levels read these tables, counted over the records given.
+    def _linker(self, table: Any, records: int) -> Any:
+        """A linker over ``table``: a name shared by many companies in the set says less
+        than a rare one (the model's term-frequency levels, counted over the records
+        given), but only in a set of at least ``TF_MIN_RECORDS``; in a smaller one (a sync
+        batch and its candidates) a name's count says nothing about how common it is."""
+        from splink import Linker
+
+        if records < TF_MIN_RECORDS:
+            linker = Linker(table, without_term_frequencies(self.model), log_level=None)
+            return linker
+        linker = Linker(table, self.model, log_level=None)
         for column in tf_columns(self.model):
             linker.table_management.compute_tf_table(column)
+        return linker
 
     def pairs(self, records: Iterable[CustomerRecord], floor: float) -> list[ScoredPair]:
         """Pairs among ``records`` (blocked, so not all pairs) scoring at least ``floor``."""
@@ -229,12 +241,10 @@ class CustomerMatcher:
         if len(rows) < 2:
             return []
         with_block_keys(rows)
-        from splink import Linker
 
         db = _db()
         table = db.register(_table(rows))
-        linker = Linker(table, self.model, log_level=None)
-        self._term_frequencies(linker)
+        linker = self._linker(table, len(rows))
         found = linker.inference.predict_within(
             table,
             blocking_rules_to_generate_predictions=blocking_rules(),
@@ -256,13 +266,11 @@ class CustomerMatcher:
         if not new_rows:
             return []
         with_block_keys(new_rows + old_rows)
-        from splink import Linker
 
         db = _db()
         new_df = db.register(_table(new_rows))
         everything = db.register(_table(new_rows + old_rows))
-        linker = Linker(everything, self.model, log_level=None)
-        self._term_frequencies(linker)
+        linker = self._linker(everything, len(new_rows) + len(old_rows))
         out = []
         if old_rows:
             old_df = db.register(_table(old_rows))
@@ -283,6 +291,16 @@ class CustomerMatcher:
             )
             out += _scored(within, self.labels)
         return out
+
+
+def without_term_frequencies(model: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the model whose levels use their trained u, not term frequencies."""
+    out = copy.deepcopy(model)
+    for comparison in out.get("comparisons", []):
+        for level in comparison["comparison_levels"]:
+            for key in ("tf_adjustment_column", "tf_adjustment_weight", "tf_minimum_u_value"):
+                level.pop(key, None)
+    return out
 
 
 def tf_columns(model: dict[str, Any]) -> list[str]:

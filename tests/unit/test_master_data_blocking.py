@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from semgraph.master_data.blocking import with_block_keys
-from semgraph.master_data.matcher import rare_names_not_boosted, tf_columns
+from semgraph.master_data.matcher import (
+    rare_names_not_boosted,
+    tf_columns,
+    without_term_frequencies,
+)
 
 
 def _row(first: str | None, last: str | None, postcode: str | None) -> dict[str, Any]:
@@ -53,3 +57,9 @@ def test_term_frequencies_only_discount_common_names() -> None:
     assert levels[1]["tf_minimum_u_value"] == 1e-4
     assert "tf_minimum_u_value" not in levels[2]
     assert tf_columns(model) == ["name_key"]
+
+
+def test_a_small_set_is_scored_without_term_frequencies() -> None:
+    model = {"comparisons": [{"comparison_levels": [{"tf_adjustment_column": "name_key"}]}]}
+    assert tf_columns(without_term_frequencies(model)) == []
+    assert tf_columns(model) == ["name_key"]  # the loaded model itself is left as it is
