@@ -141,7 +141,7 @@ def _concrete_members(ontology: Ontology, names: tuple[str, ...]) -> list[str]:
     ]
 
 
-def _field_names(ontology: Ontology, cls: str) -> dict[str, str]:
+def field_names(ontology: Ontology, cls: str) -> dict[str, str]:
     """GraphQL field name per property name of ``cls``: ``sg:`` names as they are, other
     properties by local name where no other field of the type has it."""
     names = [*ontology.datatype_properties(cls), *ontology.object_properties(cls)]
@@ -184,7 +184,7 @@ def build_model(
     model: dict[str, EntityType] = {}
     rights = WriteRights.of(ontology)
     for cls in ontology.concrete_classes():
-        fields = _field_names(ontology, cls.name)
+        fields = field_names(ontology, cls.name)
         entity = EntityType(
             _type_name(ontology, cls.name, reserved),
             (cls.definition_en or cls.label_en) + _writers(rights, cls.name),
@@ -227,7 +227,7 @@ def build_model(
         for inc, source in incoming:
             base = plural(_lower_first(_type_name(ontology, source, reserved)))
             name = base
-            as_name = _field_names(ontology, source)[inc.name]
+            as_name = field_names(ontology, source)[inc.name]
             as_name = base + "As" + as_name[0].upper() + as_name[1:]
             if per_source[source] > 1 or source == cls.name or name in entity.scalars:
                 name = as_name
