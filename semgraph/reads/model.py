@@ -96,9 +96,13 @@ class EntityType:
     scalars: dict[str, ScalarField] = field(default_factory=dict)
     relations: dict[str, RelationField] = field(default_factory=dict)
     label: str = ""
+    labels: tuple[str, ...] = ()
+    """The labels a read of this type matches: its own and its concrete subclasses'
+    (OWL semantics, as ``sh:targetClass``: a ``WrittenContract`` is a ``Contract``)."""
 
     def __post_init__(self) -> None:
         self.label = self.label or self.name
+        self.labels = self.labels or (self.label,)
 
     @property
     def single_name(self) -> str:
@@ -189,6 +193,10 @@ def build_model(
             _type_name(ontology, cls.name, reserved),
             (cls.definition_en or cls.label_en) + _writers(rights, cls.name),
             label=cls.name,
+            labels=(
+                cls.name,
+                *(m for m in _concrete_members(ontology, (cls.name,)) if m != cls.name),
+            ),
         )
         for prop in ontology.datatype_properties(cls.name).values():
             writable = ", ".join(rights.property_writers(cls.name, prop.name)) or "nobody"
