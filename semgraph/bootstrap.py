@@ -36,7 +36,9 @@ from semgraph.vocabulary import THIS
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from semgraph.master_data.merge_log import MergeLog
     from semgraph.rag.entity_cards import EntityCardUpdater
+    from semgraph.services.master_data import MasterDataService
     from semgraph.sync.breaker import CircuitBreaker
     from semgraph.sync.kafka_source import KafkaStreamSync
     from semgraph.sync.service import SyncService
@@ -141,10 +143,30 @@ class Container:
             ontology=self.ontology,
             engine=self.engine,
             reach=self.reach,
-            tx_hooks=[self.alerts.outbox],
+            tx_hooks=[self.alerts.outbox, self.merge_log],
             on_event=self.handle_event,
             prepare=self.schema_ready,
             max_concurrent=self.settings.change_concurrency,
+        )
+
+    @cached_property
+    def merge_log(self) -> MergeLog:
+        """Writes a merge's score, evidence and undo snapshot in the merge's transaction."""
+        from semgraph.master_data.merge_log import MergeLog
+
+        return MergeLog()
+
+    @cached_property
+    def master_data(self) -> MasterDataService:
+        """Customer matching, review queue, merge and unmerge (docs/master-data.md)."""
+        from semgraph.master_data.decisions import load_decisions
+        from semgraph.services.master_data import MasterDataService
+
+        return MasterDataService(
+            self.changes,
+            self.settings.neo4j_database,
+            load_decisions(self.settings.ontology_dir),
+            self.merge_log,
         )
 
     @cached_property
@@ -214,9 +236,24 @@ class Container:
             catalog=load_catalog(self.ontology, files),
             checkpoint_dir=self.settings.data_dir / "sync-checkpoints",
             batch_size=batch_size,
+            after_commit=self._match_synced,
             breaker=self.sync_breaker,
             max_wait_s=self.settings.sync_max_wait_s if max_wait_s is None else max_wait_s,
         )
+
+    def _match_synced(self, cls: str, iris: list[str], role: str) -> None:
+        """After a sync batch commits: match its new records' golden entities against the
+        existing ones (incremental master data, docs/master-data.md). An ontology folder
+        without ``master_data.yaml`` (a user's own ontology) has no matching."""
+        from semgraph.master_data.decisions import FILE_NAME
+
+        if not iris or not (self.settings.ontology_dir / FILE_NAME).exists():
+            return
+        if cls != self.master_data.cls:
+            return
+        from semgraph.master_data.outcomes import Caller
+
+        self.master_data.match_new(iris, Caller(actor="master-data:sync", role=role))
 
     def kafka_stream(
         self,
