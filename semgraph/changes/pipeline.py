@@ -36,6 +36,7 @@ from semgraph.exceptions import (
 from semgraph.graph.identifiers import KEEP_PLAN
 from semgraph.metrics import CHANGE_COMMIT, CHANGE_TOTAL, CHANGE_VALIDATION, CHANGES
 from semgraph.ontology.model import ID_BASE, Ontology
+from semgraph.validation.batch import BatchValidator
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.focus import FocusValidator
 from semgraph.validation.graph_view import read_whole_graph
@@ -130,6 +131,9 @@ class ChangePipeline:
     max_concurrent: int = 0
     """Change sets run at once (0: no limit); the rest wait before their transaction opens,
     holding no locks (``Settings.change_concurrency``)."""
+    batch_validation_from: int = 50
+    """A change with this many focus nodes or more is validated by ``BatchValidator``
+    (compiled checks, pySHACL only for the shapes it cannot compile); 0: always."""
     rights: WriteRights | None = None
     """Who may write what (default: the ontology's ``access.ttl``); checked before the
     transaction opens, for dry runs too, so a refusal reads nothing."""
@@ -138,7 +142,13 @@ class ChangePipeline:
         if self.rights is None:
             self.rights = WriteRights.of(self.ontology)
         self.view = RdfView(self.ontology)
-        self.validator = FocusValidator(self.ontology, self.reach, self.engine)
+        self.validator = FocusValidator(
+            self.ontology,
+            self.reach,
+            self.engine,
+            batch=BatchValidator(self.engine),
+            batch_from=self.batch_validation_from,
+        )
         self.impact = ImpactAnalyzer(self.ontology)
         self._turns: threading.BoundedSemaphore | None = (
             threading.BoundedSemaphore(self.max_concurrent) if self.max_concurrent > 0 else None
