@@ -527,12 +527,14 @@ class ChangePipeline:
             "link": q.link_many,
             "unlink": q.unlink_many,
         }
-        out: dict[str, NodeRecord] = {}
+        written: set[str] = set()
         for (_, kind, name), rows in sorted(groups.items()):
-            for record in tx.run(queries[kind](name), rows=rows, at=at):
-                cls = business_class(record["labels"], self.ontology)
-                if cls is not None:
-                    out[record["iri"]] = NodeRecord(record["iri"], cls, dict(record["props"]))
+            written.update(r["iri"] for r in tx.run(queries[kind](name), rows=rows, at=at))
+        out: dict[str, NodeRecord] = {}
+        for record in tx.run(q.READ_WRITTEN, iris=sorted(written)):
+            cls = business_class(record["labels"], self.ontology)
+            if cls is not None:
+                out[record["iri"]] = NodeRecord(record["iri"], cls, dict(record["props"]))
         return out
 
     def _record(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import cached_property
 
 from rdflib import Graph, URIRef
 
@@ -28,8 +29,18 @@ class BatchValidator:
 
     def __init__(self, engine: ShapeEngine) -> None:
         self.engine = engine
-        self.compiled: dict[str, CompiledShape] = compile_shapes(engine.shape_set)
-        self.sparql: dict[str, BatchedSparqlShape] = batch_sparql_shapes(engine.shape_set)
+
+    # Built on first use: preparing the SPARQL queries takes seconds, which a process
+    # that never validates a large change (most API calls) should not pay at start.
+    @cached_property
+    def compiled(self) -> dict[str, CompiledShape]:
+        """The shapes decided by compiled checks, by IRI."""
+        return compile_shapes(self.engine.shape_set)
+
+    @cached_property
+    def sparql(self) -> dict[str, BatchedSparqlShape]:
+        """The shapes whose SPARQL runs once per batch, by IRI."""
+        return batch_sparql_shapes(self.engine.shape_set)
 
     def validate(
         self, data: Graph, focus_nodes: Iterable[str], changed: set[str] | None = None
