@@ -204,3 +204,36 @@ def test_each_shape_has_one_way_and_only_provable_ones_leave_pyshacl(
     # a shape with a property constraint pySHACL must evaluate is left to it
     assert "https://semgraph.io/shapes/StockReservedExceedsOnHand" not in batch.compiled
     assert "https://semgraph.io/shapes/StockReservedExceedsOnHand" not in batch.sparql
+
+
+@pytest.mark.parametrize(
+    ("where", "batched"),
+    [
+        ("?x WHERE { $this ex:p ?x . FILTER NOT EXISTS { $this ex:q ?x } }", True),
+        ("?x WHERE { { $this ex:p ?x } { $this ex:q ?y } OPTIONAL { $this ex:r ?z } }", True),
+        # inside the WHERE clause: evaluated with each focus node bound, as pre-binding does
+        ("?x WHERE { { $this ex:p ?x } UNION { $this ex:q ?x } }", True),
+        # around it, over all focus nodes at once, these would mix them up: pySHACL runs them
+        ("(COUNT(?x) AS ?n) WHERE { $this ex:p ?x } GROUP BY $this", False),
+        ("?x WHERE { $this ex:p ?x } LIMIT 1", False),
+        ("?x WHERE { $this ex:p $currentShape }", False),
+    ],
+)
+def test_a_sparql_constraint_runs_batched_only_where_it_provably_equals_pre_binding(
+    where: str, batched: bool
+) -> None:
+    from rdflib import BNode, Graph, Literal
+    from rdflib.namespace import SH
+
+    from semgraph.validation.batched_sparql import _prepare
+
+    g = Graph()
+    constraint = BNode()
+    prefixes = BNode()
+    declaration = BNode()
+    g.add((constraint, SH.prefixes, prefixes))
+    g.add((prefixes, SH.declare, declaration))
+    g.add((declaration, SH.prefix, Literal("ex")))
+    g.add((declaration, SH.namespace, Literal("http://example.org/")))
+    g.add((constraint, SH.select, Literal(f"SELECT $this {where}")))
+    assert (_prepare(g, constraint) is not None) is batched
