@@ -461,13 +461,14 @@ class SyncService:
                 self.ontology.entity_iri(
                     SYSTEM_RECORD,
                     record_id(
-                        mapping.system,
-                        self.catalog.tables[(mapping.system, table)].target_class,
+                        system,
+                        self.catalog.tables[(system, table)].target_class,
                         key,
                     ),
                 )
                 for r in rows
-                for table, key in r.references.values()
+                for rel, (table, key) in r.references.items()
+                for system in (mapping.referenced(rel)[0],)
             }
         )
         existing: dict[str, Existing] = {}
