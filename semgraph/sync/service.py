@@ -41,6 +41,7 @@ from semgraph.sync.engine import MappedRow, map_row
 from semgraph.sync.errors import RowRejectedError
 from semgraph.sync.mapping import MappingCatalog, TableMapping
 from semgraph.sync.plan import SYSTEM_RECORD, Existing, RowPlan, plan_row, record_id
+from semgraph.sync.run_log import RunLog
 from semgraph.sync.sources import FileOptions, RejectsFile, SourceRow, read_rows, rejects_path
 from semgraph.sync.summary import FileSummary, SyncSummary
 
@@ -73,6 +74,7 @@ class SyncService:
 
     def __post_init__(self) -> None:
         self._indexed: set[tuple[str, str]] = set()
+        self.run_log = RunLog(self.driver, self.database)
 
     # --- public API --------------------------------------------------------------------
     def run(
@@ -102,13 +104,20 @@ class SyncService:
         self._ensure_index(mapping)
         started = time.perf_counter()
         seen: set[str] | None = set() if full_snapshot else None
-        for path in files:
-            summary.files.append(
-                self._sync_file(mapping, Path(path), options, rejects_dir, summary, resume, seen)
-            )
-        if seen is not None:
-            summary.inactivated = self._inactivate_missing(mapping, seen, summary)
-        summary.seconds = time.perf_counter() - started
+        status = "failed"
+        try:
+            for path in files:
+                summary.files.append(
+                    self._sync_file(
+                        mapping, Path(path), options, rejects_dir, summary, resume, seen
+                    )
+                )
+            if seen is not None:
+                summary.inactivated = self._inactivate_missing(mapping, seen, summary)
+            status = "completed"
+        finally:
+            summary.seconds = time.perf_counter() - started
+            self.run_log.record(mapping, summary, status)
         return summary
 
     def _inactivate_missing(
@@ -195,12 +204,18 @@ class SyncService:
                 reject(row, bad.field, bad.value, bad.reason)
                 continue
             keys[index] = mapped.key
+            summary.saw_key(mapped.key)
             pending.append(_Pending(row, mapped))
-        for start in range(0, len(pending), self.batch_size):
-            carry = pending[start : start + self.batch_size]
-            while carry:
-                carry = self._apply_batch(mapping, Path(source), carry, result, summary, reject)
-        summary.seconds = time.perf_counter() - started
+        status = "failed"
+        try:
+            for start in range(0, len(pending), self.batch_size):
+                carry = pending[start : start + self.batch_size]
+                while carry:
+                    carry = self._apply_batch(mapping, Path(source), carry, result, summary, reject)
+            status = "completed"
+        finally:
+            summary.seconds = time.perf_counter() - started
+            self.run_log.record(mapping, summary, status)
         statuses = result.statuses or {}
         outcomes: list[dict[str, Any]] = []
         for index in range(len(records)):
@@ -285,6 +300,7 @@ class SyncService:
                 except RowRejectedError as bad:
                     reject(source, bad.field, bad.value, bad.reason)
                     continue
+                summary.saw_key(mapped.key)
                 pending.append(_Pending(source, mapped))
                 if seen is not None:
                     seen.add(self._record_iri(mapping, mapped))
