@@ -4,8 +4,8 @@ system, from the graph and the sync's run log.
 Per (class, system) pair that has records or sync runs:
 
 - **completeness** of each mapped property: the share of the system's records of the
-  class (inactive ones left out) whose entity (golden properties) or record (record
-  properties) holds it;
+  class's entities (inactive ones left out) whose entity (golden properties) or record
+  (record properties) holds it;
 - **freshness**: seconds since the last time a record of it was read from the system
   (the latest record ``syncedAt`` or the end of the latest run that read records);
 - **reject rate**: rejected / read records of the runs that finished in the window;
@@ -31,9 +31,10 @@ from semgraph.exceptions import UnknownTermError
 from semgraph.ontology.model import Ontology
 from semgraph.sync import health_queries as q
 from semgraph.sync.mapping import MappingCatalog, TableMapping
-from semgraph.sync.plan import record_id_prefix
 
 DEFAULT_WINDOW = dt.timedelta(hours=24)
+_Counted = tuple[int, Any, dict[tuple[str, bool], int]]
+"""Records, their last ``syncedAt``, and how many hold each (property, on the record)."""
 
 
 @dataclass(frozen=True)
@@ -114,15 +115,25 @@ class DataHealthService:
                 for r in session.run(q.RUN_TOTALS, since=(now - window).isoformat())
             }
             last_runs = {(r["cls"], r["system"]): r["finishedAt"] for r in session.run(q.LAST_RUNS)}
-            shared = self._shared_match_keys(session, {c for c, _ in chosen})
+            classes = {c for c, _ in chosen}
+            shared = self._shared_match_keys(session, classes)
+            figures = {
+                key: value
+                for c in sorted(classes)
+                for key, value in self._class_figures(session, c, pairs).items()
+            }
             out = []
             for (c, s), tables in sorted(chosen.items()):
-                figures = self._record_figures(session, c, s, tables)
+                counted = figures.get((c, s))
                 run = runs.get((c, s))
-                if figures is None and run is None:
+                if counted is None and run is None:
                     continue  # nothing synced from this system into this class yet
+                mapped = _mapped(tables)
+                if counted is not None:
+                    records, last, present = counted
+                    counted = (records, last, {k: n for k, n in present.items() if k in mapped})
                 out.append(
-                    self._row(c, s, tables, figures, run, last_runs.get((c, s)), shared, now)
+                    self._row(c, s, counted, run, last_runs.get((c, s)), shared, now)
                     .masked_for(self.ontology, role)
                     .health(window)
                 )
@@ -145,18 +156,23 @@ class DataHealthService:
             pairs.setdefault((table.target_class, system), []).append(table)
         return pairs
 
-    def _record_figures(
-        self, session: neo4j.Session, cls: str, system: str, tables: list[TableMapping]
-    ) -> tuple[int, Any, dict[tuple[str, bool], int]] | None:
-        golden = sorted({f.target_property for t in tables for f in t.fields if not f.on_record})
-        record = sorted({f.target_property for t in tables for f in t.fields if f.on_record})
-        query = q.record_figures(cls, golden, record)
-        row = session.run(query, prefix=record_id_prefix(system, cls)).single()
-        if row is None or not row["records"]:
-            return None
-        present = {(p, False): int(row[f"g{i}"]) for i, p in enumerate(golden)}
-        present |= {(p, True): int(row[f"r{i}"]) for i, p in enumerate(record)}
-        return int(row["records"]), row["lastSynced"], present
+    def _class_figures(
+        self,
+        session: neo4j.Session,
+        cls: str,
+        pairs: dict[tuple[str, str], list[TableMapping]],
+    ) -> dict[tuple[str, str], _Counted]:
+        """(cls, system) -> records, last syncedAt and the count of every property any
+        system maps onto ``cls`` (one query for the class)."""
+        mapped = _mapped([t for (c, _), tables in pairs.items() if c == cls for t in tables])
+        golden = sorted(p for p, on_record in mapped if not on_record)
+        record = sorted(p for p, on_record in mapped if on_record)
+        found: dict[tuple[str, str], _Counted] = {}
+        for row in session.run(q.class_figures(cls, golden, record)):
+            present = {(p, False): int(row[f"g{i}"]) for i, p in enumerate(golden)}
+            present |= {(p, True): int(row[f"r{i}"]) for i, p in enumerate(record)}
+            found[(cls, str(row["system"]))] = (int(row["records"]), row["lastSynced"], present)
+        return found
 
     def _shared_match_keys(
         self, session: neo4j.Session, classes: set[str]
@@ -178,8 +194,7 @@ class DataHealthService:
         self,
         cls: str,
         system: str,
-        tables: list[TableMapping],
-        figures: tuple[int, Any, dict[tuple[str, bool], int]] | None,
+        figures: _Counted | None,
         run: Any,
         last_run: Any,
         shared: dict[tuple[str, str], int],
@@ -255,6 +270,11 @@ class _Draft:
             duplicate_keys_in_runs=self.duplicate_keys_in_runs,
             duplicate_match_keys=self.duplicate_match_keys,
         )
+
+
+def _mapped(tables: list[TableMapping]) -> set[tuple[str, bool]]:
+    """(property, on the record) of every field the tables map, keys left out."""
+    return {(f.target_property, f.on_record) for t in tables for f in t.fields}
 
 
 def _native(value: Any) -> dt.datetime:

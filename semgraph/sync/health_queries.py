@@ -1,4 +1,4 @@
-"""Cypher of data health: aggregates over a source system's records, the run log and
+"""Cypher of data health: aggregates over a class's system records, the run log and
 shared match keys. Everything is counted in Neo4j (one row back per question), so a
 report over 100k+ records moves numbers, not records, to Python.
 
@@ -13,18 +13,17 @@ from collections.abc import Sequence
 from semgraph.graph.identifiers import ident
 
 
-def record_figures(cls: str, golden: Sequence[str], record: Sequence[str]) -> str:
-    """Per system record of ``cls`` whose id starts with ``$prefix`` (one system's records
-    of one class, found through the id index) and is not inactive: how many there are, the
-    last ``syncedAt``, and how many hold each property: ``g0``, ``g1``… on the golden
-    entity (``golden``), ``r0``, ``r1``… on the record itself (``record``)."""
+def class_figures(cls: str, golden: Sequence[str], record: Sequence[str]) -> str:
+    """Per source system, over the system records (not inactive) of the entities of
+    ``cls``: how many there are, their last ``syncedAt``, and how many hold each property:
+    ``g0``, ``g1``… on the entity (``golden``), ``r0``, ``r1``… on the record (``record``).
+    One pass over the class, whatever the number of systems."""
     counts = [f"count(g.{ident(p)}) AS g{i}" for i, p in enumerate(golden)]
     counts += [f"count(r.{ident(p)}) AS r{i}" for i, p in enumerate(record)]
     return (
-        "MATCH (r:SystemRecord) WHERE r.id STARTS WITH $prefix "
-        "AND coalesce(r.recordStatus, '') <> 'inactive' "
-        f"OPTIONAL MATCH (g:{ident(cls)})-[:hasSystemRecord]->(r) "
-        "RETURN count(r) AS records, max(r.syncedAt) AS lastSynced"
+        f"MATCH (g:{ident(cls)})-[:hasSystemRecord]->(r:SystemRecord) "
+        "WHERE coalesce(r.recordStatus, '') <> 'inactive' "
+        "RETURN r.sourceSystem AS system, count(r) AS records, max(r.syncedAt) AS lastSynced"
         + "".join(", " + c for c in counts)
     )
 
