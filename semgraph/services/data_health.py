@@ -20,6 +20,7 @@ of the e-mail field), as filters and aggregates on it are refused.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from semgraph.ontology.model import Ontology
 from semgraph.sync import health_queries as q
 from semgraph.sync.mapping import MappingCatalog, TableMapping
 
+log = logging.getLogger("semgraph.health")
 DEFAULT_WINDOW = dt.timedelta(hours=24)
 _Counted = tuple[int, Any, dict[tuple[str, bool], int]]
 """Records, their last ``syncedAt``, and how many hold each (property, on the record)."""
@@ -81,6 +83,7 @@ class DataHealthService:
     catalog: MappingCatalog
     _cached: tuple[float, list[DataHealth]] | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _refreshing: bool = field(default=False, init=False)
 
     def report(
         self,
@@ -140,14 +143,33 @@ class DataHealthService:
         return out
 
     def snapshot(self, max_age_s: float = 30.0) -> list[DataHealth]:
-        """``report()`` of every pair, at most ``max_age_s`` old: what ``/metrics`` serves,
-        so frequent scrapes do not each run the aggregates."""
+        """``report()`` of every pair, for ``/metrics``: the first call computes it; later
+        calls answer at once with the last one and, once it is older than ``max_age_s``,
+        refresh it in the background. A scrape never waits for the aggregates (seconds on
+        a few hundred thousand records), and frequent scrapes do not each run them."""
         with self._lock:
-            if self._cached is not None and time.monotonic() - self._cached[0] < max_age_s:
-                return self._cached[1]
-            rows = self.report()
+            cached = self._cached
+            if cached is not None:
+                stale = time.monotonic() - cached[0] >= max_age_s
+                if stale and not self._refreshing:
+                    self._refreshing = True
+                    threading.Thread(target=self._refresh, name="data-health", daemon=True).start()
+                return cached[1]
+        rows = self.report()
+        with self._lock:
             self._cached = (time.monotonic(), rows)
-            return rows
+        return rows
+
+    def _refresh(self) -> None:
+        try:
+            rows = self.report()
+            with self._lock:
+                self._cached = (time.monotonic(), rows)
+        except Exception as exc:  # the old figures stay; the next stale scrape tries again
+            log.warning("data health not refreshed: %s", type(exc).__name__)
+        finally:
+            with self._lock:
+                self._refreshing = False
 
     # --- parts ---------------------------------------------------------------------------
     def _pairs(self) -> dict[tuple[str, str], list[TableMapping]]:

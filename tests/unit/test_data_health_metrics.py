@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from semgraph.metrics import DATA_HEALTH, watch_data_health
-from semgraph.services.data_health import DataHealth, FieldCompleteness
+from semgraph.services.data_health import DataHealth, DataHealthService, FieldCompleteness
 
 ROW = DataHealth(
     cls="Customer",
@@ -73,3 +76,38 @@ def test_a_failing_source_leaves_the_scrape_working_without_data_health() -> Non
     text = generate_latest().decode()
     assert "semgraph_data_records{" not in text
     assert "semgraph_neo4j_up" in text, "the rest of the scrape is served"
+
+
+class SlowReports(DataHealthService):
+    """Counts reports and holds each until released, as a busy Neo4j would."""
+
+    def __init__(self) -> None:
+        super().__init__(None, "neo4j", None, None)  # type: ignore[arg-type]
+        self.calls = 0
+        self.release = threading.Event()
+
+    def report(self, *args: Any, **kwargs: Any) -> list[DataHealth]:
+        self.calls += 1
+        if self.calls > 1:
+            self.release.wait(10)
+        return [ROW] * self.calls
+
+
+def test_a_scrape_gets_the_last_figures_at_once_while_stale_ones_refresh_behind() -> None:
+    service = SlowReports()
+    assert service.snapshot(max_age_s=60) == [ROW], "the first scrape computes them"
+    assert service.snapshot(max_age_s=60) == [ROW] and service.calls == 1, "fresh: reused"
+    started = time.monotonic()
+    assert service.snapshot(max_age_s=0) == [ROW], "stale: served while a refresh runs"
+    assert time.monotonic() - started < 1
+    wait_for(lambda: service.calls == 2)  # the refresh is under way
+    assert service.snapshot(max_age_s=0) == [ROW] and service.calls == 2, "one refresh at once"
+    service.release.set()
+    wait_for(lambda: service.snapshot(max_age_s=60) == [ROW, ROW])
+
+
+def wait_for(condition: Any, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
