@@ -124,6 +124,18 @@ def test_graphql_and_metrics_show_the_same_figures_masked_for_the_role(
         assert "did you mean `Customer`" in error["extensions"]["hint"]
         assert gql.as_key(None).raw(HEALTH).status_code == 401
         samples = scrape(client)
+        # a push over HTTP is a run of its own in the run log
+        pushed = [
+            {**crm_accounts(12)[11], "Email__c": "new@acme.example"},
+            {**crm_accounts(13)[12], "Rating__c": "Lukewarm"},
+        ]
+        push = client.post("/ingest/CRM/Account", json=pushed, headers={"X-API-Key": "k-admin"})
+        assert push.status_code == 207, push.text
+        [after] = gql(HEALTH, cls="Customer", system="CRM")["dataHealth"]
+        assert (after["runs"], after["recordsRead"], after["rejected"]) == (2, 13, 2)
+        assert after["records"] == 11
+        email = next(f for f in after["completeness"] if f["property"] == "email")
+        assert (email["present"], email["share"]) == (9, round(9 / 11, 6))
     pair = {("class", "Customer"), ("system", "CRM")}
     assert samples[("semgraph_data_records", frozenset(pair))] == 10
     email_key = frozenset(pair | {("property", "email")})
