@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from semgraph.rag.entity_cards import EntityCardUpdater
     from semgraph.services.data_health import DataHealth, DataHealthService
+    from semgraph.sync.kafka_source import KafkaStreamSync
     from semgraph.sync.service import SyncService
 
 log = logging.getLogger("semgraph.events")
@@ -162,6 +163,30 @@ class Container:
             checkpoint_dir=self.settings.data_dir / "sync-checkpoints",
             batch_size=batch_size,
         )
+
+    def kafka_stream(
+        self,
+        mapping_files: Sequence[Path] = (),
+        *,
+        batch_size: int = 100,
+        rejects_topic: str | None = None,
+        rejects_file: Path | None = None,
+    ) -> KafkaStreamSync:
+        """Syncs a Kafka topic through ``sync(mapping_files)`` from the configured brokers
+        (``settings.kafka_bootstrap``); rejects go to ``rejects_file`` if given, else to
+        ``rejects_topic`` (made on the first reject)."""
+        from semgraph.sync.kafka_rejects import RejectsFile, RejectsSink, RejectsTopic
+        from semgraph.sync.kafka_source import KafkaStreamSync
+
+        bootstrap = self.settings.kafka_bootstrap
+        rejects: RejectsSink
+        if rejects_file is not None:
+            rejects = RejectsFile(rejects_file)
+        else:
+            if rejects_topic is None:
+                raise ValueError("name a rejects topic or a rejects file")
+            rejects = RejectsTopic(bootstrap, rejects_topic)
+        return KafkaStreamSync(self.sync(mapping_files, batch_size), bootstrap, rejects)
 
     @cached_property
     def sync_service(self) -> SyncService:

@@ -90,6 +90,19 @@ class Settings(BaseSettings):
     neo4j_pool_size: int = 32
     maven_repository: str = "https://repo.maven.apache.org/maven2"
 
+    # --- Kafka (the stream source of the sync, docs/sync.md) --------------------------------
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        description="Use these brokers (host:port,…) instead of the managed one (starts nothing).",
+    )
+    kafka_port: int = Field(default=9092, description="The managed broker's client port.")
+    kafka_controller_port: int = Field(
+        default=9093, description="The managed broker's KRaft controller port (loopback only)."
+    )
+    kafka_version: str = "4.1.1"
+    kafka_heap: str = "512m"
+    kafka_start_timeout_s: float = 90.0
+
     demo_data: bool = Field(
         default=True,
         description="`semgraph up` loads demo data into an empty database; false (or "
@@ -138,6 +151,16 @@ class Settings(BaseSettings):
     def neo4j_home(self) -> Path:
         """Home folder of the managed server (conf, data, logs, password)."""
         return self.data_dir / "neo4j"
+
+    @cached_property
+    def kafka_home(self) -> Path:
+        """Home folder of the managed Kafka broker (conf, data, logs)."""
+        return self.data_dir / "kafka"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        """Where Kafka clients connect: the configured brokers, else the managed one."""
+        return self.kafka_bootstrap_servers or f"127.0.0.1:{self.kafka_port}"
 
     @property
     def managed(self) -> bool:

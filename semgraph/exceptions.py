@@ -37,6 +37,18 @@ class Neo4jServerError(SemgraphError):
     code = "NEO4J_SERVER_ERROR"
 
 
+class KafkaServerError(SemgraphError):
+    """The managed Kafka broker could not be assembled, started or stopped."""
+
+    code = "KAFKA_SERVER_ERROR"
+
+
+class KafkaUnavailableError(SemgraphError):
+    """The Kafka brokers cannot be reached, or the topic is not there."""
+
+    code = "KAFKA_UNAVAILABLE"
+
+
 class Neo4jUnavailableError(SemgraphError):
     """Neo4j cannot be reached right now; retrying later may succeed."""
 

@@ -25,6 +25,7 @@ os.environ.setdefault(
 
 from semgraph.config import Settings
 from semgraph.graph.connection import open_driver
+from semgraph.kafka_server import ManagedKafka
 from semgraph.neo4j_server import ManagedServer
 from semgraph.neo4j_server.scratch import free_port, scratch_settings
 
@@ -55,6 +56,29 @@ def neo4j_server(settings: Settings) -> Iterator[ManagedServer | None]:
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> Iterator[str]:
+    """``host:port`` of a real Kafka broker for the run: the managed one (KRaft, one node) in
+    a temp folder on free ports, or SEMGRAPH_TEST_KAFKA_BOOTSTRAP's. Started on first use."""
+    external = os.environ.get("SEMGRAPH_TEST_KAFKA_BOOTSTRAP")
+    if external:
+        yield external
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="semgraph-test-kafka-"))
+    broker = ManagedKafka(
+        Settings(
+            data_dir=data_dir,
+            kafka_port=free_port(),
+            kafka_controller_port=free_port(),
+            _env_file=None,
+        )
+    )
+    broker.start()
+    yield broker.settings.kafka_bootstrap
+    broker.stop()
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -13,12 +13,14 @@ from semgraph.cli import (
     audit_cmd,
     demo_cmd,
     index_cmd,
+    kafka_cmd,
     load_cmd,
     mcp_cmd,
     neo4j_cmd,
     rdf_cmd,
     rules_cmd,
     sync_cmd,
+    sync_stream_cmd,
     up_cmd,
     validate_cmd,
 )
@@ -37,6 +39,7 @@ app = typer.Typer(
 )
 app.command("up")(up_cmd.up)
 app.add_typer(neo4j_cmd.app, name="neo4j")
+app.add_typer(kafka_cmd.app, name="kafka")
 app.add_typer(load_cmd.app, name="load")
 app.add_typer(rules_cmd.app, name="rules")
 app.add_typer(index_cmd.app, name="index")
@@ -45,6 +48,7 @@ app.command("validate")(validate_cmd.validate)
 app.command("audit")(audit_cmd.audit)
 app.command("demo")(demo_cmd.demo)
 app.command("sync")(sync_cmd.sync)
+app.command("sync-stream")(sync_stream_cmd.sync_stream)
 app.command("import")(rdf_cmd.import_file)
 app.command("export")(rdf_cmd.export)
 app.add_typer(alerts_cmd.app, name="alerts")

@@ -24,6 +24,8 @@ from semgraph.config import Settings
 from semgraph.exceptions import Neo4jServerError
 from semgraph.neo4j_server.distribution import Distribution, ensure_distribution
 from semgraph.neo4j_server.java import find_java
+from semgraph.ports import free_port_near as _free_port_near
+from semgraph.ports import port_owner as _port_owner
 
 _ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 STYLE_FILE = "semgraph.grass"  # applied by the Browser on connect (browser.post_connect_cmd)
@@ -83,33 +85,6 @@ class ServerStatus:
     bolt_ready: bool
     http_ready: bool
     version: str | None
-
-
-def _port_owner(port: int) -> str | None:
-    """Describe the process listening on a loopback port, or None if the port is free."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-            return None
-        except OSError:
-            pass
-    try:
-        for conn in psutil.net_connections(kind="tcp"):
-            local_port = getattr(conn.laddr, "port", None)
-            if conn.status == psutil.CONN_LISTEN and local_port == port and conn.pid:
-                proc = psutil.Process(conn.pid)
-                return f"pid {conn.pid} ({' '.join(proc.cmdline()[:3])[:120]})"
-    except (psutil.Error, OSError):
-        pass
-    return "another process"
-
-
-def _free_port_near(port: int) -> int:
-    for candidate in range(port + 1, port + 200):
-        if _port_owner(candidate) is None:
-            return candidate
-    return 0
 
 
 def _tail(path: Path, lines: int = 25) -> str:

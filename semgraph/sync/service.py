@@ -168,13 +168,20 @@ class SyncService:
         actor: str | None = None,
         device: str | None = None,
         role: str | None = None,
+        positions: Sequence[int] | None = None,
+        position_name: str = "lines",
     ) -> tuple[SyncSummary, list[dict[str, Any]]]:
-        """Sync records given in memory (an HTTP push); returns the summary and one outcome
-        per record, in order: ``{"index", "status", "key"?, "field"?, "value"?, "reason"?}``
-        with status created, updated, unchanged or rejected. Raises MappingError for an
-        unknown system or table, ForbiddenError when ``role`` may not write the table's
-        records (``check_may_sync``).
+        """Sync records given in memory (an HTTP push, a batch of stream messages); returns
+        the summary and one outcome per record, in order: ``{"index", "status", "key"?,
+        "field"?, "value"?, "reason"?}`` with status created, updated, unchanged or rejected.
+
+        ``positions`` (one per record, e.g. Kafka offsets; default: the indexes) are what the
+        change events' reason cites as ``{source} {position_name} first-last``. Raises
+        MappingError for an unknown system or table, ForbiddenError when ``role`` may not
+        write the table's records (``check_may_sync``).
         """
+        if positions is not None and len(positions) != len(records):
+            raise ValueError("one position per record")
         mapping = self.catalog.table(system, table)
         if role is not None:
             self.check_may_sync(role, system, table)
@@ -194,7 +201,8 @@ class SyncService:
         pending: list[_Pending] = []
         for index, values in enumerate(records):
             result.rows += 1
-            row = SourceRow(index, dict(values) if isinstance(values, Mapping) else {})
+            line = positions[index] if positions is not None else index
+            row = SourceRow(line, dict(values) if isinstance(values, Mapping) else {})
             if not row.values:
                 reject(row, "", str(values)[:200], "not a JSON object")
                 continue
@@ -211,7 +219,9 @@ class SyncService:
             for start in range(0, len(pending), self.batch_size):
                 carry = pending[start : start + self.batch_size]
                 while carry:
-                    carry = self._apply_batch(mapping, Path(source), carry, result, summary, reject)
+                    carry = self._apply_batch(
+                        mapping, f"{source} {position_name}", carry, result, summary, reject
+                    )
             status = "completed"
         finally:
             summary.seconds = time.perf_counter() - started
@@ -220,12 +230,13 @@ class SyncService:
         outcomes: list[dict[str, Any]] = []
         for index in range(len(records)):
             entry: dict[str, Any] = {"index": index}
+            line = positions[index] if positions is not None else index
             if index in keys:
                 entry["key"] = keys[index]
-            if index in rejected:
-                entry |= {"status": "rejected", **rejected[index]}
+            if line in rejected:
+                entry |= {"status": "rejected", **rejected[line]}
             else:
-                entry["status"] = statuses.get(index, "unchanged")
+                entry["status"] = statuses.get(line, "unchanged")
             outcomes.append(entry)
         return summary, outcomes
 
@@ -280,7 +291,9 @@ class SyncService:
         def flush(rows: list[_Pending]) -> None:
             carry = rows
             while carry:
-                carry = self._apply_batch(mapping, path, carry, result, summary, reject)
+                carry = self._apply_batch(
+                    mapping, f"{path.name} lines", carry, result, summary, reject
+                )
                 committed = (carry[0].source.line - 1) if carry else rows[-1].source.line
                 write_checkpoint(checkpoint, committed, summary.run_id)
                 if self.on_batch is not None:
@@ -320,7 +333,7 @@ class SyncService:
     def _apply_batch(
         self,
         mapping: TableMapping,
-        path: Path,
+        where: str,
         rows: list[_Pending],
         result: FileSummary,
         summary: SyncSummary,
@@ -369,14 +382,14 @@ class SyncService:
                 matches.add(row.match_value)
             operations += len(plan.operations)
             planned.append((pending, plan))
-        self._commit(mapping, path, planned, result, summary, reject)
+        self._commit(mapping, where, planned, result, summary, reject)
         summary.batch_ms.append((time.perf_counter() - t0) * 1000)
         return carry
 
     def _commit(
         self,
         mapping: TableMapping,
-        path: Path,
+        where: str,
         planned: list[tuple[_Pending, RowPlan]],
         result: FileSummary,
         summary: SyncSummary,
@@ -387,7 +400,7 @@ class SyncService:
         while work:
             group = work.pop()
             try:
-                outcome = self.pipeline.apply(self._change_set(mapping, path, group, summary))
+                outcome = self.pipeline.apply(self._change_set(mapping, where, group, summary))
             except ChangeRefusedError as refused:
                 blamed = self._blame(group, refused.result)
                 if blamed:
@@ -440,7 +453,7 @@ class SyncService:
     def _change_set(
         self,
         mapping: TableMapping,
-        path: Path,
+        where: str,
         group: list[tuple[_Pending, RowPlan]],
         summary: SyncSummary,
     ) -> ChangeSet:
@@ -452,7 +465,7 @@ class SyncService:
             session_id=summary.run_id,
             device_fingerprint=summary.device or f"host:{socket.gethostname()}",
             reason=(
-                f"sync {mapping.system}.{mapping.table} {path.name} lines {first}-{last} "
+                f"sync {mapping.system}.{mapping.table} {where} {first}-{last} "
                 f"({len(group)} records, run {summary.run_id})"
             ),
         )

@@ -45,7 +45,9 @@ def dry_run_each(
             continue
         pending = [(_Pending(source, mapped), plan)]
         try:
-            result = service.pipeline.dry_run(service._change_set(mapping, path, pending, summary))
+            result = service.pipeline.dry_run(
+                service._change_set(mapping, f"{path.name} lines", pending, summary)
+            )
         except (InvalidInputError, NotFoundError, UnknownTermError):
             verdicts[source.line] = False
             continue
