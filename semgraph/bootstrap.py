@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from semgraph.rag.entity_cards import EntityCardUpdater
     from semgraph.services.data_health import DataHealth, DataHealthService
+    from semgraph.sync.breaker import CircuitBreaker
     from semgraph.sync.kafka_source import KafkaStreamSync
     from semgraph.sync.service import SyncService
 
@@ -146,9 +147,51 @@ class Container:
             max_concurrent=self.settings.change_concurrency,
         )
 
-    def sync(self, mapping_files: Sequence[Path] = (), batch_size: int = 100) -> SyncService:
+    @cached_property
+    def sync_breaker(self) -> CircuitBreaker:
+        """The circuit breaker in front of Neo4j that every sync of this process shares
+        (SEMGRAPH_SYNC_BREAKER_*); ``/readyz`` and ``/metrics`` show its state."""
+        from semgraph.metrics import SYNC_BREAKER_OPENED
+        from semgraph.sync.breaker import BreakerState, CircuitBreaker
+
+        cool_down = self.settings.sync_breaker_cool_down_s
+        says = {
+            BreakerState.OPEN: f"open: Neo4j is unavailable; syncs wait and POST /ingest "
+            f"answers 503 for {cool_down:g} s, then one call probes",
+            BreakerState.HALF_OPEN: "half-open: the next sync call probes Neo4j",
+            BreakerState.CLOSED: "closed: Neo4j answers again; syncs go on",
+        }
+
+        in_outage = False
+
+        def changed(state: BreakerState) -> None:
+            nonlocal in_outage
+            if state is BreakerState.OPEN:
+                SYNC_BREAKER_OPENED.inc()
+            # an outage is logged where it starts and where it ends, not at every probe
+            loud = (state is BreakerState.OPEN and not in_outage) or (
+                state is BreakerState.CLOSED and in_outage
+            )
+            in_outage = state is not BreakerState.CLOSED
+            log.log(
+                logging.WARNING if loud else logging.DEBUG, "sync circuit breaker %s", says[state]
+            )
+
+        return CircuitBreaker(
+            failures=self.settings.sync_breaker_failures,
+            cool_down_s=cool_down,
+            on_change=changed,
+        )
+
+    def sync(
+        self,
+        mapping_files: Sequence[Path] = (),
+        batch_size: int = 100,
+        max_wait_s: float | None = None,
+    ) -> SyncService:
         """Syncs source-system exports through ``pipeline`` (see semgraph.sync.service), with
-        the mappings of ``ontology/`` plus the user's ``mapping_files``."""
+        the mappings of ``ontology/`` plus the user's ``mapping_files``; a file sync waits
+        ``max_wait_s`` (default SEMGRAPH_SYNC_MAX_WAIT_S) for an unavailable Neo4j."""
         from semgraph.sync.mapping import load_catalog
         from semgraph.sync.mapping import mapping_files as own_mappings
         from semgraph.sync.service import SyncService
@@ -162,6 +205,8 @@ class Container:
             catalog=load_catalog(self.ontology, files),
             checkpoint_dir=self.settings.data_dir / "sync-checkpoints",
             batch_size=batch_size,
+            breaker=self.sync_breaker,
+            max_wait_s=self.settings.sync_max_wait_s if max_wait_s is None else max_wait_s,
         )
 
     def kafka_stream(

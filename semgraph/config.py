@@ -114,6 +114,25 @@ class Settings(BaseSettings):
         description="Mapping files of your own (Turtle, sgm: vocabulary) that `POST /ingest` "
         "uses besides ontology/systems.ttl; `semgraph sync` takes them as --mapping.",
     )
+    sync_breaker_failures: int = Field(
+        default=3,
+        ge=1,
+        description="Consecutive calls that find Neo4j unavailable (down, connection refused or "
+        "lost) before the sync's circuit breaker opens; a stale pooled connection or two after a "
+        "restart does not open it.",
+    )
+    sync_breaker_cool_down_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds the open breaker refuses sync writes (POST /ingest answers 503 "
+        "with this Retry-After) before one probe may try Neo4j again.",
+    )
+    sync_max_wait_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="How long `semgraph sync` waits behind the breaker for Neo4j to come back "
+        "before it stops with exit 1, keeping its checkpoint (--max-wait overrides it).",
+    )
 
     # --- changes ------------------------------------------------------------------------
     change_concurrency: int = Field(

@@ -9,7 +9,7 @@ types, error codes, outcomes, channel names, source systems), never ids.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
@@ -84,6 +84,18 @@ SYNC_RECORDS = Counter(
     ["source", "outcome"],
 )
 
+SYNC_BREAKER_STATE = Gauge(
+    "semgraph_sync_breaker_state",
+    "The sync's circuit breaker in front of Neo4j: 1 for the state it is in (closed, open, "
+    "half_open), 0 for the others. Open: syncs wait and POST /ingest answers 503.",
+    ["state"],
+)
+SYNC_BREAKER_OPENED = Counter(
+    "semgraph_sync_breaker_opened_total",
+    "Times the sync's circuit breaker opened (Neo4j unavailable for "
+    "SEMGRAPH_SYNC_BREAKER_FAILURES consecutive calls, or its half-open probe failed).",
+)
+
 RAG_QUERY_LATENCY = Histogram(
     "semgraph_rag_query_seconds",
     "One retrieval (embedding, BM25, vector search, fusion) for grounded context.",
@@ -101,6 +113,16 @@ NEO4J_UP = Gauge(
 def watch_neo4j(problem: Callable[[], str | None]) -> None:
     """Answer ``semgraph_neo4j_up`` at each scrape with ``problem()`` (None = reachable)."""
     NEO4J_UP.set_function(lambda: 0.0 if problem() else 1.0)
+
+
+def watch_sync_breaker(state: Callable[[], str], states: Iterable[str]) -> None:
+    """Answer ``semgraph_sync_breaker_state`` at each scrape from ``state()``."""
+
+    def is_in(name: str) -> Callable[[], float]:
+        return lambda: 1.0 if state() == name else 0.0
+
+    for name in states:
+        SYNC_BREAKER_STATE.labels(state=name).set_function(is_in(name))
 
 
 class _DataHealthCollector:

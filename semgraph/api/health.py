@@ -23,11 +23,14 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", include_in_schema=False)
 def readyz(request: Request) -> Response:
     """200 when Neo4j answers (``alerts`` lists what would make alerts reach nobody);
-    503 with Retry-After otherwise."""
+    503 with Retry-After otherwise. ``sync`` shows the sync's circuit breaker (closed,
+    open, half_open) and how long until it lets a call try Neo4j again."""
     container: Container = request.app.state.container
     problem = container.neo4j_problem()
+    breaker = container.sync_breaker
+    sync = {"breaker": str(breaker.state), "retry_after_s": round(breaker.retry_after_s(), 1)}
     if problem is None:
-        body: dict[str, object] = {"status": "ready", "neo4j": "up"}
+        body: dict[str, object] = {"status": "ready", "neo4j": "up", "sync": sync}
         alerts = container.alert_problems()
         if alerts:  # ready, but alerts would reach nobody: say so loudly
             body["alerts"] = alerts
@@ -35,7 +38,7 @@ def readyz(request: Request) -> Response:
     # The driver's text names hosts, ports and error codes: the log gets it, callers do not.
     log.warning("not ready: Neo4j unreachable: %s", " ".join(problem.split())[:300])
     return JSONResponse(
-        {"status": "not ready", "neo4j": "down"},
+        {"status": "not ready", "neo4j": "down", "sync": sync},
         status_code=503,
         headers={"Retry-After": "5"},
     )

@@ -2,7 +2,10 @@
 
 The body is a JSON array of objects or NDJSON (one object a line). The answer lists one
 outcome per record, in order (created, updated, unchanged, or rejected with field, value
-and reason): 200 when every record was accepted, 207 when some were rejected. Callers
+and reason): 200 when every record was accepted, 207 when some were rejected. When Neo4j
+is unavailable (or the sync's circuit breaker is open) the answer is 503 with Retry-After:
+records written before stay written, the others are ``not_kept`` (or ``unknown`` for a
+batch whose commit was cut off); nothing is held to be written later. Callers
 authenticate as for GraphQL (API key or JWT); the records are written as the caller's
 role, so it needs the write rights (``ontology/access.ttl``) on the table's classes
 (403 otherwise, before anything is read).
@@ -11,6 +14,7 @@ role, so it needs the write rights (``ontology/access.ttl``) on the table's clas
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,6 +25,7 @@ from semgraph.api.graphql.auth import Authenticator
 from semgraph.api.graphql.errors import AuthenticationError
 from semgraph.bootstrap import Container
 from semgraph.exceptions import ForbiddenError, SemgraphError
+from semgraph.sync.errors import SyncUnavailableError
 
 router = APIRouter()
 MAX_RECORDS = 10_000
@@ -76,6 +81,15 @@ async def ingest(system: str, table: str, request: Request) -> JSONResponse:
                 device=caller.device_fingerprint,
                 role=caller.role,
             )
+        )
+    except SyncUnavailableError as down:  # nothing is held for later: the caller resends
+        data = down.summary.as_dict()
+        del data["files"]
+        error = {"code": down.code, "message": down.message, "hint": down.hint}
+        return JSONResponse(
+            {"summary": data, "records": down.outcomes, "error": error},
+            503,
+            headers={"Retry-After": str(max(1, math.ceil(down.retry_after_s)))},
         )
     except SemgraphError as exc:
         return _error(400, exc.code, exc.message, exc.hint)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import neo4j
-from neo4j.exceptions import TransientError
+from neo4j.exceptions import DatabaseUnavailable, TransientError
 from pydantic import BaseModel
 
 from semgraph.access.rights import WriteRights
@@ -240,6 +240,8 @@ class ChangePipeline:
                         return result
                 break
             except TransientError as exc:  # deadlock or lock timeout: another change won
+                if isinstance(exc, DatabaseUnavailable):
+                    raise  # not a conflict: the database is stopping or not started yet
                 if attempt == self.max_retries:
                     raise ConflictError(
                         "another change to the same entities was committed first",

@@ -37,11 +37,20 @@ def sync(
         False, help="FILES are the whole table: mark records missing from them inactive."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as one JSON object."),
+    max_wait: float | None = typer.Option(
+        None,
+        "--max-wait",
+        min=0,
+        metavar="SECONDS",
+        help="How long to wait for an unavailable Neo4j before stopping with exit 1 "
+        "(default: SEMGRAPH_SYNC_MAX_WAIT_S, 300); the checkpoint is kept.",
+    ),
 ) -> None:
     """Upsert the rows of FILES into the graph, validated, audited and alert-checked.
 
     Exit 0 when every record was accepted, 3 when some were rejected (see the rejects
-    file), 1 when the run stopped on an error.
+    file), 1 when the run stopped on an error. While Neo4j is unavailable the run waits
+    (at most --max-wait seconds) and goes on where it was.
     """
     if file_format not in {"auto", "csv", "jsonl"}:
         raise typer.BadParameter("use csv, jsonl or auto", param_hint="--format")
@@ -51,7 +60,7 @@ def sync(
     )
     c = container()
     try:
-        service = c.sync(mapping, batch_size=batch_size)
+        service = c.sync(mapping, batch_size=batch_size, max_wait_s=max_wait)
         summary = service.run(
             system,
             table,

@@ -126,8 +126,9 @@ def parse_file(path: Path, format: str | None = None) -> Graph:
     """Parse one RDF file into memory.
 
     Raises:
-        InvalidInputError: the file is missing, the format unknown, or the content
-            unparsable (with the file, and the line when the parser reports one).
+        InvalidInputError: the file is missing, the format unknown, the content
+            unparsable (with the file, and the line when the parser reports one), or it
+            holds no triples (a plain JSON export read as JSON-LD, an empty file).
     """
     if not path.is_file():
         raise InvalidInputError(f"file not found: {path}")
@@ -142,7 +143,28 @@ def parse_file(path: Path, format: str | None = None) -> Graph:
             line=_error_line(exc),
             hint="check the syntax near that line, or pass the right --format",
         ) from exc
+    if len(graph) == 0:
+        raise _no_triples(path, parser)
     return graph
+
+
+def _no_triples(path: Path, parser: str) -> InvalidInputError:
+    sync = (
+        "for a source system's export use `semgraph sync --system S --table T FILE` "
+        "(CSV or JSON Lines, with a mapping: docs/sync.md)"
+    )
+    if parser == "json-ld":
+        return InvalidInputError(
+            "holds no RDF triples: read as JSON-LD, none of its keys maps to an IRI "
+            "(plain JSON without an @context is not JSON-LD)",
+            file=str(path),
+            hint=f"add an @context that maps its keys to ontology terms, or {sync}",
+        )
+    return InvalidInputError(
+        f"holds no RDF triples (read as {parser}): nothing to import",
+        file=str(path),
+        hint=f"check that it is the file you meant; {sync}",
+    )
 
 
 def skolemize(graph: Graph) -> tuple[Graph, int]:

@@ -9,6 +9,11 @@ halves until it does. A row that maps to what the graph already holds writes not
 After each committed batch a checkpoint records the file's last committed line, so a
 killed run resumes after it; a batch committed just before the kill is simply seen as
 unchanged when it is read again (upserts are idempotent), so nothing is lost or doubled.
+
+Every call to Neo4j goes through the process's circuit breaker (``sync/breaker.py``): a
+file sync waits behind it while Neo4j is away and goes on with the batch it was at when
+Neo4j returns (``max_wait_s`` bounds the wait); an HTTP push stops at once and says which
+records were kept, not kept, or of unknown outcome.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +42,12 @@ from semgraph.exceptions import (
 )
 from semgraph.ontology.model import Ontology
 from semgraph.sync import queries as q
+from semgraph.sync.breaker import CircuitBreaker
 from semgraph.sync.checkpoint import checkpoint_file, read_checkpoint, write_checkpoint
 from semgraph.sync.engine import MappedRow, map_row
-from semgraph.sync.errors import RowRejectedError
+from semgraph.sync.errors import RowRejectedError, SyncUnavailableError
 from semgraph.sync.mapping import MappingCatalog, TableMapping
+from semgraph.sync.pause import through_breaker, waiting
 from semgraph.sync.plan import SYSTEM_RECORD, Existing, RowPlan, plan_row, record_id
 from semgraph.sync.run_log import RunLog
 from semgraph.sync.sources import FileOptions, RejectsFile, SourceRow, read_rows, rejects_path
@@ -71,6 +79,10 @@ class SyncService:
     an HTTP push runs as its caller's role, within that role's write rights."""
     on_batch: Callable[[int], None] | None = None
     """Called with the file's committed line after each batch (tests stop a run here)."""
+    breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
+    """Shared by every source of the process that writes to this Neo4j."""
+    max_wait_s: float = 300.0
+    """How long a file sync waits behind the breaker for Neo4j before it stops."""
 
     def __post_init__(self) -> None:
         self._indexed: set[tuple[str, str]] = set()
@@ -96,12 +108,12 @@ class SyncService:
         With ``full_snapshot`` the files are the whole table: the system's records of the
         table's class whose key no file holds get ``recordStatus`` inactive (never deleted).
         Raises MappingError for an unknown system or table, InvalidInputError for an
-        unreadable file; what was committed before stays committed.
+        unreadable file, SyncWaitExceededError when Neo4j stayed away longer than
+        ``max_wait_s``; what was committed before stays committed.
         """
         mapping = self.catalog.table(system, table)
         options = options or FileOptions()
         summary = SyncSummary(run_id or uuid.uuid4().hex[:16], system, table)
-        self._ensure_index(mapping)
         started = time.perf_counter()
         seen: set[str] | None = set() if full_snapshot else None
         status = "failed"
@@ -113,7 +125,10 @@ class SyncService:
                     )
                 )
             if seen is not None:
-                summary.inactivated = self._inactivate_missing(mapping, seen, summary)
+                summary.inactivated = self._wait(
+                    lambda: self._inactivate_missing(mapping, seen, summary),
+                    lambda: f"{system}.{table} (full snapshot)",
+                )
             status = "completed"
         finally:
             summary.seconds = time.perf_counter() - started
@@ -177,6 +192,10 @@ class SyncService:
 
         ``positions`` (one per record, e.g. Kafka offsets; default: the indexes) are what the
         change events' reason cites as ``{source} {position_name} first-last``. Raises
+        SyncUnavailableError when Neo4j is unavailable (or the breaker open): the records
+        stop there, and its ``summary`` and ``outcomes`` say which were written; the others
+        are ``not_kept``, those of a batch whose commit outcome is not known ``unknown``
+        (nothing is kept for later). Raises
         MappingError for an unknown system or table, ForbiddenError when ``role`` may not
         write the table's records (``check_may_sync``).
         """
@@ -189,7 +208,6 @@ class SyncService:
         summary.actor, summary.device, summary.role = actor, device, role
         result = FileSummary(source, statuses={})
         summary.files.append(result)
-        self._ensure_index(mapping)
         rejected: dict[int, dict[str, Any]] = {}
         keys: dict[int, str] = {}
 
@@ -214,18 +232,23 @@ class SyncService:
             keys[index] = mapped.key
             summary.saw_key(mapped.key)
             pending.append(_Pending(row, mapped))
-        status = "failed"
+        in_flight: set[int] = set()
+        down: SyncUnavailableError | None = None
         try:
             for start in range(0, len(pending), self.batch_size):
                 carry = pending[start : start + self.batch_size]
                 while carry:
-                    carry = self._apply_batch(
-                        mapping, f"{source} {position_name}", carry, result, summary, reject
+                    in_flight = {p.source.line for p in carry}
+                    where = f"{source} {position_name}"
+                    carry = through_breaker(
+                        self.breaker,
+                        partial(self._apply_batch, mapping, where, carry, result, summary, reject),
                     )
-            status = "completed"
-        finally:
-            summary.seconds = time.perf_counter() - started
-            self.run_log.record(mapping, summary, status)
+        except SyncUnavailableError as unavailable:
+            down = unavailable
+        summary.seconds = time.perf_counter() - started
+        if down is None:  # a push an outage cut short is sent again, and counts then
+            self.run_log.record(mapping, summary, "completed")
         statuses = result.statuses or {}
         outcomes: list[dict[str, Any]] = []
         for index in range(len(records)):
@@ -235,9 +258,18 @@ class SyncService:
                 entry["key"] = keys[index]
             if line in rejected:
                 entry |= {"status": "rejected", **rejected[line]}
+            elif line in statuses:
+                entry["status"] = statuses[line]
+            elif down is None:
+                entry["status"] = "unchanged"
+            elif down.commit_unknown and line in in_flight:
+                entry["status"] = "unknown"
             else:
-                entry["status"] = statuses.get(line, "unchanged")
+                entry["status"] = "not_kept"
             outcomes.append(entry)
+        if down is not None:
+            down.summary, down.outcomes = summary, outcomes
+            raise down
         return summary, outcomes
 
     def check_may_sync(self, role: str, system: str, table: str) -> None:
@@ -291,9 +323,7 @@ class SyncService:
         def flush(rows: list[_Pending]) -> None:
             carry = rows
             while carry:
-                carry = self._apply_batch(
-                    mapping, f"{path.name} lines", carry, result, summary, reject
-                )
+                carry = self._apply_waiting(mapping, path, carry, result, summary, reject)
                 committed = (carry[0].source.line - 1) if carry else rows[-1].source.line
                 write_checkpoint(checkpoint, committed, summary.run_id)
                 if self.on_batch is not None:
@@ -330,6 +360,56 @@ class SyncService:
         return result
 
     # --- one batch -----------------------------------------------------------------------
+    def _wait(self, call: Callable[[], Any], where: Callable[[], str]) -> Any:
+        return waiting(self.breaker, call, max_wait_s=self.max_wait_s, where=where)
+
+    def _apply_waiting(
+        self,
+        mapping: TableMapping,
+        path: Path,
+        rows: list[_Pending],
+        result: FileSummary,
+        summary: SyncSummary,
+        reject: Callable[[SourceRow, str, str, str], None],
+    ) -> list[_Pending]:
+        """``_apply_batch`` behind the breaker: while Neo4j is away the batch waits, and is
+        read and planned again when it returns. An attempt's rejects and statuses count only
+        when it completes; rows a failed attempt committed keep their status (the retry
+        reads them as unchanged)."""
+        committed: dict[int, str] = {}
+
+        def attempt() -> list[_Pending]:
+            scratch = FileSummary(result.file, statuses={})
+            rejects: list[tuple[SourceRow, str, str, str]] = []
+            try:
+                carry = self._apply_batch(
+                    mapping,
+                    f"{path.name} lines",
+                    rows,
+                    scratch,
+                    summary,
+                    lambda *r: rejects.append(r),
+                )
+            except BaseException:
+                committed.update(
+                    (line, s) for line, s in (scratch.statuses or {}).items() if s != "unchanged"
+                )
+                raise
+            for line, status in (scratch.statuses or {}).items():
+                result.mark(line, committed.get(line, status) if status == "unchanged" else status)
+            for row in rejects:
+                reject(*row)
+            return carry
+
+        return waiting(
+            self.breaker,
+            attempt,
+            max_wait_s=self.max_wait_s,
+            where=lambda: (
+                f"{mapping.system}.{mapping.table} {path.name} from line {rows[0].source.line}"
+            ),
+        )
+
     def _apply_batch(
         self,
         mapping: TableMapping,
@@ -343,6 +423,7 @@ class SyncService:
         the rows left for the next one (rows touching an entity an earlier row touches)."""
         t0 = time.perf_counter()
         synced_at = dt.datetime.now(dt.UTC)
+        self._ensure_index(mapping)  # here, so it waits behind the breaker like the batch
         existing, matched, referenced = self._lookup(mapping, [p.mapped for p in rows])
         planned: list[tuple[_Pending, RowPlan]] = []
         busy: set[str] = set()

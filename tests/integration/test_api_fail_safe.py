@@ -197,7 +197,11 @@ def test_neo4j_down_is_neo4j_unavailable_quickly_on_every_endpoint() -> None:
             assert response.status_code == 503, (query, response.text)
             assert codes(response) == ["NEO4J_UNAVAILABLE"], query
             assert response.headers["Retry-After"]
-            # the driver's own retries take 30 s; the probe answers at once
-            assert waited < 5, f"{query}: {waited:.1f} s"
+            # the driver's own retries take 30 s; the probe answers at once (the bound is
+            # loose so that a loaded machine does not fail it: it only tells 0 s from 30 s)
+            assert waited < 20, f"{query}: {waited:.1f} s"
         ready = client.get("/readyz")
-        assert ready.status_code == 503 and ready.json() == {"status": "not ready", "neo4j": "down"}
+        assert ready.status_code == 503
+        body = ready.json()
+        assert (body["status"], body["neo4j"]) == ("not ready", "down")
+        assert body["sync"]["breaker"] == "closed", "no sync call has found Neo4j down yet"

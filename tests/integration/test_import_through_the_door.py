@@ -9,6 +9,9 @@ their GraphQL ``auditTrail`` and raise the alerts an equal GraphQL change raises
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -165,3 +168,26 @@ def test_a_valid_import_is_audited_per_entity_and_raises_the_alert_a_graphql_cha
     assert sla["changeId"] == new["changeId"], "one file, one atomic change"
     assert sla["after"]["serviceCreditPercent"] == 25.0
     assert new["op"] == "create" and new["after"]["name"] == "Globex"
+
+
+def test_a_file_with_no_triples_is_refused_with_what_to_do_instead(
+    empty_db: neo4j.Driver, settings: Settings, tmp_path: Path
+) -> None:
+    plain = tmp_path / "customers.json"  # a plain JSON export, no @context: not JSON-LD
+    plain.write_text(json.dumps([{"customer_no": "C1", "name": "Müller KG"}]))
+    empty = tmp_path / "empty.ttl"
+    empty.write_text("# nothing here\n")
+    for path, says in ((plain, "not JSON-LD"), (empty, "read as turtle")):
+        done = subprocess.run(
+            [sys.executable, "-m", "semgraph.cli.main", "import", str(path)],
+            env={**os.environ, **cli_env(settings)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        said = " ".join(done.stderr.split())
+        assert done.returncode == 1, said
+        assert f"{path}: holds no RDF triples" in said and says in said
+        assert "semgraph sync --system S --table T FILE" in said, "what to do instead"
+        assert "0 records" not in said and "Traceback" not in said
+    assert empty_db.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"] == 0

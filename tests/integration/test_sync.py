@@ -385,22 +385,32 @@ def test_http_ingest_answers_per_record(
     assert events == [{"actor": "shop-connector", "role": "admin"}]
 
 
-def test_up_no_demo_leaves_an_empty_database_empty(
-    settings: Settings, empty_db: neo4j.Driver
+@pytest.mark.parametrize(
+    ("args", "demo_setting", "entities"),
+    [
+        (["--no-demo"], "true", 0),
+        ([], "false", 0),
+        (["--entities", "1000"], "true", 1000),  # the control: the same run, demo data on
+    ],
+    ids=["--no-demo", "SEMGRAPH_DEMO_DATA=false", "demo-on"],
+)
+def test_up_without_demo_data_leaves_an_empty_database_empty(
+    settings: Settings, empty_db: neo4j.Driver, args: list[str], demo_setting: str, entities: int
 ) -> None:
     if not settings.managed:
         pytest.skip("`semgraph up` finds the managed test instance by its data folder")
     up = subprocess.run(
-        [sys.executable, "-m", "semgraph.cli.main", "up", "--no-demo", "--no-serve"],
-        env=child_env(settings),
+        [sys.executable, "-m", "semgraph.cli.main", "up", "--no-serve", *args],
+        env={**child_env(settings), "SEMGRAPH_DEMO_DATA": demo_setting},
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert up.returncode == 0, up.stderr[-2000:]
-    assert "demo data" not in up.stdout
+    assert ("demo data" in up.stdout) == bool(entities)
     ontology = Container(settings).ontology
-    assert count_business_entities(empty_db, ontology, settings.neo4j_database) == 0
+    found = count_business_entities(empty_db, ontology, settings.neo4j_database)
+    assert (found > 0) == bool(entities), found
 
 
 def test_a_full_snapshot_marks_rows_gone_from_the_export_inactive_never_deletes(
