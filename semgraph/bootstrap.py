@@ -19,10 +19,11 @@ from semgraph.changes import queries as change_queries
 from semgraph.changes.pipeline import ChangePipeline
 from semgraph.changes.stream import ChangeStream
 from semgraph.config import Settings
+from semgraph.exceptions import OntologyError
 from semgraph.graph.connection import open_driver
-from semgraph.ontology.graph_loader import default_files
 from semgraph.ontology.model import Ontology
 from semgraph.ontology.schema import ensure_schema as ensure_ontology_schema
+from semgraph.rdf.names import bind_prefixes
 from semgraph.services import AlertInbox, ChangeService, ContextService
 from semgraph.services.imports import ImportService
 from semgraph.shapes.loader import ShapeSet, load_shapes
@@ -35,8 +36,10 @@ from semgraph.vocabulary import THIS
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from semgraph.master_data.merge_log import MergeLog
     from semgraph.rag.entity_cards import EntityCardUpdater
     from semgraph.services.data_health import DataHealth, DataHealthService
+    from semgraph.services.master_data import MasterDataService
     from semgraph.sync.breaker import CircuitBreaker
     from semgraph.sync.kafka_source import KafkaStreamSync
     from semgraph.sync.service import SyncService
@@ -72,7 +75,7 @@ class Container:
 
     @cached_property
     def ontology(self) -> Ontology:
-        return Ontology.load(default_files(self.settings.ontology_dir))
+        return Ontology.load(self.settings.ontology_paths())
 
     @cached_property
     def shapes(self) -> ShapeSet:
@@ -141,10 +144,30 @@ class Container:
             ontology=self.ontology,
             engine=self.engine,
             reach=self.reach,
-            tx_hooks=[self.alerts.outbox],
+            tx_hooks=[self.alerts.outbox, self.merge_log],
             on_event=self.handle_event,
             prepare=self.schema_ready,
             max_concurrent=self.settings.change_concurrency,
+        )
+
+    @cached_property
+    def merge_log(self) -> MergeLog:
+        """Writes a merge's score, evidence and undo snapshot in the merge's transaction."""
+        from semgraph.master_data.merge_log import MergeLog
+
+        return MergeLog()
+
+    @cached_property
+    def master_data(self) -> MasterDataService:
+        """Customer matching, review queue, merge and unmerge (docs/master-data.md)."""
+        from semgraph.master_data.decisions import load_decisions
+        from semgraph.services.master_data import MasterDataService
+
+        return MasterDataService(
+            self.changes,
+            self.settings.neo4j_database,
+            load_decisions(self.settings.ontology_dir),
+            self.merge_log,
         )
 
     @cached_property
@@ -194,9 +217,18 @@ class Container:
         ``max_wait_s`` (default SEMGRAPH_SYNC_MAX_WAIT_S) for an unavailable Neo4j."""
         from semgraph.sync.mapping import load_catalog
         from semgraph.sync.mapping import mapping_files as own_mappings
+        from semgraph.sync.plan import SYSTEM_RECORD
         from semgraph.sync.service import SyncService
 
-        files = own_mappings(default_files(self.settings.ontology_dir), mapping_files)
+        if SYSTEM_RECORD not in self.ontology.classes:
+            raise OntologyError(
+                f"sync keeps each source row on a {SYSTEM_RECORD} entity, and the ontology "
+                "in force has no such class",
+                hint="sync needs semgraph's own ontology (ontology/) next to yours; "
+                "`semgraph import` brings RDF data in with any ontology",
+            )
+
+        files = own_mappings(self.settings.ontology_paths(), mapping_files)
         return SyncService(
             pipeline=self.pipeline,
             driver=self.driver,
@@ -205,9 +237,24 @@ class Container:
             catalog=load_catalog(self.ontology, files),
             checkpoint_dir=self.settings.data_dir / "sync-checkpoints",
             batch_size=batch_size,
+            after_commit=self._match_synced,
             breaker=self.sync_breaker,
             max_wait_s=self.settings.sync_max_wait_s if max_wait_s is None else max_wait_s,
         )
+
+    def _match_synced(self, cls: str, iris: list[str], role: str) -> None:
+        """After a sync batch commits: match its new records' golden entities against the
+        existing ones (incremental master data, docs/master-data.md). An ontology folder
+        without ``master_data.yaml`` (a user's own ontology) has no matching."""
+        from semgraph.master_data.decisions import FILE_NAME
+
+        if not iris or not (self.settings.ontology_dir / FILE_NAME).exists():
+            return
+        if cls != self.master_data.cls:
+            return
+        from semgraph.master_data.outcomes import Caller
+
+        self.master_data.match_new(iris, Caller(actor="master-data:sync", role=role))
 
     def kafka_stream(
         self,
@@ -314,6 +361,7 @@ class Container:
         plus those of the audit trail and the alerts; returns how many statements ran."""
         db = self.settings.neo4j_database
         count = len(ensure_ontology_schema(self.driver, self.ontology, db))
+        bind_prefixes(self.driver, db, self.ontology.prefixes())
         with self.driver.session(database=db) as session:
             for statement in change_queries.SCHEMA:
                 session.run(statement).consume()

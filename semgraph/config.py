@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         description="Downloaded Neo4j distribution (shared by all instances).",
     )
     ontology_dir: Path = REPO_ROOT / "ontology"
+    ontology_files: list[Path] = Field(
+        default_factory=list,
+        description="The ontology in force, when not semgraph's own: Turtle, RDF/XML or "
+        "JSON-LD files (their local owl:imports are read too), e.g. a FIBO module or your "
+        "own; set, they replace ontology_dir's *.ttl.",
+    )
     shapes_dir: Path = REPO_ROOT / "shapes"
     rag_dir: Path = REPO_ROOT / "rag"
 
@@ -165,6 +171,15 @@ class Settings(BaseSettings):
         # A relative SEMGRAPH_DATA_DIR would be resolved against the server's own working
         # directory by Neo4j; anchor every path to where semgraph was started instead.
         return value.expanduser().resolve()
+
+    def ontology_paths(self) -> list[Path]:
+        """The ontology files in force: ``ontology_files``, else ``ontology_dir``'s ``*.ttl``
+        with ``semgraph.ttl`` first (its ``owl:Ontology`` names the loaded ontology)."""
+        if self.ontology_files:
+            return [p.expanduser().resolve() for p in self.ontology_files]
+        return sorted(
+            self.ontology_dir.glob("*.ttl"), key=lambda p: (p.name != "semgraph.ttl", p.name)
+        )
 
     @cached_property
     def neo4j_home(self) -> Path:

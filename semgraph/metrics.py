@@ -84,6 +84,14 @@ SYNC_RECORDS = Counter(
     ["source", "outcome"],
 )
 
+MASTER_DATA_AUTO_MERGES = Counter(
+    "semgraph_master_data_auto_merges_total",
+    "Duplicate pairs merged automatically (score at or above the auto-merge threshold).",
+)
+MASTER_DATA_REVIEW_QUEUE = Gauge(
+    "semgraph_master_data_review_queue",
+    "Duplicate candidate pairs waiting for a person (between the two thresholds).",
+)
 SYNC_BREAKER_STATE = Gauge(
     "semgraph_sync_breaker_state",
     "The sync's circuit breaker in front of Neo4j: 1 for the state it is in (closed, open, "

@@ -11,6 +11,9 @@ Three rules hold whatever the grants say:
   the roles named there (``admin``);
 - a role without grants (``viewer``, ``analyst``) writes nothing, dry runs included.
 
+An ontology that declares no roles at all (a user's own, a FIBO module) has one role,
+``admin``, which may create, update and delete every class.
+
 ``WriteRights.check(role, ops)`` runs on the change set's resolved operations before the
 transaction opens and raises ``ForbiddenError`` naming the role, class and property.
 """
@@ -25,7 +28,7 @@ from typing import Any, NoReturn
 from rdflib import URIRef
 
 from semgraph.exceptions import ForbiddenError, OntologyError
-from semgraph.ontology.model import SG, SGM, Ontology
+from semgraph.ontology.model import SGM, Ontology
 
 Action = str  # "create" | "update" | "delete"
 ACTIONS: tuple[Action, ...] = ("create", "update", "delete")
@@ -59,13 +62,16 @@ class WriteRights:
                 self._property_name(o, iri) for o in g.objects(subject, SGM.mayUpdateProperty)
             )
             self.grants[key] = RoleGrants(key, classes, props)
+        if not ontology.declares_roles():
+            every = frozenset(ontology.classes)
+            self.grants["admin"] = RoleGrants("admin", dict.fromkeys(ACTIONS, every), frozenset())
         self.reserved: dict[str, frozenset[str]] = {}
         for term in set(g.subjects(SGM.deleteReservedTo, None)):
             roles = frozenset(str(o) for o in g.objects(term, SGM.deleteReservedTo))
             unknown = roles - set(self.grants)
             if unknown:
                 raise OntologyError(f"{term}: sgm:deleteReservedTo names unknown role(s) {unknown}")
-            self.reserved[_local(term)] = roles
+            self.reserved[self.ontology.name_of(str(term)) or _local(term)] = roles
         # The edges an alert is routed over, per class (Contract.customer, not every
         # customer). An inverse step (``^customer``, walked from its range back to its
         # domain) reserves the relationship on those of its domains the path goes on from.
@@ -218,15 +224,15 @@ class WriteRights:
         return datatype is None or datatype.visible_for((role,))
 
     def _class_name(self, term: Any, where: str) -> str:
-        name = _local(term)
-        if not str(term).startswith(str(SG)) or name not in self.ontology.classes:
-            raise OntologyError(f"{where}: write grant names `{term}`, not an sg: class")
+        name = self.ontology.name_of(str(term))
+        if name is None or name not in self.ontology.classes:
+            raise OntologyError(f"{where}: write grant names `{term}`, not an ontology class")
         return name
 
     def _property_name(self, term: Any, where: str) -> str:
-        name = _local(term)
+        name = self.ontology.name_of(str(term)) or ""
         known = {p.name for c in self.ontology.concrete_classes() for p in self._props(c.name)}
-        if not str(term).startswith(str(SG)) or name not in known:
+        if name not in known:
             raise OntologyError(f"{where}: sgm:mayUpdateProperty names `{term}`, not a property")
         return name
 

@@ -18,11 +18,9 @@ from semgraph.graph.identifiers import KEEP_PLAN, ident
 from semgraph.ontology.model import Ontology, RoutingRule
 from semgraph.validation.neighbourhood import Runner
 
-# The role model of access.ttl: (:Employee)-[:hasRole]->(:Role {key}).
-PERSON_CLASS = "Employee"
-ROLE_CLASS = "Role"
-HAS_ROLE = "hasRole"
 MAX_HOPS_TO_START = 4
+# Holders of a role when the ontology has no role model (``Ontology.role_model``): nobody.
+_NO_HOLDERS = "UNWIND [] AS e RETURN e AS iri, e AS name, e AS email"
 
 
 def split_roles(notify_role: str | None) -> list[str]:
@@ -37,11 +35,11 @@ class AlertRouter:
 
     def __init__(self, ontology: Ontology) -> None:
         self.ontology = ontology
-        ontology.cls(PERSON_CLASS)
-        ontology.cls(ROLE_CLASS)
+        self.role_model = ontology.role_model()
         self._holders = self._holders_query("role")
         types = sorted({e.rel_type for e in ontology.impact_edges()})
-        self._walk = "|".join(ident(t) for t in types)
+        # no impact relationship: the walk must still parse, and matches nothing
+        self._walk = "|".join(ident(t) for t in types) or ident("_noImpact")
         self._rules: dict[str, list[RoutingRule]] = {}
         for rule in ontology.routing_rules():
             self._rules.setdefault(rule.for_role, []).append(rule)
@@ -82,10 +80,12 @@ class AlertRouter:
         return rules[0].fallback_role if rules else role
 
     def _holders_query(self, param: str) -> str:
-        has_role = self.ontology.object_properties(PERSON_CLASS)[HAS_ROLE].rel_type
+        m = self.role_model
+        if m is None:
+            return _NO_HOLDERS
         return KEEP_PLAN + (
-            f"MATCH (e:{ident(PERSON_CLASS)})-[:{ident(has_role)}]->"
-            f"(:{ident(ROLE_CLASS)} {{key: ${param}}}) "
+            f"MATCH (e:{ident(m.person)})-[:{ident(m.has_role)}]->"
+            f"(:{ident(m.role)} {{{ident(m.key)}: ${param}}}) "
             "RETURN e.iri AS iri, e.name AS name, e.email AS email ORDER BY e.iri LIMIT 50"
         )
 
@@ -98,7 +98,8 @@ class AlertRouter:
             prop = self.ontology.object_property(name)
             rel = ident(prop.rel_type)
             steps.append(f"<-[:{rel}]-" if step.startswith("^") else f"-[:{rel}]->")
-        cls = PERSON_CLASS
+        # the ontology checked that every rule ends at the role model's person class
+        cls = self.role_model.person if self.role_model is not None else rule.start_class
         hops = "()".join(steps)
         # The nearest start entity, depth by depth: each depth is searched only if the
         # ones before found nothing, and stops at its first match. (A SHORTEST path to an
@@ -170,6 +171,10 @@ class AlertRouter:
         """The roles an unacknowledged alert for ``roles`` escalates to (the fallbacks)."""
         return sorted({self.fallback_role(r) for r in roles if self.fallback_role(r) != r})
 
+    def _holding(self) -> str:
+        m = self.role_model
+        return "no role model in the ontology" if m is None else f"{m.person}.{m.has_role}"
+
     def unreachable_fallbacks(self, tx: Runner) -> list[str]:
         """One line per role whose fallback nobody holds: its alerts that find no one
         reach no one (start-up logs these, ``/readyz`` lists them)."""
@@ -180,6 +185,6 @@ class AlertRouter:
                 out.append(
                     f"`{role}` alerts that routing reaches nobody fall back to `{fallback}`, "
                     f"which no employee holds, so they reach no one: give an Employee the "
-                    f"`{fallback}` role (sg:hasRole)"
+                    f"`{fallback}` role ({self._holding()})"
                 )
         return out

@@ -55,8 +55,8 @@ async def ingest(system: str, table: str, request: Request) -> JSONResponse:
         caller = authenticator.caller({k.lower(): v for k, v in request.headers.items()})
     except AuthenticationError as exc:
         return _error(401, exc.code, exc.message, exc.hint)
-    service = container.sync_service
     try:
+        service = container.sync_service
         service.check_may_sync(caller.role, system, table)
     except ForbiddenError as exc:
         return _error(403, exc.code, exc.message, exc.hint)

@@ -15,6 +15,7 @@ from semgraph.cli import (
     index_cmd,
     kafka_cmd,
     load_cmd,
+    master_data_cmd,
     mcp_cmd,
     neo4j_cmd,
     rdf_cmd,
@@ -52,6 +53,7 @@ app.command("sync-stream")(sync_stream_cmd.sync_stream)
 app.command("import")(rdf_cmd.import_file)
 app.command("export")(rdf_cmd.export)
 app.add_typer(alerts_cmd.app, name="alerts")
+app.add_typer(master_data_cmd.app, name="master-data")
 app.command("mcp")(mcp_cmd.mcp)
 
 _err = Console(stderr=True)

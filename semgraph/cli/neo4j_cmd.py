@@ -26,7 +26,7 @@ def _server(with_style: bool = False) -> ManagedServer:
         )
     if not with_style:
         return ManagedServer(settings)
-    ontology = Ontology.load(sorted(settings.ontology_dir.glob("*.ttl")))
+    ontology = Ontology.load(settings.ontology_paths())
     return ManagedServer(settings, browser_files={STYLE_FILE: grass(ontology)})
 
 

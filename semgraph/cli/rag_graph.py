@@ -10,7 +10,6 @@ from rich.console import Console
 from semgraph.config import get_settings
 from semgraph.exceptions import SemgraphError
 from semgraph.graph.connection import open_driver
-from semgraph.ontology.graph_loader import default_files
 from semgraph.ontology.model import Ontology
 
 
@@ -35,6 +34,4 @@ def open_graph_source(out: Console, purpose: str) -> GraphSource | None:
     except SemgraphError as exc:
         out.print(f"[yellow]Neo4j not used[/] ({purpose} skipped): {exc.message}")
         return None
-    return GraphSource(
-        driver, Ontology.load(default_files(settings.ontology_dir)), settings.neo4j_database
-    )
+    return GraphSource(driver, Ontology.load(settings.ontology_paths()), settings.neo4j_database)

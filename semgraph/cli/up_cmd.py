@@ -20,7 +20,7 @@ from semgraph.demo.loader import count_business_entities
 from semgraph.neo4j_server import ManagedServer
 from semgraph.neo4j_server.distribution import FIRST_START
 from semgraph.neo4j_server.server import STYLE_FILE
-from semgraph.ontology.graph_loader import default_files, load_ontology
+from semgraph.ontology.graph_loader import load_ontology
 
 
 def prepare(c: Container) -> ManagedServer | None:
@@ -30,9 +30,7 @@ def prepare(c: Container) -> ManagedServer | None:
         server = ManagedServer(c.settings, browser_files={STYLE_FILE: grass(c.ontology)})
         with out.status(FIRST_START):
             server.start()
-    report = load_ontology(
-        c.driver, default_files(c.settings.ontology_dir), c.settings.neo4j_database
-    )
+    report = load_ontology(c.driver, c.settings.ontology_paths(), c.settings.neo4j_database)
     c.ensure_schema()
     rules = c.publish_rules()
     out.print(

@@ -2,7 +2,10 @@
 
 Any OWL/RDFS ontology can be loaded (Turtle, RDF/XML, JSON-LD): its classes, properties,
 hierarchy, domains, ranges, labels and definitions become ``:OntologyClass`` and
-``:OntologyProperty`` nodes linked to an ``:Ontology`` node; semgraph's own system
+``:OntologyProperty`` nodes linked to an ``:Ontology`` node, and each ``owl:Restriction``
+axiom a ``(:OntologyClass)-[:RESTRICTS {kind, value, onClass}]->(:OntologyProperty)``
+(classes and properties named only by a range or a restriction, from a module not
+loaded, become nodes too, with ``declared: false`` / ``kind: "referenced"``); semgraph's own system
 mappings become ``:SourceSystem`` and ``:FieldMapping`` nodes. ``owl:imports`` are
 followed only to local files; anything else is reported and skipped (never the network).
 
@@ -23,11 +26,13 @@ from rdflib import OWL, RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from semgraph.exceptions import InvalidInputError
+from semgraph.ontology import axioms
 from semgraph.ontology import queries as q
+from semgraph.ontology.files import local_import, rdf_format
+from semgraph.ontology.naming import is_builtin
 from semgraph.vocabulary import SGM_IRI
 
 SGM = SGM_IRI
-_FORMATS = {".ttl": "turtle", ".owl": "xml", ".rdf": "xml", ".xml": "xml", ".jsonld": "json-ld"}
 _CLASS_TYPES = (OWL.Class, RDFS.Class)
 _PROPERTY_KINDS = {
     OWL.ObjectProperty: "object",
@@ -79,7 +84,7 @@ def parse_files(paths: Sequence[Path]) -> tuple[Graph, str | None, list[str]]:
             raise InvalidInputError(f"ontology file not found: {path}")
         part = Graph()
         try:
-            part.parse(path, format=_FORMATS.get(path.suffix.lower(), "turtle"))
+            part.parse(path, format=rdf_format(path))
         except Exception as exc:  # rdflib raises many parser-specific types
             line = getattr(exc, "lines", None) or getattr(exc, "line", None)
             raise InvalidInputError(
@@ -92,25 +97,12 @@ def parse_files(paths: Sequence[Path]) -> tuple[Graph, str | None, list[str]]:
         if primary is None:  # the first file that declares one names the ontology loaded
             primary = next((str(o) for o in part.subjects(RDF.type, OWL.Ontology)), None)
         for imported in part.objects(None, OWL.imports):
-            local = _local_import(str(imported), path.parent)
+            local = local_import(str(imported), path.parent)
             if local is not None:
                 todo.append(local)
             else:
                 skipped.append(str(imported))
     return graph, primary, sorted(set(skipped))
-
-
-def _local_import(iri: str, base: Path) -> Path | None:
-    """Resolve an import to a local file: file: IRIs, or a same-named file beside the importer."""
-    if iri.startswith("file:"):
-        candidate = Path(iri.removeprefix("file://").removeprefix("file:"))
-        return candidate if candidate.exists() else None
-    name = iri.rstrip("/#").rsplit("/", 1)[-1]
-    for suffix in ("", *_FORMATS):
-        candidate = base / f"{name}{suffix}"
-        if name and candidate.is_file():
-            return candidate.resolve()
-    return None
 
 
 def _text(graph: Graph, subject: Node, predicate: URIRef, lang: str | None = None) -> str | None:
@@ -159,19 +151,48 @@ def _uris(nodes: Iterable[Node]) -> list[URIRef]:
     return sorted({n for n in nodes if isinstance(n, URIRef)})
 
 
+def _referenced_classes(
+    graph: Graph, classes: list[URIRef], properties: dict[URIRef, str]
+) -> set[URIRef]:
+    """Classes the ontology names but does not declare (a range, a superclass or a
+    restriction's class from a module that was not loaded): browsable nodes too."""
+    found: set[URIRef] = set()
+    for c in classes:
+        for sup in graph.objects(c, RDFS.subClassOf):
+            found.update(axioms.named_classes(graph, sup))
+        for raw in axioms.restrictions_of(graph, c):
+            for value in axioms.class_values(raw):
+                found.update(axioms.named_classes(graph, value))
+    for p, kind in properties.items():
+        preds = (RDFS.domain, RDFS.range) if kind != "datatype" else (RDFS.domain,)
+        for pred in preds:
+            found.update(axioms.named_classes(graph, graph.value(p, pred)))
+    return found - set(classes)
+
+
 def graph_rows(graph: Graph) -> dict[str, list[dict[str, Any]]]:
     """The rows written to Neo4j, derived from an rdflib graph (pure; no I/O)."""
-    classes = _uris(s for t in _CLASS_TYPES for s in graph.subjects(RDF.type, t))
+    declared = _uris(s for t in _CLASS_TYPES for s in graph.subjects(RDF.type, t))
+    declared = [c for c in declared if not is_builtin(str(c)) or str(c).startswith(SGM)]
     properties = {
         p: kind for t, kind in _PROPERTY_KINDS.items() for p in _uris(graph.subjects(RDF.type, t))
     }
+    referenced = _referenced_classes(graph, declared, properties)
+    classes = sorted({*declared, *referenced})
+    restrictions = [raw for c in declared for raw in axioms.restrictions_of(graph, c)]
+    for raw in restrictions:  # a property only a restriction names (from another module)
+        if raw.prop is not None and raw.prop not in properties:
+            properties[raw.prop] = "referenced"
     known = set(classes)
     rows: dict[str, list[dict[str, Any]]] = {
-        "classes": [_term_props(graph, c) for c in classes],
+        "classes": [
+            {**_term_props(graph, c), **({"declared": False} if c in referenced else {})}
+            for c in classes
+        ],
         "properties": [{**_term_props(graph, p), "kind": k} for p, k in sorted(properties.items())],
         "subclass": [
             {"child": str(c), "parent": str(p)}
-            for c in classes
+            for c in declared
             for p in _uris(graph.objects(c, RDFS.subClassOf))
             if p in known
         ],
@@ -180,6 +201,17 @@ def graph_rows(graph: Graph) -> dict[str, list[dict[str, Any]]]:
             for p in properties
             for sp in _uris(graph.objects(p, RDFS.subPropertyOf))
             if sp in properties
+        ],
+        "restrictions": [
+            {
+                "cls": str(raw.cls),
+                "property": str(raw.prop),
+                "kind": raw.kind,
+                "value": axioms.text_of(raw, str),
+                "onClass": str(raw.on_class) if isinstance(raw.on_class, URIRef) else None,
+            }
+            for raw in restrictions
+            if raw.prop is not None
         ],
         "domain": [],
         "range": [],
@@ -257,6 +289,7 @@ def _write_rows(
     tx.run(q.CLEAR_TERM_LINKS, ontology=iri).consume()
     tx.run(q.LINK_SUBCLASS, rows=rows["subclass"]).consume()
     tx.run(q.LINK_SUBPROPERTY, rows=rows["subproperty"]).consume()
+    tx.run(q.LINK_RESTRICTIONS, rows=rows["restrictions"]).consume()
     tx.run(q.LINK_DOMAIN, rows=rows["domain"]).consume()
     tx.run(q.LINK_RANGE_CLASS, rows=[r for r in rows["range"] if "cls" in r]).consume()
     tx.run(q.SET_RANGE_DATATYPE, rows=[r for r in rows["range"] if "datatype" in r]).consume()

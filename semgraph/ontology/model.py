@@ -1,9 +1,11 @@
 """The ontology as Python sees it: classes, properties, cardinalities, mappings, roles.
 
-``Ontology.load()`` parses ``ontology/*.ttl`` once per process (cached by path and
-modification time) and answers per-class questions with inheritance and union domains
-already resolved. Unknown names raise ``UnknownTermError`` with a did-you-mean hint, so
-callers can pass user input straight through.
+Classes and properties of any namespace are in it, named as the property graph names
+them (``semgraph.ontology.naming``): ``Customer`` for ``sg:Customer``,
+``fiboctr__Contract`` for a FIBO class. ``Ontology.load()`` parses the files once per
+process (cached by path and modification time) and answers per-class questions with
+inheritance and union domains already resolved. Unknown names raise ``UnknownTermError``
+with a did-you-mean hint, so callers can pass user input straight through.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from semgraph.ontology.terms import (
     TRANSFORMS,
     AccessRole,
     Cardinality,
+    ClassRestriction,
     DatatypeProperty,
     FieldMapping,
     ImpactDirection,
     ObjectProperty,
     OntClass,
+    RoleModel,
     RoutingRule,
     SourceSystem,
 )
@@ -40,6 +44,7 @@ __all__ = [
     "TRANSFORMS",
     "AccessRole",
     "Cardinality",
+    "ClassRestriction",
     "DatatypeProperty",
     "FieldMapping",
     "ImpactDirection",
@@ -51,6 +56,13 @@ __all__ = [
 ]
 
 ID_BASE = "https://semgraph.io/id/"
+ADMIN_ROLE = AccessRole(
+    f"{SGM}AdminRole",
+    "admin",
+    "administrator",
+    "管理员",
+    "The one role of an ontology that declares none: it may write everything.",
+)
 _UNBOUNDED = Cardinality(0, None)
 
 
@@ -64,12 +76,15 @@ class Ontology:
         self._dt_cache: dict[str, dict[str, DatatypeProperty]] = {}
         self._op_cache: dict[str, dict[str, ObjectProperty]] = {}
         self._in_cache: dict[str, dict[str, ObjectProperty]] = {}
+        self._by_iri: dict[str, str] = {iri: name for name, iri in parsed.iris.items()}
 
     # --- construction -----------------------------------------------------------------
 
     @classmethod
     def load(cls, paths: Iterable[Path] | None = None) -> Ontology:
-        """Parse the given Turtle files (default: every ``*.ttl`` in ``Settings.ontology_dir``).
+        """Parse the given files (default: ``Settings.ontology_files``, else every ``*.ttl``
+        in ``Settings.ontology_dir``): Turtle, RDF/XML or JSON-LD by suffix, with their
+        local ``owl:imports``.
 
         The result is cached per process for the same files and modification times.
         Raises ``OntologyError`` naming the file and term when the files are invalid.
@@ -77,7 +92,7 @@ class Ontology:
         if paths is None:
             from semgraph.config import get_settings
 
-            paths = sorted(get_settings().ontology_dir.glob("*.ttl"))
+            paths = get_settings().ontology_paths()
         files = [Path(p) for p in paths]
         if not files:
             raise OntologyError("no ontology files given", hint="check SEMGRAPH_ONTOLOGY_DIR")
@@ -103,6 +118,45 @@ class Ontology:
     def labels(self) -> set[str]:
         """Every Neo4j node label the data may use: the class names, BusinessEntity included."""
         return set(self.classes)
+
+    def iri(self, name: str) -> str:
+        """The IRI of the class or property called ``name``; raises UnknownTermError."""
+        found = self._p.iris.get(name)
+        if found is None:
+            raise UnknownTermError("term", name, self._p.iris)
+        return found
+
+    def name_of(self, iri: str) -> str | None:
+        """The name of the class or property ``iri`` (None when the ontology lacks it)."""
+        return self._by_iri.get(iri)
+
+    def prefixes(self) -> dict[str, str]:
+        """prefix → namespace behind the ``{prefix}__{local}`` names (well-known ones left
+        out); the graph's prefix registry must agree with it (``ensure_prefixes``)."""
+        return dict(self._p.prefixes)
+
+    def restrictions(self, cls: str) -> list[ClassRestriction]:
+        """The ``owl:Restriction`` axioms declared on ``cls`` and its superclasses."""
+        chain = self._chain(cls)
+        return [a for a in self._p.axioms if a.cls in chain]
+
+    def restrictions_all(self) -> list[ClassRestriction]:
+        """Every ``owl:Restriction`` axiom the ontology declares."""
+        return list(self._p.axioms)
+
+    def skipped(self) -> list[str]:
+        """Terms the model could not place, each with the reason (e.g. a property with no
+        domain and no restriction naming it)."""
+        return list(self._p.skipped)
+
+    def skipped_imports(self) -> list[str]:
+        """``owl:imports`` that are not local files (never fetched), sorted."""
+        return sorted(set(self._p.sources.skipped_imports))
+
+    def graphql_name(self, cls: str) -> str:
+        """The GraphQL type of ``cls``: its local name, namespaced where two classes share it."""
+        found = self.cls(cls)
+        return found.graphql_name or found.name
 
     def entity_iri(self, cls: str, id: str) -> str:
         """``https://semgraph.io/id/{cls}/{id}`` with ``id`` percent-encoded."""
@@ -236,12 +290,26 @@ class Ontology:
         return [m for m in self._p.mappings if m.system == system]
 
     def access_roles(self) -> list[AccessRole]:
-        """The access roles, by key."""
+        """The access roles, by key. An ontology that declares none has one, ``admin``,
+        which may write everything (``WriteRights``)."""
+        if not self._p.roles:
+            return [ADMIN_ROLE]
         return [r for _, r in sorted(self._p.roles.items())]
 
+    def declares_roles(self) -> bool:
+        """False when the ontology has no ``sgm:AccessRole`` (only ``admin`` then)."""
+        return bool(self._p.roles)
+
     def role_keys(self) -> set[str]:
-        """Every valid role key (``viewer``, ``finance_lead``, …)."""
-        return set(self._p.roles)
+        """Every valid role key (``viewer``, ``finance_lead``, …; ``admin`` alone when the
+        ontology declares no roles)."""
+        return {r.key for r in self.access_roles()}
+
+    def role_model(self) -> RoleModel | None:
+        """How people hold roles in the graph (``sgm:roleKeyProperty`` on the relationship
+        from person to role entity), or None when the ontology has no such relationship:
+        alerts then reach no one by role."""
+        return self._p.role_model
 
     def routing_rules(self) -> list[RoutingRule]:
         """Alert routing rules; a role may have several (one per start class)."""

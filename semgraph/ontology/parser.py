@@ -1,4 +1,8 @@
-"""Read the ontology Turtle files into terms (validation.py checks they hang together).
+"""Read ontology files into terms (validation.py checks they hang together).
+
+Classes and properties of any namespace are read (``naming.py`` names them); semgraph's
+own annotations (``sgm:``) are optional outside ``sg:``. Files are Turtle, RDF/XML or
+JSON-LD by suffix, and their ``owl:imports`` of local files are read too.
 
 Everything here runs once per process (``Ontology.load`` caches it). Each check raises
 ``OntologyError`` naming the file that declares the offending term, so a broken edit
@@ -8,31 +12,60 @@ to ``ontology/*.ttl`` points at itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
-from rdflib.collection import Collection
+from rdflib import RDF, RDFS, XSD, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, SKOS
-from rdflib.term import Node
 
-from semgraph.exceptions import OntologyError
+from semgraph.ontology import axioms
+from semgraph.ontology.annotations import read_annotations
+from semgraph.ontology.naming import graphql_names, is_builtin, local_part
+from semgraph.ontology.placement import (
+    Hint,
+    Reader,
+    hints_of,
+    implicit_properties,
+    is_sg,
+    read_restriction,
+    referenced_classes,
+)
+from semgraph.ontology.reading import (
+    SourceFiles,
+    local,
+    opt,
+    rdf_list,
+    text,
+    texts,
+)
 from semgraph.ontology.terms import (
     AccessRole,
     Cardinality,
+    ClassRestriction,
     DatatypeProperty,
     FieldMapping,
     ImpactDirection,
     ObjectProperty,
     OntClass,
+    RoleModel,
     RoutingRule,
     SourceSystem,
 )
 from semgraph.vocabulary import SG, SGM
 
-_EXACT = (OWL.cardinality, OWL.qualifiedCardinality)
-_MIN = (OWL.minCardinality, OWL.minQualifiedCardinality)
-_MAX = (OWL.maxCardinality, OWL.maxQualifiedCardinality)
+XSD_TYPES = frozenset({"string", "decimal", "integer", "boolean", "date", "dateTime"})
+# XSD types outside XSD_TYPES that a property of another namespace may use, as the
+# nearest one semgraph stores (everything else is kept as its lexical form: string).
+_XSD_NEAREST = {
+    "int": "integer",
+    "long": "integer",
+    "short": "integer",
+    "nonNegativeInteger": "integer",
+    "positiveInteger": "integer",
+    "double": "decimal",
+    "float": "decimal",
+    "dateTimeStamp": "dateTime",
+}
 
 
 @dataclass
@@ -55,202 +88,237 @@ class ParsedOntology:
     mappings: list[FieldMapping] = field(default_factory=list)
     roles: dict[str, AccessRole] = field(default_factory=dict)
     routing_rules: list[RoutingRule] = field(default_factory=list)
-
-
-class SourceFiles:
-    """The files parsed, kept apart so an error can name the file a term comes from."""
-
-    def __init__(self, paths: Sequence[Path]) -> None:
-        self.graph = Graph()
-        self.files: list[tuple[Path, Graph]] = []
-        for path in paths:
-            part = Graph()
-            try:
-                part.parse(path, format="turtle")
-            except Exception as exc:  # rdflib raises several unrelated types
-                raise OntologyError(f"{path}: cannot parse Turtle: {exc}") from exc
-            self.files.append((path, part))
-            self.graph += part
-        self.graph.bind("sg", SG)
-        self.graph.bind("sgm", SGM)
-
-    def error(self, term: Node, message: str, *, about: Node | None = None) -> OntologyError:
-        """An error naming the file that declares ``term`` (or holds the node ``about``)."""
-        needle = about if about is not None else term
-        where = next((str(p) for p, g in self.files if (needle, None, None) in g), "ontology")
-        return OntologyError(f"{where}: `{local(term)}`: {message}")
-
-
-def local(term: Node) -> str:
-    """Local name of an IRI (after ``#`` or the last ``/``)."""
-    text = str(term)
-    return text.rsplit("#", 1)[-1] if "#" in text else text.rsplit("/", 1)[-1]
-
-
-def _text(g: Graph, s: Node, p: URIRef, lang: str | None = None) -> str:
-    for o in g.objects(s, p):
-        if isinstance(o, Literal) and (lang is None or o.language == lang):
-            return str(o)
-    return ""
-
-
-def _texts(g: Graph, s: Node, p: URIRef) -> tuple[str, ...]:
-    return tuple(sorted(str(o) for o in g.objects(s, p)))
-
-
-def _opt(g: Graph, s: Node, p: URIRef) -> str | None:
-    o = g.value(s, p)
-    return None if o is None else (local(o) if isinstance(o, URIRef) else str(o))
-
-
-def _route_step(g: Graph, step: Node) -> str:
-    """A routing step: ``financeLead``, or ``^customer`` for ``[ owl:inverseOf sg:customer ]``."""
-    inverse = g.value(step, OWL.inverseOf) if isinstance(step, BNode) else None
-    return "^" + local(inverse) if inverse is not None else local(step)
-
-
-def _list(g: Graph, head: Node | None) -> list[Node]:
-    return [] if head is None else list(Collection(g, head))
-
-
-def _class_names(src: SourceFiles, prop: Node, node: Node | None, what: str) -> tuple[str, ...]:
-    """A plain class or an ``owl:unionOf`` list, as local names."""
-    g = src.graph
-    if node is None:
-        raise src.error(prop, f"has no rdfs:{what}")
-    members = _list(g, g.value(node, OWL.unionOf)) if isinstance(node, BNode) else [node]
-    if not members:
-        raise src.error(prop, f"rdfs:{what} is neither a class nor an owl:unionOf list")
-    return tuple(local(m) for m in members)
-
-
-def _int(src: SourceFiles, cls: Node, restriction: Node, value: Node) -> int:
-    try:
-        n = int(str(value))
-    except ValueError:
-        n = -1
-    if n < 0:
-        raise src.error(
-            cls, f"cardinality `{value}` is not a non-negative integer", about=restriction
-        )
-    return n
+    axioms: list[ClassRestriction] = field(default_factory=list)
+    prefixes: dict[str, str] = field(default_factory=dict)
+    """prefix → namespace of the names ``{prefix}__{local}`` this ontology uses."""
+    iris: dict[str, str] = field(default_factory=dict)
+    """name → IRI of every class and property."""
+    role_model: RoleModel | None = None
+    skipped: list[str] = field(default_factory=list)
+    """Terms the model could not place, each with the reason (``semgraph load`` prints them)."""
 
 
 def _declared(g: Graph, kind: URIRef, ns: Namespace | None = None) -> list[URIRef]:
-    """Named subjects of type ``kind``, in namespace ``ns`` when given (skips owl: terms)."""
+    """Named subjects of type ``kind``, in namespace ``ns`` when given."""
     found = (s for s in g.subjects(RDF.type, kind) if isinstance(s, URIRef))
     return sorted(s for s in found if ns is None or str(s).startswith(str(ns)))
 
 
-def _ancestors(g: Graph, cls: URIRef) -> tuple[str, ...]:
+def _business(g: Graph, *kinds: URIRef) -> list[URIRef]:
+    """Named subjects of any of ``kinds`` outside the built-in namespaces (owl:, sgm:, …)."""
+    found = {s for k in kinds for s in _declared(g, k) if not is_builtin(str(s))}
+    return sorted(found)
+
+
+def parse(paths: Sequence[Path]) -> ParsedOntology:
+    """Read the given files (and their local ``owl:imports``) as one ontology;
+    ``validation.validate`` checks it.
+
+    Raises ``OntologyError`` (naming the file) on an unparsable file, a union that is not
+    a list, or a cardinality that is not a non-negative integer.
+    """
+    src = SourceFiles(paths)
+    r = Reader(src)
+    g = src.graph
+    declared = _business(g, OWL.Class, RDFS.Class)
+    restrictions = [raw for c in declared for raw in axioms.restrictions_of(g, c)]
+    datatype_iris = set(_business(g, OWL.DatatypeProperty))
+    object_iris = set(_business(g, OWL.ObjectProperty))
+    for p in _business(g, RDF.Property):  # plain RDF properties: a class range is a relation
+        if p not in datatype_iris and p not in object_iris:
+            rng = g.value(p, RDFS.range)
+            is_object = rng is not None and not axioms.is_datatype(g, rng)
+            (object_iris if is_object else datatype_iris).add(p)
+    implicit_properties(r, restrictions, datatype_iris, object_iris)
+    referenced = referenced_classes(g, declared, restrictions, datatype_iris, object_iris)
+    classes = {r.name(c): _read_class(g, c, r, declared=True) for c in declared}
+    for c in referenced:
+        if r.name(c) not in classes:
+            classes[r.name(c)] = _read_class(g, c, r, declared=False)
+    gql = graphql_names({n: c.iri for n, c in classes.items()})
+    classes = {n: replace(c, graphql_name=gql[n]) for n, c in classes.items()}
+    hints = hints_of(r, restrictions)
+    dprops: dict[str, DatatypeProperty] = {}
+    for p in sorted(datatype_iris):
+        prop = _read_datatype(r, p, hints)
+        if prop is not None:
+            dprops[prop.name] = prop
+    oprops: dict[str, ObjectProperty] = {}
+    for p in sorted(object_iris):
+        oprop = _read_object(r, p, classes, hints)
+        if oprop is not None:
+            oprops[oprop.name] = oprop
+    functional = frozenset(
+        r.name(p) for p in _declared(g, OWL.FunctionalProperty) if not is_builtin(str(p))
+    )
+    _entity_keys(r, classes, dprops)
+    functional |= frozenset(_ENTITY_KEYS)  # one id, one creation and one update time
+    parsed = ParsedOntology(src, g, classes, dprops, oprops, functional)
+    for raw in restrictions:
+        read_restriction(r, raw, parsed)
+    read_annotations(g, parsed, r.names)
+    parsed.role_model = _role_model(r, parsed)
+    parsed.prefixes = dict(r.names.prefixes)
+    parsed.iris = dict(r.iris)
+    parsed.skipped = sorted(set(r.skipped))
+    return parsed
+
+
+# What the change pipeline keeps on every entity; an ontology without semgraph's own
+# declarations of them gets them on every class, so GraphQL and validation see them.
+_ENTITY_KEYS = {"id": "string", "createdAt": "dateTime", "updatedAt": "dateTime"}
+
+
+def _entity_keys(
+    r: Reader, classes: dict[str, OntClass], dprops: dict[str, DatatypeProperty]
+) -> None:
+    roots = tuple(n for n, c in classes.items() if not c.superclasses)
+    for key, datatype in _ENTITY_KEYS.items():
+        if key in dprops or not roots:
+            continue
+        r.iris.setdefault(key, str(SG[key]))
+        dprops[key] = DatatypeProperty(
+            iri=str(SG[key]),
+            name=key,
+            label_en=key,
+            label_zh=key,
+            definition="Kept by semgraph's write pipeline on every entity.",
+            datatype=datatype,
+            sensitivity=None,
+            privacy_regimes=(),
+            visible_to=(),
+            allowed_values=None,
+            domains=roots,
+        )
+
+
+def _role_model(r: Reader, parsed: ParsedOntology) -> RoleModel | None:
+    for p, key in sorted(r.g.subject_objects(SGM.roleKeyProperty)):
+        rel = parsed.object_properties.get(r.name(p))
+        key_name = r.name(key)
+        if rel is None or key_name not in parsed.datatype_properties:
+            raise r.src.error(
+                p, "sgm:roleKeyProperty must sit on an object property and name a datatype one"
+            )
+        return RoleModel(rel.domain, rel.name, rel.range, key_name)
+    return None
+
+
+def _label(g: Graph, term: URIRef, lang: str) -> str:
+    """A label in ``lang``; outside ``sg:`` an untagged label, then the local name, stand in."""
+    found = text(g, term, RDFS.label, lang) or text(g, term, SKOS.prefLabel, lang)
+    if found or is_sg(term):
+        return found
+    plain = [str(o) for o in g.objects(term, RDFS.label) if isinstance(o, Literal)]
+    return (sorted(plain)[0] if plain else "") or local_part(str(term))
+
+
+def _definition(g: Graph, term: URIRef, lang: str) -> str:
+    found = text(g, term, SKOS.definition, lang)
+    if found or is_sg(term):
+        return found
+    return text(g, term, SKOS.definition) or text(g, term, RDFS.comment)
+
+
+def _read_class(g: Graph, c: URIRef, r: Reader, *, declared: bool) -> OntClass:
+    return OntClass(
+        iri=str(c),
+        name=r.name(c),
+        label_en=_label(g, c, "en"),
+        label_zh=_label(g, c, "zh"),
+        definition_en=_definition(g, c, "en"),
+        definition_zh=_definition(g, c, "zh"),
+        business_area=opt(g, c, SGM.businessArea),
+        system_of_record=opt(g, c, SGM.systemOfRecord),
+        id_prefix=opt(g, c, SGM.idPrefix),
+        superclasses=_ancestors(g, c, r),
+        abstract=str(g.value(c, SGM.abstract)).lower() == "true",
+        declared=declared,
+        entity_card=str(g.value(c, SGM.entityCard)).lower() == "true",
+    )
+
+
+def _ancestors(g: Graph, cls: URIRef, r: Reader) -> tuple[str, ...]:
     order: list[str] = []
     frontier = [cls]
     while frontier:
         nxt: list[URIRef] = []
         for c in frontier:
             for sup in g.objects(c, RDFS.subClassOf):
-                if isinstance(sup, URIRef) and local(sup) not in order:
-                    order.append(local(sup))
-                    nxt.append(sup)
+                if isinstance(sup, URIRef) and not is_builtin(str(sup)):
+                    name = r.name(sup)
+                    if name not in order:
+                        order.append(name)
+                        nxt.append(sup)
         frontier = nxt
     return tuple(order)
 
 
-def parse(paths: Sequence[Path]) -> ParsedOntology:
-    """Read the given Turtle files as one ontology; ``validation.validate`` checks it.
+def _datatype(g: Graph, p: URIRef, hint: str | None) -> str:
+    """The XSD local name of ``p``'s values; outside ``sg:`` the nearest one semgraph
+    stores (``string`` for ``rdfs:Literal`` and anything it has no native type for)."""
+    rng = g.value(p, RDFS.range)
+    name = local(rng) if isinstance(rng, URIRef) and str(rng).startswith(str(XSD)) else None
+    if is_sg(p):
+        return local(rng) if rng is not None else "string"
+    name = name or hint or "string"
+    return name if name in XSD_TYPES else _XSD_NEAREST.get(name, "string")
 
-    Raises ``OntologyError`` (naming the file) on unparsable Turtle, a union that is not
-    a list, or a cardinality that is not a non-negative integer.
-    """
-    src = SourceFiles(paths)
-    g = src.graph
-    classes = {local(c): _read_class(g, c) for c in _declared(g, OWL.Class, SG)}
-    dprops = {local(p): _read_datatype(src, p) for p in _declared(g, OWL.DatatypeProperty, SG)}
-    oprops = {local(p): _read_object(src, p, classes) for p in _declared(g, OWL.ObjectProperty, SG)}
-    functional = frozenset(local(p) for p in _declared(g, OWL.FunctionalProperty, SG))
-    parsed = ParsedOntology(src, g, classes, dprops, oprops, functional)
-    for c in _declared(g, OWL.Class, SG):
-        _read_restrictions(src, c, parsed)
-    parsed.systems = {
-        local(s): SourceSystem(
-            str(s),
-            local(s),
-            _text(g, s, RDFS.label, "en"),
-            _text(g, s, RDFS.label, "zh"),
-            _text(g, s, RDFS.comment),
+
+def _read_datatype(r: Reader, p: URIRef, hints: dict[str, Hint]) -> DatatypeProperty | None:
+    g = r.g
+    name = r.name(p)
+    hint = hints.get(name, Hint())
+    declared = r.class_names(p, g.value(p, RDFS.domain), "domain")
+    domains = declared if is_sg(p) else tuple(dict.fromkeys([*declared, *sorted(hint.domains)]))
+    if not domains:
+        r.skipped.append(
+            f"{name}: no rdfs:domain and no class restriction on it, so no class has it"
         )
-        for s in _declared(g, SGM.SourceSystem)
-    }
-    parsed.mappings = [_read_mapping(g, m, parsed) for m in _declared(g, SGM.FieldMapping)]
-    parsed.roles = {}
-    for r in _declared(g, SGM.AccessRole):
-        key = _text(g, r, SGM.roleKey)
-        parsed.roles[key] = AccessRole(
-            str(r),
-            key,
-            _text(g, r, RDFS.label, "en"),
-            _text(g, r, RDFS.label, "zh"),
-            _text(g, r, RDFS.comment),
-        )
-    parsed.routing_rules = [
-        RoutingRule(
-            str(r),
-            _text(g, r, SGM.forRole),
-            _opt(g, r, SGM.startClass) or "",
-            tuple(_route_step(g, p) for p in _list(g, g.value(r, SGM.resolveVia))),
-            _text(g, r, SGM.fallbackRole),
-            _text(g, r, RDFS.comment),
-        )
-        for r in _declared(g, SGM.RoutingRule)
-    ]
-    return parsed
-
-
-def _read_class(g: Graph, c: URIRef) -> OntClass:
-    return OntClass(
-        iri=str(c),
-        name=local(c),
-        label_en=_text(g, c, RDFS.label, "en"),
-        label_zh=_text(g, c, RDFS.label, "zh"),
-        definition_en=_text(g, c, SKOS.definition, "en"),
-        definition_zh=_text(g, c, SKOS.definition, "zh"),
-        business_area=_opt(g, c, SGM.businessArea),
-        system_of_record=_opt(g, c, SGM.systemOfRecord),
-        id_prefix=_opt(g, c, SGM.idPrefix),
-        superclasses=_ancestors(g, c),
-        abstract=str(g.value(c, SGM.abstract)).lower() == "true",
-    )
-
-
-def _read_datatype(src: SourceFiles, p: URIRef) -> DatatypeProperty:
-    g = src.graph
+        return None
     values_head = g.value(p, SGM.allowedValues)
     return DatatypeProperty(
         iri=str(p),
-        name=local(p),
-        label_en=_text(g, p, RDFS.label, "en"),
-        label_zh=_text(g, p, RDFS.label, "zh"),
-        definition=_text(g, p, SKOS.definition, "en"),
-        datatype=local(g.value(p, RDFS.range) or XSD.string),
-        sensitivity=_opt(g, p, SGM.sensitivity),
-        privacy_regimes=_texts(g, p, SGM.privacyRegime),
-        visible_to=_texts(g, p, SGM.visibleTo),
-        allowed_values=None if values_head is None else tuple(map(str, _list(g, values_head))),
-        domains=_class_names(src, p, g.value(p, RDFS.domain), "domain"),
+        name=name,
+        label_en=_label(g, p, "en"),
+        label_zh=_label(g, p, "zh"),
+        definition=_definition(g, p, "en"),
+        datatype=_datatype(g, p, hint.datatype),
+        sensitivity=opt(g, p, SGM.sensitivity),
+        privacy_regimes=texts(g, p, SGM.privacyRegime),
+        visible_to=texts(g, p, SGM.visibleTo),
+        allowed_values=None if values_head is None else tuple(map(str, rdf_list(g, values_head))),
+        domains=domains,
     )
 
 
 def common_superclass(classes: dict[str, OntClass], names: Iterable[str]) -> str:
-    """Nearest class that is (an ancestor of) every name; ``BusinessEntity`` at worst."""
-    chains = [(n, *classes[n].superclasses) if n in classes else (n,) for n in names]
+    """Nearest class that is (an ancestor of) every name; ``BusinessEntity`` at worst
+    (the first name when the ontology has no BusinessEntity)."""
+    listed = list(names)
+    chains = [(n, *classes[n].superclasses) if n in classes else (n,) for n in listed]
     shared = set(chains[0]).intersection(*chains[1:])
-    return next((c for c in chains[0] if c in shared), "BusinessEntity")
+    fallback = "BusinessEntity" if "BusinessEntity" in classes or not listed else listed[0]
+    return next((c for c in chains[0] if c in shared), fallback)
 
 
-def _read_object(src: SourceFiles, p: URIRef, classes: dict[str, OntClass]) -> ObjectProperty:
-    g = src.graph
-    domains = _class_names(src, p, g.value(p, RDFS.domain), "domain")
-    ranges = _class_names(src, p, g.value(p, RDFS.range), "range")
+def _read_object(
+    r: Reader, p: URIRef, classes: dict[str, OntClass], hints: dict[str, Hint]
+) -> ObjectProperty | None:
+    g = r.g
+    name = r.name(p)
+    hint = hints.get(name, Hint())
+    domains = r.class_names(p, g.value(p, RDFS.domain), "domain")
+    ranges = r.class_names(p, g.value(p, RDFS.range), "range")
+    if not is_sg(p):
+        domains = tuple(dict.fromkeys([*domains, *sorted(hint.domains)]))
+        ranges = ranges or tuple(sorted(hint.ranges))
+    if not domains or not ranges:
+        missing = "rdfs:domain" if not domains else "rdfs:range"
+        r.skipped.append(
+            f"{name}: no {missing} and no class restriction that gives one, so it links nothing"
+        )
+        return None
     flow = g.value(p, SGM.impactFlows)
     impact: ImpactDirection | None = None
     if flow == SGM.Forward:
@@ -258,74 +326,16 @@ def _read_object(src: SourceFiles, p: URIRef, classes: dict[str, OntClass]) -> O
     elif flow == SGM.Inverse:
         impact = "inverse"
     elif flow is not None:
-        raise src.error(p, f"sgm:impactFlows must be sgm:Forward or sgm:Inverse, not {flow}")
+        raise r.src.error(p, f"sgm:impactFlows must be sgm:Forward or sgm:Inverse, not {flow}")
     return ObjectProperty(
         iri=str(p),
-        name=local(p),
+        name=name,
         domain=common_superclass(classes, domains),
         range=common_superclass(classes, ranges),
-        label_en=_text(g, p, RDFS.label, "en"),
-        label_zh=_text(g, p, RDFS.label, "zh"),
-        definition=_text(g, p, SKOS.definition, "en"),
+        label_en=_label(g, p, "en"),
+        label_zh=_label(g, p, "zh"),
+        definition=_definition(g, p, "en"),
         impact=impact,
         domains=domains,
         ranges=ranges,
     )
-
-
-def _read_restrictions(src: SourceFiles, c: URIRef, parsed: ParsedOntology) -> None:
-    g = src.graph
-    name = local(c)
-    for node in g.objects(c, RDFS.subClassOf):
-        if not isinstance(node, BNode) or (node, RDF.type, OWL.Restriction) not in g:
-            continue
-        prop = g.value(node, OWL.onProperty)
-        if not isinstance(prop, URIRef):
-            raise src.error(c, "owl:Restriction without a named owl:onProperty")
-        key = (name, local(prop))
-        low, high = parsed.restrictions.get(key, Cardinality(0, None)).__dict__.values()
-        for pred, value in g.predicate_objects(node):
-            if pred in _EXACT:
-                low = high = _int(src, c, node, value)
-            elif pred in _MIN:
-                low = max(low, _int(src, c, node, value))
-            elif pred in _MAX:
-                n = _int(src, c, node, value)
-                high = n if high is None else min(high, n)
-            elif pred == OWL.allValuesFrom:
-                codes = _list(g, g.value(value, OWL.oneOf))
-                parsed.class_values[key] = tuple(str(v) for v in codes)
-        parsed.restrictions[key] = Cardinality(low, high)
-
-
-def _read_mapping(g: Graph, m: URIRef, parsed: ParsedOntology) -> FieldMapping:
-    target_class = _opt(g, m, SGM.targetClass) or ""
-    target_prop = _opt(g, m, SGM.targetProperty) or ""
-    declared = parsed.datatype_properties.get(target_prop)
-    # A value whose property the target class lacks belongs on the system's record.
-    on_record = declared is not None and not applies_to(
-        parsed.classes, declared.domains, target_class
-    )
-    pairs = tuple(
-        sorted(
-            (_text(g, vm, SGM["from"]), _text(g, vm, SGM.to)) for vm in g.objects(m, SGM.valueMap)
-        )
-    )
-    return FieldMapping(
-        iri=str(m),
-        system=_opt(g, m, SGM.sourceSystem) or "",
-        source_table=_text(g, m, SGM.sourceTable),
-        source_field=_text(g, m, SGM.sourceField),
-        target_class=target_class,
-        target_property=target_prop,
-        transform=_opt(g, m, SGM.transform),
-        value_map=pairs,
-        is_key=str(g.value(m, SGM.isKey)).lower() == "true",
-        on_system_record=on_record,
-    )
-
-
-def applies_to(classes: dict[str, OntClass], domains: Iterable[str], cls: str) -> bool:
-    """True when a property declared on ``domains`` applies to ``cls`` (or its ancestors)."""
-    chain = (cls, *classes[cls].superclasses) if cls in classes else (cls,)
-    return any(d in chain for d in domains)

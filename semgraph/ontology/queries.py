@@ -37,7 +37,7 @@ DETACH DELETE t
 
 CLEAR_TERM_LINKS = """
 MATCH (t:OntologyTerm)-[:DEFINED_IN]->(:Ontology {iri: $ontology})
-MATCH (t)-[r:SUBCLASS_OF|SUBPROPERTY_OF|DOMAIN|RANGE]->()
+MATCH (t)-[r:SUBCLASS_OF|SUBPROPERTY_OF|DOMAIN|RANGE|RESTRICTS]->()
 DELETE r
 """
 
@@ -51,6 +51,12 @@ LINK_SUBPROPERTY = """
 UNWIND $rows AS row
 MATCH (c:OntologyTerm {iri: row.child}), (p:OntologyTerm {iri: row.parent})
 MERGE (c)-[:SUBPROPERTY_OF]->(p)
+"""
+
+LINK_RESTRICTIONS = """
+UNWIND $rows AS row
+MATCH (c:OntologyTerm {iri: row.cls}), (p:OntologyTerm {iri: row.property})
+CREATE (c)-[:RESTRICTS {kind: row.kind, value: row.value, onClass: row.onClass}]->(p)
 """
 
 LINK_DOMAIN = """

@@ -1,7 +1,9 @@
 """The ontology's terms as small frozen dataclasses (no rdflib objects leak out of here).
 
-All names are local names in ``sg:`` (``Customer``, ``creditLimit``); ``iri`` holds the
-full IRI. Class names of domains and ranges are local names too.
+Names are the terms' names in the property graph (``semgraph.ontology.naming``): the bare
+local name for ``sg:`` terms (``Customer``, ``creditLimit``), ``{prefix}__{local}`` for
+any other namespace (``fiboctr__Contract``); ``iri`` holds the full IRI. Class names of
+domains and ranges are such names too.
 """
 
 from __future__ import annotations
@@ -52,6 +54,13 @@ class OntClass:
     id_prefix: str | None
     superclasses: tuple[str, ...]
     abstract: bool
+    graphql_name: str = ""
+    """The GraphQL type name: the local name, namespaced only where two classes share it."""
+    declared: bool = True
+    entity_card: bool = False
+    """``sgm:entityCard true``: the RAG index keeps a card of each entity of the class."""
+    """False for a class the ontology only refers to (a range, a superclass or a
+    restriction's class from a module that was not loaded)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,26 @@ class ObjectProperty:
         return self.name
 
 
+RestrictionKind = Literal["some", "all", "min", "max", "exact", "value"]
+
+
+@dataclass(frozen=True)
+class ClassRestriction:
+    """An ``rdfs:subClassOf [ a owl:Restriction ]`` axiom of ``cls``, as declared.
+
+    ``kind`` is ``some`` (``owl:someValuesFrom``), ``all`` (``owl:allValuesFrom``),
+    ``min``/``max``/``exact`` (plain or qualified cardinalities) or ``value``
+    (``owl:hasValue``). ``value`` is a class name, a datatype's XSD local name, a number
+    or a literal; ``on_class`` names the class of a qualified cardinality.
+    """
+
+    cls: str
+    prop: str
+    kind: RestrictionKind
+    value: str
+    on_class: str | None = None
+
+
 @dataclass(frozen=True)
 class SourceSystem:
     """An operational system semgraph reads from; ``key`` is ``"CRM"``, ``"ERP"``, …"""
@@ -163,6 +192,20 @@ class AccessRole:
     label_en: str
     label_zh: str
     description: str
+
+
+@dataclass(frozen=True)
+class RoleModel:
+    """How the graph says who holds a role: ``(:person)-[:has_role]->(:role {key})``.
+
+    Read from the relationship that carries ``sgm:roleKeyProperty`` (semgraph's own:
+    ``sg:hasRole sgm:roleKeyProperty sg:key``, Employee to Role).
+    """
+
+    person: str
+    has_role: str
+    role: str
+    key: str
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,15 @@ from collections.abc import Iterable
 
 from rdflib import URIRef
 
-from semgraph.ontology.parser import ParsedOntology, SourceFiles, applies_to
+from semgraph.ontology.parser import XSD_TYPES, ParsedOntology
+from semgraph.ontology.reading import SourceFiles, applies_to
 from semgraph.ontology.terms import TRANSFORMS, FieldMapping, RoutingRule
-from semgraph.vocabulary import SG
+from semgraph.vocabulary import SG_IRI
 
 BUSINESS_AREAS = frozenset(
     {"sales", "service", "finance", "legal", "operations", "hr", "master-data"}
 )
 SENSITIVITIES = frozenset({"personal", "financial", "confidential"})
-XSD_TYPES = frozenset({"string", "decimal", "integer", "boolean", "date", "dateTime"})
 
 
 def validate(o: ParsedOntology) -> ParsedOntology:
@@ -44,7 +44,9 @@ def validate(o: ParsedOntology) -> ParsedOntology:
             raise src.error(
                 term, f"sgm:systemOfRecord `{c.system_of_record}` is not a source system"
             )
-        if not c.abstract and not (c.id_prefix and c.label_en and c.label_zh and c.definition_en):
+        own = c.iri.startswith(SG_IRI)  # semgraph's annotations are required of sg: only
+        complete = c.id_prefix and c.label_en and c.label_zh and c.definition_en
+        if own and not c.abstract and not complete:
             raise src.error(term, "needs sgm:idPrefix, rdfs:label @en and @zh, skos:definition @en")
         if c.id_prefix in prefixes:
             raise src.error(
@@ -70,10 +72,11 @@ def validate(o: ParsedOntology) -> ParsedOntology:
         _check_domains(src, o, URIRef(op.iri), op.ranges, "range")
     for (cls, prop), _ in o.restrictions.items():
         declared = o.datatype_properties.get(prop) or o.object_properties.get(prop)
+        term = URIRef(o.iris.get(cls, cls))
         if declared is None:
-            raise src.error(SG[cls], f"restriction on undeclared property `{prop}`")
+            raise src.error(term, f"restriction on undeclared property `{prop}`")
         if not applies_to(o.classes, declared.domains, cls):
-            raise src.error(SG[cls], f"restriction on `{prop}`, whose domain excludes {cls}")
+            raise src.error(term, f"restriction on `{prop}`, whose domain excludes {cls}")
     for m in o.mappings:
         _check_mapping(src, o, m)
     for rule in o.routing_rules:
@@ -135,5 +138,8 @@ def _check_route(src: SourceFiles, o: ParsedOntology, rule: RoutingRule) -> None
         if not any(applies_to(o.classes, prop.domains, c) for c in at):
             raise src.error(term, f"sgm:resolveVia step `{step}` does not start at {at}")
         at = set(prop.ranges or (prop.range,))
-    if not rule.path or at != {"Employee"}:
-        raise src.error(term, f"sgm:resolveVia must end at Employee, not {at}")
+    person = o.role_model.person if o.role_model is not None else None
+    if person is None:
+        raise src.error(term, "routing rules need a role model (sgm:roleKeyProperty)")
+    if not rule.path or at != {person}:
+        raise src.error(term, f"sgm:resolveVia must end at {person}, not {at}")

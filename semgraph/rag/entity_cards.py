@@ -36,7 +36,14 @@ from semgraph.rag.settings import RagSettings
 log = logging.getLogger(__name__)
 
 CARD_TYPE = "entity-card"
-CARD_CLASSES = ("Contract", "ServiceLevelAgreement", "Customer")
+
+
+def card_classes(ontology: Ontology) -> tuple[str, ...]:
+    """The classes that get an entity card: those the ontology marks ``sgm:entityCard
+    true`` (none in an ontology without semgraph's annotations)."""
+    return tuple(c.name for c in ontology.concrete_classes() if c.entity_card)
+
+
 NEIGHBOUR_LIMIT = 12
 _BATCH = 500
 # Shown in the card's header or front matter instead of as a line.
@@ -107,8 +114,8 @@ def card_documents(
         params = vocabulary.parameters(
             wanted[start : start + _BATCH],
             NEIGHBOUR_LIMIT,
-            entity_classes=CARD_CLASSES,
-            incoming_from=CARD_CLASSES,
+            entity_classes=card_classes(ontology),
+            incoming_from=card_classes(ontology),
         )
         records = driver.execute_query(
             ENTITY_FACTS, params, database_=database, routing_=neo4j.RoutingControl.READ
@@ -118,8 +125,6 @@ def card_documents(
 
 
 def _public_vocabulary(ontology: Ontology) -> GraphVocabulary:
-    for name in CARD_CLASSES:
-        ontology.cls(name)  # fail early, with a did-you-mean, if the ontology renamed one
     return GraphVocabulary.build(ontology, ())
 
 
@@ -141,7 +146,7 @@ def sync_entity_cards(
         every = [
             r["iri"]
             for r in driver.execute_query(
-                all_iris_query(CARD_CLASSES, ontology),
+                all_iris_query(card_classes(ontology), ontology),
                 database_=database,
                 routing_=neo4j.RoutingControl.READ,
             ).records
@@ -212,6 +217,8 @@ class EntityCardUpdater:
         """Queue the entities a ``ChangeCommitted`` touched; other events are ignored."""
         if not isinstance(event, ChangeCommitted) or not event.touched:
             return
+        if not card_classes(self.ontology):
+            return  # the ontology marks no class for cards
         self._ensure_worker()
         self._queue.put(tuple(iri for _, _, iri in event.touched))
 
@@ -243,7 +250,7 @@ class EntityCardUpdater:
                 AFFECTED_CARDS,
                 iris=touched,
                 rel_types=list(self._vocabulary.rel_types),
-                card_classes=list(CARD_CLASSES),
+                card_classes=list(card_classes(self.ontology)),
                 database_=self.database,
                 routing_=neo4j.RoutingControl.READ,
             ).records

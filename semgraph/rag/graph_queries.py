@@ -72,7 +72,7 @@ RETURN DISTINCT m.iri AS iri
 def all_iris_query(classes: Iterable[str], ontology: Ontology) -> str:
     """``MATCH`` of every entity of ``classes`` (labels checked against the ontology)."""
     labels = [ontology.cls(c).name for c in classes]
-    where = " OR ".join(f"n:`{label}`" for label in labels)
+    where = " OR ".join(f"n:`{label}`" for label in labels) or "false"
     return f"MATCH (n:Resource) WHERE {where} RETURN n.iri AS iri ORDER BY n.iri"
 
 

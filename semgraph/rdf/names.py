@@ -21,7 +21,7 @@ from collections.abc import Collection, Iterable, Mapping
 import neo4j
 from neo4j.exceptions import ConstraintError
 
-from semgraph.exceptions import InvalidInputError, UnknownTermError
+from semgraph.exceptions import InvalidInputError, OntologyError, UnknownTermError
 from semgraph.rdf import queries as q
 from semgraph.vocabulary import SG_IRI, SGM_IRI
 
@@ -207,3 +207,32 @@ def register_namespaces(
         if all(registry.prefix_of(r["namespace"]) == r["prefix"] for r in records):
             return registry
     raise InvalidInputError("could not register namespace prefixes (concurrent imports?)")
+
+
+def bind_prefixes(driver: neo4j.Driver, database: str, wanted: Mapping[str, str]) -> None:
+    """Store ``wanted`` (prefix → namespace, an ontology's) in the graph's registry, so that
+    imported data is named as the ontology names it.
+
+    Raises:
+        OntologyError: the graph already names one of the namespaces with another prefix,
+            or gives one of the prefixes to another namespace (data imported before the
+            ontology was chosen); nothing is stored then.
+    """
+    registry = read_registry(driver, database)
+    clashes, rows = [], []
+    for prefix, namespace in sorted(wanted.items()):
+        have, taken = registry.prefix_of(namespace), registry.namespace_of(prefix)
+        if have not in (None, prefix):
+            clashes.append(f"<{namespace}> is `{have}` in the graph, `{prefix}` in the ontology")
+        elif taken not in (None, namespace):
+            clashes.append(f"prefix `{prefix}` is <{taken}> in the graph, <{namespace}> here")
+        elif have is None:
+            rows.append({"prefix": prefix, "namespace": namespace})
+    if clashes:
+        raise OntologyError(
+            "the graph's namespace prefixes disagree with the ontology's: " + "; ".join(clashes),
+            hint="bind the namespace to the graph's prefix in the ontology file, or load the "
+            "ontology into an empty database",
+        )
+    if rows:
+        driver.execute_query(q.MERGE_PREFIXES, rows=rows, database_=database)

@@ -19,7 +19,7 @@ from rdflib.term import Node
 from semgraph.changes.model import CreateEntity, LinkEntities, Operation, UpdateEntity, Value
 from semgraph.exceptions import did_you_mean
 from semgraph.ontology.model import ID_BASE, Ontology
-from semgraph.rdf.names import SG
+from semgraph.vocabulary import SG_IRI
 
 # Kept by the pipeline itself on every write; a file's values (an export) are ignored.
 SYSTEM_PROPERTIES = frozenset({"id", "version", "createdAt", "updatedAt"})
@@ -113,13 +113,13 @@ def business_records(graph: Graph, ontology: Ontology) -> list[EntityRecord]:
         ):
             predicate = str(p)
             if p == RDF.type:
-                if str(o) != SG + cls and not (
-                    str(o).startswith(SG)
-                    and str(o).removeprefix(SG) in ontology.cls(cls).superclasses
-                ):
+                typed = ontology.name_of(str(o))
+                if typed != cls and typed not in ontology.cls(cls).superclasses:
                     record.problem = f"{iri} is typed {o}, but its IRI says {cls}"
                 continue
-            name = predicate.removeprefix(SG) if predicate.startswith(SG) else None
+            name = ontology.name_of(predicate) or (
+                predicate.removeprefix(SG_IRI) if predicate.startswith(SG_IRI) else None
+            )
             if name is None or (name not in props and name not in rels):
                 known = [*props, *rels]
                 hint = did_you_mean(name or predicate, known) if name else None

@@ -81,7 +81,7 @@ class CypherCompiler:
         v = self.params.var()
         id_param = self.params.add(str(field.arguments.get("id")))
         return (
-            f"head(COLLECT {{ MATCH ({v}:{ident(entity.name)} {{id: {id_param}}}) "
+            f"head(COLLECT {{ MATCH ({v}:{ident(entity.label)} {{id: {id_param}}}) "
             f"RETURN {self.project(entity, v, field.selections)} AS x }})"
         )
 
@@ -133,7 +133,7 @@ class CypherCompiler:
                     raise ForbiddenError(
                         f"cannot aggregate `{entity.name}.{name}`: it is masked for your role"
                     )
-                prop = f"{v}.{ident(name)}"
+                prop = f"{v}.{ident(entity.scalars[name].key)}"
                 temporal = entity.scalars[name].temporal
                 if nested:
                     values = (
@@ -173,7 +173,9 @@ class CypherCompiler:
                 if scalar is not None and name in masked:
                     items.append(f"{ident(name)}: null")
                 elif scalar is not None and scalar.temporal:
-                    items.append(f"{ident(name)}: toString({v}.{ident(name)})")
+                    items.append(f"{ident(name)}: toString({v}.{ident(scalar.key)})")
+                elif scalar is not None and scalar.key != name:
+                    items.append(f"{ident(name)}: {v}.{ident(scalar.key)}")
                 else:
                     items.append(f".{ident(name)}")
             elif name == "maskedFields":
@@ -225,7 +227,7 @@ class CypherCompiler:
         v = self.params.var()
         if anchor:
             return v, anchor.replace("{target}", v)
-        return v, f"({v}:{ident(entity.name)})"
+        return v, f"({v}:{ident(entity.label)})"
 
     def _page_size(self, first: Any, *, nested: bool = False) -> int:
         if first is None:

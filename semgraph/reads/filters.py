@@ -76,7 +76,7 @@ class FilterCompiler:
                     raise ForbiddenError(
                         f"cannot filter on `{entity.name}.{key}`: it is masked for your role"
                     )
-                parts.extend(self._scalar(var, key, field, value))
+                parts.extend(self._scalar(var, field.key, field, value))
             elif key in entity.relations:
                 parts.append(self._relation(var, entity.relations[key], value))
             else:
@@ -98,7 +98,8 @@ class FilterCompiler:
                     raise InvalidFilterError(f"unknown sort field `{key}` on {entity.name}")
                 if key in self.masked(entity):
                     raise ForbiddenError(f"cannot sort on `{entity.name}.{key}`: masked for you")
-                items.append(f"{var}.{ident(key)} {'DESC' if direction == 'DESC' else 'ASC'}")
+                column = f"{var}.{ident(entity.scalars[key].key)}"
+                items.append(f"{column} {'DESC' if direction == 'DESC' else 'ASC'}")
         if not any(i.startswith(f"{var}.`id` ") for i in items):
             items.append(f"{var}.`id` ASC")
         return ", ".join(items)

@@ -14,12 +14,18 @@ definitions all read this one model, so naming rules live only here:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
 from semgraph.access.rights import WriteRights
 from semgraph.ontology.model import Ontology
+from semgraph.ontology.naming import local_part
+
+# Fields every object type has besides the ontology's (see schema_builder).
+_FIXED_FIELDS = ("iri", "version", "maskedFields")
+_GRAPHQL_FIELD = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 
 GqlScalar = Literal["ID", "String", "Float", "Int", "Boolean", "Date", "DateTime"]
 
@@ -39,7 +45,11 @@ _SCALARS: dict[str, GqlScalar] = {
 
 @dataclass(frozen=True)
 class ScalarField:
-    """A datatype property as a GraphQL field (``sensitive`` ones may be masked)."""
+    """A datatype property as a GraphQL field (``sensitive`` ones may be masked).
+
+    ``name`` is the GraphQL field (the property's local name, namespaced where the type
+    has two of it); ``key`` the Neo4j property key, the ontology's name (``lib__title``).
+    """
 
     name: str
     gql: GqlScalar
@@ -47,6 +57,10 @@ class ScalarField:
     sensitive: bool
     visible_to: tuple[str, ...]
     allowed_values: tuple[str, ...] | None
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.key or self.name)
 
     @property
     def numeric(self) -> bool:
@@ -71,12 +85,20 @@ class RelationField:
 
 @dataclass(eq=False)
 class EntityType:
-    """One concrete ontology class as a GraphQL object type."""
+    """One concrete ontology class as a GraphQL object type.
+
+    ``name`` is the GraphQL type (the class's local name, namespaced where two classes
+    share it); ``label`` is the class's name, its Neo4j label (``lib__Book``).
+    """
 
     name: str
     description: str
     scalars: dict[str, ScalarField] = field(default_factory=dict)
     relations: dict[str, RelationField] = field(default_factory=dict)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        self.label = self.label or self.name
 
     @property
     def single_name(self) -> str:
@@ -119,6 +141,18 @@ def _concrete_members(ontology: Ontology, names: tuple[str, ...]) -> list[str]:
     ]
 
 
+def _field_names(ontology: Ontology, cls: str) -> dict[str, str]:
+    """GraphQL field name per property name of ``cls``: ``sg:`` names as they are, other
+    properties by local name where no other field of the type has it."""
+    names = [*ontology.datatype_properties(cls), *ontology.object_properties(cls)]
+    wanted = {n: local_part(ontology.iri(n)) if "__" in n else n for n in names}
+    taken = [*_FIXED_FIELDS, *wanted.values()]
+    return {
+        n: w if taken.count(w) == 1 and _GRAPHQL_FIELD.fullmatch(w) else n
+        for n, w in wanted.items()
+    }
+
+
 def _writers(rights: WriteRights, cls: str) -> str:
     """`` Created by: …; updated by: …; deleted by: ….`` for a type's description."""
     who = {action: ", ".join(roles) or "nobody" for action, roles in rights.writers(cls).items()}
@@ -127,31 +161,55 @@ def _writers(rights: WriteRights, cls: str) -> str:
     )
 
 
+_SUFFIXES = ("", "Where", "Sort", "ListWhere", "Edge", "Connection", "Aggregate")
+
+
+def _type_name(ontology: Ontology, cls: str, reserved: frozenset[str]) -> str:
+    """The class's GraphQL name, namespaced when it or a type or root field derived from
+    it would take a name of the hand-written schema (``reserved``)."""
+    name = ontology.graphql_name(cls)
+    single = name[0].lower() + name[1:]
+    taken = {name + s for s in _SUFFIXES} | {single, plural(single), plural(single) + "Aggregate"}
+    return cls if taken & reserved else name
+
+
 @lru_cache(maxsize=4)
-def build_model(ontology: Ontology) -> dict[str, EntityType]:
-    """The GraphQL view of every concrete class, keyed by class name."""
+def build_model(
+    ontology: Ontology, reserved: frozenset[str] = frozenset()
+) -> dict[str, EntityType]:
+    """The GraphQL view of every concrete class, keyed by class name (its label).
+
+    ``reserved``: names of the hand-written schema (types, root fields) that generated
+    types must leave alone; a class whose names would clash keeps its namespaced name."""
     model: dict[str, EntityType] = {}
     rights = WriteRights.of(ontology)
     for cls in ontology.concrete_classes():
+        fields = _field_names(ontology, cls.name)
         entity = EntityType(
-            cls.name, (cls.definition_en or cls.label_en) + _writers(rights, cls.name)
+            _type_name(ontology, cls.name, reserved),
+            (cls.definition_en or cls.label_en) + _writers(rights, cls.name),
+            label=cls.name,
         )
         for prop in ontology.datatype_properties(cls.name).values():
             writable = ", ".join(rights.property_writers(cls.name, prop.name)) or "nobody"
-            entity.scalars[prop.name] = ScalarField(
-                name=prop.name,
+            entity.scalars[fields[prop.name]] = ScalarField(
+                name=fields[prop.name],
                 gql="ID" if prop.name == "id" else _SCALARS.get(prop.datatype, "String"),
                 description=(prop.definition or prop.label_en)
                 + ("" if prop.name == "id" else f" (written by: {writable})"),
                 sensitive=prop.sensitive,
                 visible_to=prop.visible_to,
                 allowed_values=prop.allowed_values,
+                key=prop.name,
             )
         for rel in ontology.object_properties(cls.name).values():
             targets = _concrete_members(ontology, rel.ranges or (rel.range,))
             many = not ontology.cardinality(cls.name, rel.name).single
             for target in targets:
-                name = rel.name if len(targets) == 1 else rel.name + target
+                field = fields[rel.name]
+                name = (
+                    field if len(targets) == 1 else field + _type_name(ontology, target, reserved)
+                )
                 entity.relations[name] = RelationField(
                     name, rel.rel_type, True, target, many, rel.definition or rel.label_en
                 )
@@ -167,18 +225,20 @@ def build_model(ontology: Ontology) -> dict[str, EntityType]:
         for _, source in incoming:
             per_source[source] = per_source.get(source, 0) + 1
         for inc, source in incoming:
-            base = plural(_lower_first(source))
+            base = plural(_lower_first(_type_name(ontology, source, reserved)))
             name = base
+            as_name = _field_names(ontology, source)[inc.name]
+            as_name = base + "As" + as_name[0].upper() + as_name[1:]
             if per_source[source] > 1 or source == cls.name or name in entity.scalars:
-                name = base + "As" + inc.name[0].upper() + inc.name[1:]
+                name = as_name
             if name in entity.relations:
-                name = base + "As" + inc.name[0].upper() + inc.name[1:]
+                name = as_name
             entity.relations[name] = RelationField(
                 name,
                 inc.rel_type,
                 False,
                 source,
                 True,
-                f"{model[source].name} entities whose `{inc.name}` is this {cls.name}.",
+                f"{model[source].name} entities whose `{inc.name}` is this {entity.name}.",
             )
     return model

@@ -60,7 +60,7 @@ def derive_integrity_shapes(ontology: Ontology) -> Graph:
 def _class_shape(g: Graph, ontology: Ontology, cls: OntClass) -> None:
     node = integrity_shape_iri(cls.name)
     g.add((node, RDF.type, SH.NodeShape))
-    g.add((node, SH.targetClass, SG[cls.name]))
+    g.add((node, SH.targetClass, URIRef(cls.iri)))
     g.add((node, SH.severity, SH.Violation))
     g.add((node, RDFS.label, Literal(f"{cls.label_en} integrity", lang="en")))
     g.add((node, RDFS.label, Literal(f"{cls.label_zh}完整性", lang="zh")))
@@ -93,7 +93,7 @@ def _datatype_shape(
     g: Graph, ontology: Ontology, cls: OntClass, node: URIRef, prop: DatatypeProperty, name: str
 ) -> None:
     card = ontology.cardinality(cls.name, name)
-    ps = _property_shape(g, node, cls, name, card.min, card.max)
+    ps = _property_shape(g, node, cls, URIRef(prop.iri), name, card.min, card.max)
     g.add((ps, SH.datatype, XSD[prop.datatype]))
     en = [_TYPE_EN.get(prop.datatype, prop.datatype)]
     zh = [_TYPE_ZH.get(prop.datatype, prop.datatype)]
@@ -114,15 +114,15 @@ def _object_shape(
     g: Graph, ontology: Ontology, cls: OntClass, node: URIRef, prop: ObjectProperty, name: str
 ) -> None:
     card = ontology.cardinality(cls.name, name)
-    ps = _property_shape(g, node, cls, name, card.min, card.max)
+    ps = _property_shape(g, node, cls, URIRef(prop.iri), name, card.min, card.max)
     ranges = prop.ranges or (prop.range,)
     if len(ranges) == 1:
-        g.add((ps, SH["class"], SG[ranges[0]]))
+        g.add((ps, SH["class"], URIRef(ontology.iri(ranges[0]))))
     else:
         alternatives: list[Node] = []
         for r in ranges:
             alt = BNode()
-            g.add((alt, SH["class"], SG[r]))
+            g.add((alt, SH["class"], URIRef(ontology.iri(r))))
             alternatives.append(alt)
         head = BNode()
         Collection(g, head, alternatives)
@@ -135,12 +135,12 @@ def _object_shape(
 
 
 def _property_shape(
-    g: Graph, node: URIRef, cls: OntClass, name: str, low: int, high: int | None
+    g: Graph, node: URIRef, cls: OntClass, path: URIRef, name: str, low: int, high: int | None
 ) -> URIRef:
     ps = URIRef(f"{INTEGRITY_BASE}{cls.name}/{name}")
     g.add((node, SH.property, ps))
     g.add((ps, RDF.type, SH.PropertyShape))
-    g.add((ps, SH.path, SG[name]))
+    g.add((ps, SH.path, path))
     g.add((ps, SH.severity, SH.Violation))
     if low > 0:
         g.add((ps, SH.minCount, Literal(low)))

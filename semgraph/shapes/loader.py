@@ -271,16 +271,17 @@ def _unscoped_reason(g: Graph, shape: Node, ontology: Ontology) -> str | None:
     kind, value = targets[0]
     if kind != SH.targetClass:
         return f"target {_curie(kind)}"
-    if not isinstance(value, URIRef) or not str(value).startswith(str(SG)):
-        return f"target class {value} is outside the ontology's namespace"
-    if str(value).removeprefix(str(SG)) not in ontology.classes:
+    known = ontology.name_of(str(value)) if isinstance(value, URIRef) else None
+    if known is None and not str(value).startswith(str(SG)):
+        return f"target class {value} is not a class of the ontology"
+    if known is None or known not in ontology.classes:
         return None  # an unknown sg: class is a typo: refused in _describe
     if (shape, SH.path, None) in g:
         return "a property shape with its own target"
     if g.value(shape, SH.closed) == Literal(True):
         return "sh:closed (it sees every predicate of the focus node)"
     for ps in g.objects(shape, SH.property):
-        steps = path_strings(g, g.value(ps, SH.path))
+        steps = path_strings(g, g.value(ps, SH.path), ontology)
         if not steps or not all(_readable(ontology, step) for step in steps):
             return f"property path {_path_n3(g, g.value(ps, SH.path))} is not one semgraph reads"
         for p in (SH.property, SH.sparql, *_NESTING):
@@ -354,7 +355,7 @@ def _describe(
     target: str | None = None
     if whole_graph is None:
         cls = g.value(shape, SH.targetClass)
-        target = str(cls).removeprefix(str(SG))
+        target = ontology.name_of(str(cls)) or str(cls).removeprefix(str(SG))
         if target not in ontology.classes:
             bad(
                 f"unknown target class `{target}`",
@@ -400,7 +401,7 @@ def _describe(
             _check_sparql(g, constraint, str(query), bad)
     if target is not None:
         for ps in g.objects(shape, SH.property):
-            reads.extend(path_strings(g, g.value(ps, SH.path)))
+            reads.extend(path_strings(g, g.value(ps, SH.path), ontology))
     triggers = tuple(sorted(str(t) for t in g.objects(shape, SGM.triggers))) or None
     for trigger in triggers or ():
         if target is not None and trigger != THIS and trigger not in reads:

@@ -45,22 +45,25 @@ def check_read_path(ontology: Ontology, cls: str, path: str) -> str | None:
     return None
 
 
-def path_strings(g: Graph, path: Node | None) -> list[str]:
+def path_strings(g: Graph, path: Node | None, ontology: Ontology | None = None) -> list[str]:
     """``sh:path`` of a property shape in the ``sgm:reads`` syntax (empty if unsupported)."""
     if path is None:
         return []
     if isinstance(path, URIRef):
-        return [_local(path)]
+        return [_local(path, ontology)]
     if isinstance(path, BNode):
         inverse = g.value(path, SH.inversePath)
         if isinstance(inverse, URIRef):
-            return ["^" + _local(inverse)]
+            return ["^" + _local(inverse, ontology)]
         if (path, None, None) in g and g.value(path, SH.inversePath) is None:
-            steps = [path_strings(g, item) for item in Collection(g, path)]
+            steps = [path_strings(g, item, ontology) for item in Collection(g, path)]
             if steps and all(len(s) == 1 for s in steps):
                 return ["/".join(s[0] for s in steps)]
     return []
 
 
-def _local(iri: URIRef) -> str:
-    return str(iri).removeprefix(str(SG))
+def _local(iri: URIRef, ontology: Ontology | None) -> str:
+    """The ontology's name of a path predicate (``lib__title``); outside the ontology the
+    ``sg:`` local name or the IRI itself, which no read path accepts."""
+    found = ontology.name_of(str(iri)) if ontology is not None else None
+    return found or str(iri).removeprefix(str(SG))

@@ -231,7 +231,7 @@ class ConditionCompiler:
         pc = self._var("pc")
         parts = [
             f"{owner[0]} <https://semgraph.io/meta#pendingChange> {pc} .",
-            f"{pc} <https://semgraph.io/meta#property> <https://semgraph.io/ontology#{f.prop}> .",
+            f"{pc} <https://semgraph.io/meta#property> <{self.ontology.iri(f.prop)}> .",
         ]
         parts.insert(0, owner[1])
         filters: list[str] = []
@@ -344,14 +344,14 @@ class ConditionCompiler:
     def _path(self, f: ResolvedField) -> tuple[str, str]:
         owner, pattern = self._walk(f.steps)
         var = self._var("x")
-        triple = f"{owner} <https://semgraph.io/ontology#{f.prop}> {var} ."
+        triple = f"{owner} <{self.ontology.iri(f.prop)}> {var} ."
         return (f"{pattern} {triple}".strip(), var)
 
     def _walk(self, steps: tuple[str, ...]) -> tuple[str, str]:
         current, parts = "$this", []
         for step in steps:
             nxt = self._var("n")
-            parts.append(f"{current} <https://semgraph.io/ontology#{step}> {nxt} .")
+            parts.append(f"{current} <{self.ontology.iri(step)}> {nxt} .")
             current = nxt
         return current, " ".join(parts)
 

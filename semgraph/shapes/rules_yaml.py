@@ -186,7 +186,7 @@ def _compile_rule(
     # so outside it every entity would pay for the message lookups, matching or not.
     sparql = (
         "SELECT $this" + "".join(f" {v}" for v in _vars(optionals)) + " WHERE {\n"
-        f"  {{ $this a <{SG[cls]}> .\n    FILTER ({condition}) }}\n  {optionals}\n}}"
+        f"  {{ $this a <{ontology.iri(cls)}> .\n    FILTER ({condition}) }}\n  {optionals}\n}}"
     )
     reads = tuple(sorted(compiler.reads))
     triggers = compiler.triggers(keys["when"])
@@ -198,16 +198,20 @@ def _compile_rule(
         line=node.start_mark.line + 1, sparql=sparql,
         triggers=None if triggers is None else tuple(sorted(triggers)),
     )  # fmt: skip
-    _emit(graph, rule, keys, review)
+    _emit(graph, rule, keys, review, URIRef(ontology.iri(cls)))
     return rule
 
 
 def _emit(
-    graph: Graph, rule: CompiledRule, keys: dict[str, yaml.Node], review: dict[str, str]
+    graph: Graph,
+    rule: CompiledRule,
+    keys: dict[str, yaml.Node],
+    review: dict[str, str],
+    target: URIRef,
 ) -> None:
     s = URIRef(rule.iri)
     graph.add((s, RDF.type, SH.NodeShape))
-    graph.add((s, SH.targetClass, SG[rule.target_class]))
+    graph.add((s, SH.targetClass, target))
     graph.add((s, SH.severity, SEVERITIES[rule.severity.lower()]))
     graph.add((s, RDFS.label, Literal(rule.name, lang="en")))
     comment = str(scalar(keys["description"])) if "description" in keys else rule.name

@@ -38,6 +38,7 @@ from semgraph.exceptions import (
     ForbiddenError,
     InvalidInputError,
     NotFoundError,
+    SemgraphError,
     UnknownTermError,
 )
 from semgraph.ontology.model import Ontology
@@ -79,6 +80,9 @@ class SyncService:
     an HTTP push runs as its caller's role, within that role's write rights."""
     on_batch: Callable[[int], None] | None = None
     """Called with the file's committed line after each batch (tests stop a run here)."""
+    after_commit: Callable[[str, list[str], str], None] | None = None
+    """Called after each committed batch with the table's class, the golden IRIs of its
+    new records and the batch's role: master data matches them at once."""
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     """Shared by every source of the process that writes to this Neo4j."""
     max_wait_s: float = 300.0
@@ -510,6 +514,17 @@ class SyncService:
             summary.warnings += len(outcome.warnings)
             for pending, plan in group:
                 result.mark(pending.source.line, "created" if plan.created else "updated")
+            if self.after_commit is not None:
+                new = sorted({plan.golden_iri for _, plan in group if plan.created})
+                try:
+                    self.after_commit(mapping.target_class, new, summary.role or self.role)
+                except (
+                    SemgraphError,
+                    neo4j.exceptions.DriverError,
+                    neo4j.exceptions.Neo4jError,
+                ) as failed:
+                    # the batch is committed; `semgraph master-data match` catches up
+                    log.warning("matching after the batch failed: %s", failed)
 
     @staticmethod
     def _split_or_reject(

@@ -125,9 +125,13 @@ class ShapeEngine:
         self._by_class: dict[str, list[str]] = defaultdict(list)
         self._by_class_untouched: dict[str, list[str]] = defaultdict(list)
         self._needs: dict[str, frozenset[URIRef]] = {}
+        # the class name of each target class IRI (``lib:Book`` → ``lib__Book``)
+        self._class_of: dict[Node, str] = {}
         for iri, info in shape_set.shapes.items():
             if info.target_class is None:
                 continue  # see validate_whole_graph_shapes
+            for target in self.shapes_graph.objects(URIRef(iri), SH.targetClass):
+                self._class_of[target] = info.target_class
             self._by_class[info.target_class].append(iri)
             if info.triggers != (THIS,):
                 self._by_class_untouched[info.target_class].append(iri)
@@ -164,7 +168,8 @@ class ShapeEngine:
         groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
         for iri in sorted(set(focus_nodes)):
             node = URIRef(iri)
-            cls = _short(data.value(node, RDF.type))
+            typed = data.value(node, RDF.type)
+            cls = self._class_of.get(typed) if typed is not None else None
             if cls is None or cls not in self._by_class:
                 continue
             untouched = changed is not None and iri not in changed
@@ -308,7 +313,9 @@ class ShapeEngine:
             }
         return ValidationResult(
             focus_node=str(focus),
-            focus_class=_short(focus_cls),
+            focus_class=self._class_of.get(focus_cls, _short(focus_cls))
+            if focus_cls is not None
+            else None,
             path=path_text(report, path),
             value=None if value is None or isinstance(value, BNode) else str(value),
             value_term=None if value is None else "_:" if isinstance(value, BNode) else value.n3(),

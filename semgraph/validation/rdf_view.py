@@ -19,7 +19,7 @@ from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 
-from semgraph.exceptions import SemgraphError
+from semgraph.exceptions import SemgraphError, UnknownTermError
 from semgraph.ontology.model import Ontology
 from semgraph.rdf.literals import decode_property
 from semgraph.rdf.names import PrefixRegistry
@@ -116,11 +116,19 @@ class RdfView:
 
     def __init__(self, ontology: Ontology) -> None:
         self.ontology = ontology
+        self._terms: dict[str, URIRef] = {}
+
+    def term(self, name: str) -> URIRef:
+        """The IRI of an ontology class or property name (``lib__title`` → lib:title)."""
+        found = self._terms.get(name)
+        if found is None:
+            found = self._terms[name] = URIRef(self.ontology.iri(name))
+        return found
 
     def add_nodes(self, graph: Graph, nodes: Iterable[NodeRecord]) -> None:
         for node in nodes:
             subject = URIRef(node.iri)
-            graph.add((subject, RDF.type, SG[node.cls]))
+            graph.add((subject, RDF.type, self.term(node.cls)))
             known = self.ontology.datatype_properties(node.cls)
             done: set[str] = set()
             for name, value in node.props.items():
@@ -129,7 +137,7 @@ class RdfView:
                     if name in known and name not in done:
                         done.add(name)
                         for item in _imported(name, node.props):
-                            graph.add((subject, SG[name], item))
+                            graph.add((subject, self.term(name), item))
                     continue
                 if name not in known or value is None:
                     continue  # bookkeeping such as `iri` and `version` is not business data
@@ -137,11 +145,17 @@ class RdfView:
                     continue  # imported from RDF: decoded as export decodes it, above
                 datatype = known[name].datatype
                 for item in value if isinstance(value, list) else [value]:
-                    graph.add((subject, SG[name], literal(item, datatype)))
+                    graph.add((subject, self.term(name), literal(item, datatype)))
 
     def add_edges(self, graph: Graph, edges: Iterable[EdgeRecord]) -> None:
         for edge in edges:
-            graph.add((URIRef(edge.source), SG[edge.rel], URIRef(edge.target)))
+            graph.add((URIRef(edge.source), self.term(edge.rel), URIRef(edge.target)))
+
+    def _property_term(self, name: str) -> URIRef:
+        try:
+            return self.term(name)
+        except UnknownTermError:  # a key outside the ontology (set by other code): as sg:
+            return SG[name]
 
     def add_change(
         self,
@@ -180,7 +194,7 @@ class RdfView:
                 graph.add((URIRef(iri), SGM.pendingChange, pc))
                 graph.add((pc, RDF.type, SGM.PropertyChange))
                 graph.add((pc, SGM.inChange, change))
-                graph.add((pc, SGM.property, SG[name]))
+                graph.add((pc, SGM.property, self._property_term(name)))
                 if was is not None:
                     graph.add((pc, SGM.oldValue, literal(was, datatype)))
                 if now is not None:

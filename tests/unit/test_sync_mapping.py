@@ -142,6 +142,7 @@ def test_crm_account_row_maps_value_maps_and_record_fields(catalog: MappingCatal
         "externalId": "001A",
         "reportedName": " Acme GmbH ",
         "reportedCreditLimit": 50000.0,
+        "recordStatus": "inactive",
     }
     assert mapped.match_value == "DE123"
 

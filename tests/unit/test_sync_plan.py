@@ -53,7 +53,12 @@ def test_an_unchanged_row_plans_nothing_and_a_changed_one_only_its_change(
     stored = Existing(
         golden_iri,
         {"name": "Acme", "status": "active", "taxId": "DE1", "version": 3},
-        {"externalId": "001A", "reportedName": "Acme", "sourceSystem": "CRM"},
+        {
+            "externalId": "001A",
+            "reportedName": "Acme",
+            "recordStatus": "active",
+            "sourceSystem": "CRM",
+        },
     )
     assert plan_row(ontology, catalog, table, row, stored, None, {}, AT).operations == []
     renamed = map_row(table, {**ACCOUNT, "Name": "Acme AG"})

@@ -9,6 +9,7 @@ limits and error codes. GraphiQL (bundled, ``semgraph.api.graphiql``) is served 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import lru_cache
 from typing import Any, cast
 
 import neo4j
@@ -75,6 +76,23 @@ async def _coded(results: AsyncIterator[Any]) -> AsyncIterator[Any]:
         await cast(Any, results).aclose()
 
 
+@lru_cache(maxsize=1)
+def static_names() -> frozenset[str]:
+    """The type names and root fields of the hand-written operations, which a generated
+    type must not take (the W3C ORG ontology has an ``org:ChangeEvent``)."""
+    from semgraph.api.graphql.operations import Mutation, StaticQuery, Subscription
+
+    static = strawberry.Schema(
+        query=StaticQuery,
+        mutation=Mutation,
+        subscription=Subscription,
+        config=StrawberryConfig(scalar_map=SCALARS),
+    )
+    graphql = static._schema
+    fields = set(graphql.query_type.fields) if graphql.query_type is not None else set()
+    return frozenset({*graphql.type_map, *fields, "Query", "Date", "DateTime"})
+
+
 def build_schema(services: GraphQLServices) -> strawberry.Schema:
     """The full schema: generated entity reads plus the hand-written operations."""
     from semgraph.api.graphql.operations import Mutation, StaticQuery, Subscription
@@ -124,7 +142,7 @@ def mount_graphql(app: FastAPI, container: Container, settings: ApiSettings | No
     services = GraphQLServices(
         container=container,
         settings=api,
-        model=build_model(container.ontology),
+        model=build_model(container.ontology, static_names()),
         reader=GraphReader(open_async_driver, core.neo4j_database, api.timeout_s),
         authenticator=Authenticator(api, container.ontology.role_keys()),
         workers=Workers(core.bolt_uri, reads=api.read_workers, writes=api.write_workers),

@@ -230,7 +230,8 @@ class SchemaBuilder:
                 strawberry.field(name=s.name, default=None),
             )
         for r in e.relations.values():
-            ann = f"Optional[{r.target}ListWhere]" if r.many else f"Optional[{r.target}Where]"
+            target = self.model[r.target].name
+            ann = f"Optional[{target}ListWhere]" if r.many else f"Optional[{target}Where]"
             where["r_" + r.name] = (ann, strawberry.field(name=r.name, default=None))
         self._make(
             f"{e.name}Where",
@@ -276,11 +277,12 @@ class SchemaBuilder:
             desc = s.description + (
                 " (sensitive: null unless your role may see it)" if s.sensitive else ""
             )
-            attrs[s.name] = (ann, strawberry.field(description=desc))
+            attrs[s.name] = (ann, strawberry.field(name=s.name, description=desc))
         for r in e.relations.values():
+            target = self.model[r.target].name
             page_args = {
-                "where": f"Optional[{r.target}Where]",
-                "sort": f"Optional[List[{r.target}Sort]]",
+                "where": f"Optional[{target}Where]",
+                "sort": f"Optional[List[{target}Sort]]",
                 "first": "Optional[int]",
             }
             self.field_resolvers[e.name, r.name] = _by_key
@@ -288,7 +290,7 @@ class SchemaBuilder:
                 attrs[r.name] = (
                     None,
                     strawberry.field(
-                        resolver=self._resolver(_by_key, f"Optional[{r.target}]", {}),
+                        resolver=self._resolver(_by_key, f"Optional[{target}]", {}),
                         name=r.name,
                         description=r.description,
                     ),
@@ -297,7 +299,7 @@ class SchemaBuilder:
             attrs[r.name] = (
                 None,
                 strawberry.field(
-                    resolver=self._resolver(_by_key, f"List[{r.target}]", page_args),
+                    resolver=self._resolver(_by_key, f"List[{target}]", page_args),
                     name=r.name,
                     description=r.description,
                 ),
@@ -308,7 +310,7 @@ class SchemaBuilder:
                 None,
                 strawberry.field(
                     resolver=self._resolver(
-                        _by_key, f"{r.target}Connection", {**page_args, "after": "Optional[str]"}
+                        _by_key, f"{target}Connection", {**page_args, "after": "Optional[str]"}
                     ),
                     name=r.name + "Connection",
                     description=f"{r.description} (paged)",
@@ -318,7 +320,7 @@ class SchemaBuilder:
                 None,
                 strawberry.field(
                     resolver=self._resolver(
-                        _by_key, f"{r.target}Aggregate", {"where": f"Optional[{r.target}Where]"}
+                        _by_key, f"{target}Aggregate", {"where": f"Optional[{target}Where]"}
                     ),
                     name=r.name + "Aggregate",
                     description=f"{r.description} (statistics)",
@@ -364,7 +366,7 @@ class SchemaBuilder:
                 agg[s.name] = ("Optional[TemporalStats]", None)
         self._make(
             f"{e.name}Aggregate",
-            {k: (a, strawberry.field(default=None)) for k, (a, _) in agg.items()},
+            {k: (a, strawberry.field(name=k, default=None)) for k, (a, _) in agg.items()},
             description=f"Statistics over {e.name} entities.",
         )
 
