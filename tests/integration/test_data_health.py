@@ -84,8 +84,10 @@ def test_a_key_twice_in_a_run_and_golden_entities_sharing_a_tax_id_are_duplicate
     twice = [*no_tax, {**accounts[2], "Name": "Acme 2 AG"}]  # 001A0002 twice
     first = sync.run("CRM", "Account", [write_csv(tmp_path / "a.csv", twice)])
     assert first.duplicate_keys == 1
-    # ERP knows customer 0 by tax id; CRM had none, so ERP's row starts a golden of its own
-    sync.run("ERP", "KNA1", [write_csv(tmp_path / "kna1.csv", kna1(1))])
+    # ERP knows customer 0 by tax id, under a name and country nothing matches; CRM had no
+    # tax id, so ERP's row starts a golden of its own
+    erp = [{**kna1(1)[0], "NAME1": "GLOBEX TRADING", "LAND1": "US"}]
+    sync.run("ERP", "KNA1", [write_csv(tmp_path / "kna1.csv", erp)])
     # then CRM learns the tax id: two golden customers now share DE100000
     sync.run("CRM", "Account", [write_csv(tmp_path / "b.csv", accounts[:1])])
     by_system = {h.system: h for h in container.data_health.report("Customer")}
