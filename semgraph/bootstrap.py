@@ -263,10 +263,12 @@ class Container:
         batch_size: int = 100,
         rejects_topic: str | None = None,
         rejects_file: Path | None = None,
+        max_wait_s: float | None = None,
     ) -> KafkaStreamSync:
         """Syncs a Kafka topic through ``sync(mapping_files)`` from the configured brokers
         (``settings.kafka_bootstrap``); rejects go to ``rejects_file`` if given, else to
-        ``rejects_topic`` (made on the first reject)."""
+        ``rejects_topic`` (made on the first reject). A batch waits ``max_wait_s`` (default
+        SEMGRAPH_SYNC_MAX_WAIT_S) for Neo4j, an offset commit as long for the broker."""
         from semgraph.sync.kafka_rejects import RejectsFile, RejectsSink, RejectsTopic
         from semgraph.sync.kafka_source import KafkaStreamSync
 
@@ -278,7 +280,46 @@ class Container:
             if rejects_topic is None:
                 raise ValueError("name a rejects topic or a rejects file")
             rejects = RejectsTopic(bootstrap, rejects_topic)
-        return KafkaStreamSync(self.sync(mapping_files, batch_size), bootstrap, rejects)
+        service = self.sync(mapping_files, batch_size, max_wait_s)
+        return KafkaStreamSync(
+            service,
+            bootstrap,
+            rejects,
+            max_wait_s=service.max_wait_s,
+            broker_breaker=self.kafka_breaker,
+        )
+
+    @cached_property
+    def kafka_breaker(self) -> CircuitBreaker:
+        """The circuit breaker of this process's Kafka streams in front of the brokers: open
+        while they cannot be reached. A stream runs as its own CLI process, so its state is
+        logged (``semgraph.events`` at WARNING where an outage starts and ends)."""
+        from semgraph.sync.breaker import BreakerState, CircuitBreaker
+
+        bootstrap = self.settings.kafka_bootstrap
+        says = {
+            BreakerState.OPEN: f"open: the Kafka broker at {bootstrap} cannot be reached; "
+            "the stream waits for it (the client reconnects by itself)",
+            BreakerState.HALF_OPEN: "half-open: the stream probes the Kafka broker",
+            BreakerState.CLOSED: "closed: the Kafka broker answers again; the stream goes on",
+        }
+        in_outage = False
+
+        def changed(state: BreakerState) -> None:
+            nonlocal in_outage
+            loud = (state is BreakerState.OPEN and not in_outage) or (
+                state is BreakerState.CLOSED and in_outage
+            )
+            in_outage = state is not BreakerState.CLOSED
+            log.log(
+                logging.WARNING if loud else logging.DEBUG, "Kafka circuit breaker %s", says[state]
+            )
+
+        return CircuitBreaker(
+            failures=1,  # the client says "all brokers down" only once it has tried them all
+            cool_down_s=self.settings.sync_breaker_cool_down_s,
+            on_change=changed,
+        )
 
     @cached_property
     def sync_service(self) -> SyncService:

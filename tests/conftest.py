@@ -88,14 +88,26 @@ def driver(settings: Settings, neo4j_server: ManagedServer | None) -> Iterator[n
     drv.close()
 
 
-@pytest.fixture
-def empty_db(driver: neo4j.Driver, settings: Settings) -> neo4j.Driver:
-    """The test database with every node, relationship and semgraph constraint removed."""
+def _delete_data(driver: neo4j.Driver, settings: Settings) -> None:
     with driver.session(database=settings.neo4j_database) as session:
         # CALL … IN TRANSACTIONS needs an auto-commit transaction, hence session.run.
         session.run(
             "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
         ).consume()
+
+
+@pytest.fixture
+def cleared_db(driver: neo4j.Driver, settings: Settings) -> neo4j.Driver:
+    """The test database with every node and relationship removed; constraints and indexes
+    stay, for tests that would only build the same schema again (seconds per test)."""
+    _delete_data(driver, settings)
+    return driver
+
+
+@pytest.fixture
+def empty_db(driver: neo4j.Driver, settings: Settings) -> neo4j.Driver:
+    """The test database with every node, relationship and semgraph constraint removed."""
+    _delete_data(driver, settings)
     for record in driver.execute_query("SHOW CONSTRAINTS YIELD name").records:
         driver.execute_query(f"DROP CONSTRAINT `{record['name']}`")
     for record in driver.execute_query(

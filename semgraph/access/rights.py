@@ -9,7 +9,8 @@ Three rules hold whatever the grants say:
 - deleting an entity of a class with ``sgm:deleteReservedTo`` (people, roles, legal
   entities), or unlinking a relationship with it or on an alert routing path, is left to
   the roles named there (``admin``);
-- a role without grants (``viewer``, ``analyst``) writes nothing, dry runs included.
+- a role without grants (``viewer``, ``analyst``) writes nothing, dry runs included;
+- a resource outside the ontology (``WriteResource``) is written by ``admin`` only.
 
 An ontology that declares no roles at all (a user's own, a FIBO module) has one role,
 ``admin``, which may create, update and delete every class.
@@ -32,6 +33,9 @@ from semgraph.ontology.model import SGM, Ontology
 
 Action = str  # "create" | "update" | "delete"
 ACTIONS: tuple[Action, ...] = ("create", "update", "delete")
+# Resources outside the ontology have no class to grant rights on; like
+# `semgraph import --unchecked`, writing them is the administrator's.
+RESOURCE_WRITERS = ["admin"]
 _PREDICATES = {"create": SGM.mayCreate, "update": SGM.mayUpdate, "delete": SGM.mayDelete}
 
 
@@ -164,6 +168,12 @@ class WriteRights:
         created = {op["iri"] for op in ops if op["op"] == "create"}
         for index, op in enumerate(ops):
             kind, where = op["op"], f"operation {index + 1} ({op['op']})"
+            if kind == "resource":
+                if role not in RESOURCE_WRITERS:
+                    self._refuse(
+                        role, f"write {op['iri']}, outside the ontology", where, RESOURCE_WRITERS
+                    )
+                continue
             if kind in {"link", "unlink"}:
                 cls, rel = op["from_cls"], op["rel"]
                 if kind == "unlink":

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from semgraph.changes.resources import resolve_resource
 from semgraph.exceptions import InvalidInputError, UnknownTermError
 from semgraph.ontology.model import Ontology
 
@@ -79,8 +80,33 @@ class LinkEntities(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class RdfLiteral(BaseModel):
+    """An RDF literal: its lexical form exactly, with a datatype IRI or a language tag."""
+
+    lexical: str
+    datatype: str | None = None
+    language: str | None = None
+    model_config = ConfigDict(frozen=True)
+
+
+class WriteResource(BaseModel):
+    """Statements about an RDF resource that is not a business entity (a user's own RDF,
+    in any namespace but semgraph's): its ``rdf:type``s, literal values and links, by
+    predicate IRI. Stored with the plain RDF mapping, as ``semgraph import --unchecked``
+    stores them: labels and links are added, a predicate's literals replace the stored
+    ones. Business entities are written with the other operations."""
+
+    op: Literal["resource"] = "resource"
+    iri: str
+    types: list[str] = Field(default_factory=list)
+    literals: dict[str, list[RdfLiteral]] = Field(default_factory=dict)
+    links: dict[str, list[str]] = Field(default_factory=dict)
+    model_config = ConfigDict(frozen=True)
+
+
 Operation = Annotated[
-    CreateEntity | UpdateEntity | DeleteEntity | LinkEntities, Field(discriminator="op")
+    CreateEntity | UpdateEntity | DeleteEntity | LinkEntities | WriteResource,
+    Field(discriminator="op"),
 ]
 
 
@@ -184,6 +210,9 @@ def resolve(change_set: ChangeSet, ontology: Ontology) -> list[dict[str, Any]]:
     resolved: list[dict[str, Any]] = []
     for index, op in enumerate(change_set.operations):
         where = f"operation {index + 1} ({op.op})"
+        if isinstance(op, WriteResource):
+            resolved.append(resolve_resource(op, ontology, where))
+            continue
         if isinstance(op, LinkEntities):
             from_cls = _entity_class(ontology, op.from_cls, where)
             to_cls = _entity_class(ontology, op.to_cls, where)

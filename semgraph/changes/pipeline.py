@@ -25,6 +25,7 @@ from semgraph.changes import queries as q
 from semgraph.changes.events import ChangeCommitted, RuleViolated
 from semgraph.changes.impact import ImpactAnalyzer, ImpactStep
 from semgraph.changes.model import ChangeSet, resolve
+from semgraph.changes.resources import prepare_resources, write_resources
 from semgraph.exceptions import (
     ChangeRefusedError,
     ConflictError,
@@ -36,6 +37,7 @@ from semgraph.exceptions import (
 from semgraph.graph.identifiers import KEEP_PLAN
 from semgraph.metrics import CHANGE_COMMIT, CHANGE_TOTAL, CHANGE_VALIDATION, CHANGES
 from semgraph.ontology.model import ID_BASE, Ontology
+from semgraph.rdf.importer import GraphWrites
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.focus import FocusValidator
 from semgraph.validation.graph_view import read_whole_graph
@@ -172,11 +174,12 @@ class ChangePipeline:
             self.rights.check(change_set.context.role, ops)
             if self.prepare is not None:
                 self.prepare()
+            resources = prepare_resources(self.driver, self.database, ops)
             if self._turns is None:
-                result = self._transact(change_set, ops, commit)
+                result = self._transact(change_set, ops, commit, resources)
             else:
                 with self._turns:
-                    result = self._transact(change_set, ops, commit)
+                    result = self._transact(change_set, ops, commit, resources)
         except ChangeRefusedError as exc:
             record_change("refused", exc.result)
             raise
@@ -205,14 +208,18 @@ class ChangePipeline:
         return result
 
     def _transact(
-        self, change_set: ChangeSet, ops: list[dict[str, Any]], commit: bool
+        self,
+        change_set: ChangeSet,
+        ops: list[dict[str, Any]],
+        commit: bool,
+        resources: GraphWrites | None,
     ) -> ChangeResult:
         for attempt in range(self.max_retries + 1):
             try:
                 with self.driver.session(database=self.database) as session:
                     tx = session.begin_transaction()
                     try:
-                        result = self._work(tx, change_set, ops, commit)
+                        result = self._work(tx, change_set, ops, commit, resources)
                     except _RollbackError as rollback:
                         tx.rollback()
                         if commit:
@@ -287,12 +294,20 @@ class ChangePipeline:
         return before, collect_focus(focus_records, self.ontology)
 
     def _work(
-        self, tx: neo4j.Transaction, change_set: ChangeSet, ops: list[dict[str, Any]], commit: bool
+        self,
+        tx: neo4j.Transaction,
+        change_set: ChangeSet,
+        all_ops: list[dict[str, Any]],
+        commit: bool,
+        resources: GraphWrites | None,
     ) -> ChangeResult:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         ctx = change_set.context
         at = ctx.at
+        # Resources outside the ontology are no class's focus nodes and impact nothing:
+        # only the whole-graph shapes read them (see ``_whole_graph_results``).
+        ops = [op for op in all_ops if op["op"] != "resource"]
         touched_cls: dict[str, str] = {}
         for op in ops:
             if op["op"] in {"link", "unlink"}:
@@ -307,6 +322,8 @@ class ChangePipeline:
         timings["read_before"] = (time.perf_counter() - t0) * 1000
 
         after = {iri: rec for iri, rec in before.items() if iri not in deleted}
+        if resources is not None:
+            write_resources(tx, resources, self.ontology.labels())
         if len(ops) > 1 and not deleted:
             after.update(self._write_grouped(tx, ops, at))
         else:
@@ -356,10 +373,10 @@ class ChangePipeline:
         touched = [
             {
                 "op": op["op"],
-                "cls": op.get("cls") or op["from_cls"],
+                "cls": op.get("cls") or op.get("from_cls") or "Resource",
                 "iri": op.get("iri") or op["from_iri"],
             }
-            for op in ops
+            for op in all_ops
         ]
         if not outcome.conforms:
             raise _RollbackError(
@@ -389,7 +406,7 @@ class ChangePipeline:
         )
         if commit:
             t4 = time.perf_counter()
-            self._record(tx, change_set, ops, before, after, outcome, impact)
+            self._record(tx, change_set, all_ops, before, after, outcome, impact)
             timings["audit"] = (time.perf_counter() - t4) * 1000
             t5 = time.perf_counter()
             for hook in self.tx_hooks:
@@ -404,7 +421,7 @@ class ChangePipeline:
         leaves it (without the change description, so ``sh:closed`` sees only the data).
         Correct for every target kind, and costs a read of the whole graph: only shape
         sets that have such shapes pay it. Violations the committed graph already had
-        are marked pre-existing, as for the other shapes."""
+        are marked pre-existing, as for the other shapes (only on nodes it held)."""
         if not self.engine.shape_set.whole_graph_shapes:
             return []
         results = self.engine.validate_whole_graph_shapes(read_whole_graph(tx, self.ontology))
@@ -414,10 +431,14 @@ class ChangePipeline:
             database=self.database, default_access_mode=neo4j.READ_ACCESS
         ) as session:
             earlier = read_whole_graph(session, self.ontology)
+        # A focus node the committed graph does not hold (a ``sh:targetNode`` that this
+        # change creates) has no violation of its own yet: the change brings it in, as a
+        # create of a business entity does, so its violations block.
+        held = {str(n) for n in earlier.all_nodes()}
         known = {
             r.key
             for r in self.engine.validate_whole_graph_shapes(earlier)
-            if r.severity == "Violation"
+            if r.severity == "Violation" and r.focus_node in held
         }
         return [
             r.model_copy(update={"pre_existing": True}) if r.key in known else r for r in results
@@ -602,6 +623,8 @@ def _property_changes(
 
 
 def _describe(op: dict[str, Any]) -> str:
+    if op["op"] == "resource":
+        return f"resource {op['iri']}"
     if "rel" in op:
         source, target = str(op["from_iri"]), str(op["to_iri"])
         return (

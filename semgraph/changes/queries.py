@@ -147,3 +147,30 @@ CREATE (c:ChangeEvent {
   touchedIris: [], results: '[]', impactPaths: [], warnings: 0, infos: 0
 })
 """
+
+
+# Resources outside the ontology (``WriteResource``), with the RDF mapping's names (checked
+# by its codec; labels and types travel as parameters): one statement for every label set
+# and one for every relationship type, so a change plans three statements, not one per kind.
+# Resources that carry a business class's label (an unchecked import of `ex:x a sg:Customer`):
+# their class's shapes would not see a resource write, so it is refused.
+BUSINESS_RESOURCES = """
+UNWIND $iris AS iri
+MATCH (n:Resource {iri: iri})
+WHERE any(label IN labels(n) WHERE label IN $labels)
+RETURN n.iri AS iri
+"""
+
+MERGE_RESOURCE_NODES = """
+UNWIND $rows AS row
+MERGE (n:Resource {iri: row.iri})
+SET n:$(row.labels)
+SET n += row.keys
+"""
+
+MERGE_RESOURCE_LINKS = """
+UNWIND $rows AS row
+MATCH (s:Resource {iri: row.s})
+MATCH (o:Resource {iri: row.o})
+MERGE (s)-[:$(row.type)]->(o)
+"""

@@ -9,13 +9,15 @@ from typing import Literal
 import typer
 
 from semgraph.cli.common import container, out
+from semgraph.cli.sync_stream_cmd import EXIT_REJECTED, run_stream
+from semgraph.sync.kafka_source import StreamOptions
 from semgraph.sync.sources import FileOptions
-
-EXIT_REJECTED = 3
 
 
 def sync(
-    files: list[Path] = typer.Argument(..., help="CSV (header row) or JSON Lines exports."),
+    files: list[Path] = typer.Argument(
+        None, help="CSV (header row) or JSON Lines exports (none with --kafka-topic)."
+    ),
     system: str = typer.Option(..., "--system", help="Source system key, e.g. CRM, ERP."),
     table: str = typer.Option(..., "--table", help="Source table, e.g. Account, KNA1."),
     mapping: list[Path] = typer.Option(
@@ -45,13 +47,41 @@ def sync(
         help="How long to wait for an unavailable Neo4j before stopping with exit 1 "
         "(default: SEMGRAPH_SYNC_MAX_WAIT_S, 300); the checkpoint is kept.",
     ),
+    kafka_topic: str | None = typer.Option(
+        None,
+        "--kafka-topic",
+        metavar="TOPIC",
+        help="Consume this Kafka topic instead of files, as `semgraph sync-stream --topic` "
+        "(its other options: see sync-stream).",
+    ),
+    until_idle: float | None = typer.Option(
+        None, help="With --kafka-topic: stop after this many seconds without a message."
+    ),
 ) -> None:
     """Upsert the rows of FILES into the graph, validated, audited and alert-checked.
 
     Exit 0 when every record was accepted, 3 when some were rejected (see the rejects
     file), 1 when the run stopped on an error. While Neo4j is unavailable the run waits
-    (at most --max-wait seconds) and goes on where it was.
+    (at most --max-wait seconds) and goes on where it was. With --kafka-topic the records
+    come from a Kafka topic instead (the same run as `semgraph sync-stream`).
     """
+    if kafka_topic is not None:
+        if files:
+            raise typer.BadParameter("give FILES or --kafka-topic, not both", param_hint="FILES")
+        run_stream(
+            system,
+            table,
+            StreamOptions(kafka_topic, until_idle_s=until_idle),
+            mapping=mapping,
+            batch_size=batch_size,
+            rejects_topic=None,
+            rejects_file=None,
+            max_wait=max_wait,
+            as_json=as_json,
+        )
+        return
+    if not files:
+        raise typer.BadParameter("name the files to sync, or --kafka-topic", param_hint="FILES")
     if file_format not in {"auto", "csv", "jsonl"}:
         raise typer.BadParameter("use csv, jsonl or auto", param_hint="--format")
     fmt: Literal["csv", "jsonl"] | None = None if file_format == "auto" else file_format  # type: ignore[assignment]

@@ -205,7 +205,9 @@ class _Subject:
 
 
 @dataclass
-class _Plan:
+class GraphPlan:
+    """A graph's triples sorted for writing (``plan_graph``)."""
+
     subjects: dict[str, _Subject] = field(default_factory=lambda: defaultdict(_Subject))
     objects: set[str] = field(default_factory=set)
     relationships: dict[str, list[tuple[str, str]]] = field(
@@ -214,8 +216,8 @@ class _Plan:
     terms: set[str] = field(default_factory=set)  # IRIs that become names
 
 
-def _plan(graph: Graph) -> _Plan:
-    plan = _Plan()
+def _plan(graph: Graph) -> GraphPlan:
+    plan = GraphPlan()
     for s, p, o in graph:
         if not isinstance(s, URIRef) or not isinstance(p, URIRef):
             raise InvalidInputError(f"unsupported triple subject or predicate: {s!r} {p!r}")
@@ -242,7 +244,7 @@ def _identity_keys(iri: str) -> dict[str, Any]:
     return {"id": match.group(2)} if match else {}
 
 
-def _subject_rows(plan: _Plan, registry: PrefixRegistry) -> dict[frozenset[str], list[Any]]:
+def _subject_rows(plan: GraphPlan, registry: PrefixRegistry) -> dict[frozenset[str], list[Any]]:
     groups: dict[frozenset[str], list[Any]] = defaultdict(list)
     for iri, subject in plan.subjects.items():
         keys = _identity_keys(iri)
@@ -267,6 +269,61 @@ def _write(driver: neo4j.Driver, query: str, rows: Sequence[Any], database: str,
             session.execute_write(work, batch)
 
 
+@dataclass
+class GraphWrites:
+    """The rows that store a graph (without blank nodes) with the mapping."""
+
+    subjects: dict[frozenset[str], list[Any]]
+    """Subject rows ``{iri, keys}`` by label set."""
+    bare: list[Any]
+    """Nodes named only as objects: ``{iri, keys}``."""
+    relationships: dict[str, list[Any]]
+    """Rows ``{s, o}`` by relationship type."""
+    plan: GraphPlan
+
+
+def plan_graph(graph: Graph) -> GraphPlan:
+    """Sort the triples of ``graph`` (without blank nodes) into nodes, labels, literals
+    and links; ``terms`` are the IRIs that become names, whose namespaces a
+    ``PrefixRegistry`` must know before ``graph_writes``.
+
+    Raises:
+        InvalidInputError: a blank node.
+    """
+    return _plan(graph)
+
+
+def graph_writes(plan: GraphPlan, registry: PrefixRegistry) -> GraphWrites:
+    """Encode a planned graph for writing; nothing is written yet.
+
+    Raises:
+        InvalidInputError: a namespace ``registry`` has no prefix for, or a literal the
+            mapping cannot encode.
+    """
+    return GraphWrites(
+        subjects=_subject_rows(plan, registry),
+        bare=[
+            {"iri": iri, "keys": _identity_keys(iri)}
+            for iri in sorted(plan.objects - plan.subjects.keys())
+        ],
+        relationships={
+            registry.to_name(p): [{"s": s, "o": o} for s, o in pairs]
+            for p, pairs in plan.relationships.items()
+        },
+        plan=plan,
+    )
+
+
+def write_statements(writes: GraphWrites) -> Iterator[tuple[str, list[Any]]]:
+    """``(query, rows)`` in the order they must run: subjects, bare objects, links."""
+    for labels, rows in writes.subjects.items():
+        yield q.merge_subjects(labels), rows
+    if writes.bare:
+        yield q.MERGE_RESOURCES, writes.bare
+    for rel_type, rows in writes.relationships.items():
+        yield q.merge_relationships(rel_type), rows
+
+
 def import_graph(
     driver: neo4j.Driver,
     graph: Graph,
@@ -284,29 +341,18 @@ def import_graph(
     """
     ensure_schema(driver, database)
     graph, blank_nodes = skolemize(graph)
-    plan = _plan(graph)
     hints = {str(p): str(ns) for p, ns in graph.namespace_manager.namespaces() if p}
+    plan = plan_graph(graph)
     registry = register_namespaces(driver, plan.terms, database, hints)
     # Encode everything before the first data write, so an encoding error writes nothing.
-    groups = _subject_rows(plan, registry)
-    rel_rows = {
-        registry.to_name(p): [{"s": s, "o": o} for s, o in pairs]
-        for p, pairs in plan.relationships.items()
-    }
-    bare = [
-        {"iri": iri, "keys": _identity_keys(iri)}
-        for iri in sorted(plan.objects - plan.subjects.keys())
-    ]
-    for labels, rows in groups.items():
-        _write(driver, q.merge_subjects(labels), rows, database, batch_size)
-    _write(driver, q.MERGE_RESOURCES, bare, database, batch_size)
-    for rel_type, rows in rel_rows.items():
-        _write(driver, q.merge_relationships(rel_type), rows, database, batch_size)
+    writes = graph_writes(plan, registry)
+    for query, rows in write_statements(writes):
+        _write(driver, query, rows, database, batch_size)
     return ImportReport(
         triples=len(graph),
         subjects=len(plan.subjects),
         resources=len(plan.subjects.keys() | plan.objects),
-        relationships=sum(len(rows) for rows in rel_rows.values()),
+        relationships=sum(len(rows) for rows in writes.relationships.values()),
         blank_nodes=blank_nodes,
         prefixes_added=dict(registry.added),
     )

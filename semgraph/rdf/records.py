@@ -16,9 +16,18 @@ from decimal import Decimal
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from semgraph.changes.model import CreateEntity, LinkEntities, Operation, UpdateEntity, Value
+from semgraph.changes.model import (
+    CreateEntity,
+    LinkEntities,
+    Operation,
+    RdfLiteral,
+    UpdateEntity,
+    Value,
+    WriteResource,
+)
 from semgraph.exceptions import did_you_mean
 from semgraph.ontology.model import ID_BASE, Ontology
+from semgraph.rdf.importer import skolemize
 from semgraph.vocabulary import SG_IRI
 
 # Kept by the pipeline itself on every write; a file's values (an export) are ignored.
@@ -156,3 +165,32 @@ def record_triples(graph: Graph, records: list[EntityRecord]) -> Graph:
         for triple in graph.triples((URIRef(record.iri), None, None)):
             out.add(triple)
     return out
+
+
+def resource_operations(graph: Graph) -> list[WriteResource]:
+    """``graph`` as ``WriteResource`` operations, one per subject in IRI order: RDF that is
+    not business data, to be written through the change pipeline. Blank nodes become the
+    genid IRIs ``semgraph import`` gives them (named by their content, ``skolemize``), so
+    the change stores what an import of the graph would, and validation sees the blank
+    nodes again."""
+    named, _ = skolemize(graph)
+    by_subject: dict[str, tuple[list[str], dict[str, list[RdfLiteral]], dict[str, list[str]]]]
+    by_subject = {}
+    for s, p, o in sorted(named, key=lambda t: (str(t[0]), str(t[1]), t[2].n3())):
+        types, literals, links = by_subject.setdefault(str(s), ([], {}, {}))
+        if isinstance(o, Literal):
+            literals.setdefault(str(p), []).append(
+                RdfLiteral(
+                    lexical=str(o),
+                    datatype=None if o.datatype is None else str(o.datatype),
+                    language=o.language,
+                )
+            )
+        elif p == RDF.type:
+            types.append(str(o))
+        else:
+            links.setdefault(str(p), []).append(str(o))
+    return [
+        WriteResource(iri=iri, types=types, literals=literals, links=links)
+        for iri, (types, literals, links) in by_subject.items()
+    ]

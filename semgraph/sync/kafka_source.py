@@ -7,6 +7,12 @@ makes them durable, and only then commits the offsets after the batch. Offsets a
 committed automatically, so a consumer that dies between the Neo4j commit and the offset
 commit reads those messages again on restart; they map to what the graph already holds,
 so they write nothing and record no second change event.
+
+While Neo4j is unavailable the batch in hand waits behind the sync's circuit breaker (its
+offsets uncommitted) and is tried again when Neo4j is back, for at most ``max_wait_s``.
+While the broker is away a second breaker (``broker_breaker``) is open: the consumer
+keeps polling (the client reconnects by itself), an offset commit waits for it, and the
+stream goes on where it was when the broker returns.
 """
 
 from __future__ import annotations
@@ -20,14 +26,34 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from semgraph.exceptions import KafkaUnavailableError
+from semgraph.sync.breaker import BreakerState, CircuitBreaker
+from semgraph.sync.errors import SyncUnavailableError
 from semgraph.sync.kafka_rejects import RejectedMessage, RejectsSink
+from semgraph.sync.pause import Outage, unavailable_cause
 from semgraph.sync.service import SyncService
 
 log = logging.getLogger("semgraph.sync.kafka")
 _client_log = logging.getLogger("semgraph.kafka.client")
+_FINAL = frozenset({"created", "updated", "unchanged", "rejected"})
+"""Outcomes a record keeps; ``not_kept`` and ``unknown`` ones are tried again."""
+_BROKERS_DOWN = frozenset({KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT})
+_REJOINED = frozenset(
+    {
+        KafkaError.UNKNOWN_MEMBER_ID,
+        KafkaError.ILLEGAL_GENERATION,
+        KafkaError.REBALANCE_IN_PROGRESS,
+        KafkaError._ASSIGNMENT_LOST,
+    }
+)
+_REREAD = "the consumer group rebalanced; the batch is read again and writes nothing"
+_KEPT = "what was committed stays; the batch's offsets are not committed"
+_RESUME = (
+    "start {what}, then run the same command again: it reads the batch again from the "
+    "last committed offset, and what already landed writes nothing (--max-wait waits longer)"
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +126,14 @@ class KafkaStreamSync:
     """Called after a batch's Neo4j commit, before its offset commit (tests end the
     process here to show that a re-delivered batch writes nothing)."""
     consumer_config: dict[str, Any] = field(default_factory=dict)
+    max_wait_s: float = 300.0
+    """How long a batch waits for Neo4j, or an offset commit for the broker, before the
+    stream stops (its offsets uncommitted)."""
+    broker_breaker: CircuitBreaker = field(
+        default_factory=lambda: CircuitBreaker(failures=1, cool_down_s=5.0)
+    )
+    """Open while the brokers cannot be reached (the client says all are down, or a
+    commit fails); the container's logs its state."""
 
     def run(
         self,
@@ -129,6 +163,7 @@ class KafkaStreamSync:
                 "enable.auto.commit": False,  # offsets only after the Neo4j commit
                 "enable.auto.offset.store": False,
                 "auto.offset.reset": "earliest",
+                "error_cb": self._client_error,
                 **self.consumer_config,
             },
             logger=_client_log,
@@ -144,7 +179,9 @@ class KafkaStreamSync:
                 messages = consumer.consume(self.service.batch_size, options.poll_s)
                 messages = [m for m in messages if not self._failed(m)]
                 if not messages:
-                    if not assigned.is_set():
+                    if not self._broker_answers(consumer, options.topic):
+                        idle_since = time.monotonic()  # waiting for the broker is not idle
+                    elif not assigned.is_set():
                         idle_since = time.monotonic()
                     elif (
                         options.until_idle_s is not None
@@ -152,6 +189,7 @@ class KafkaStreamSync:
                     ):
                         break
                     continue
+                self.broker_breaker.success()
                 first_batch = first_batch or time.perf_counter()
                 self._sync_batch(consumer, system, table, messages, summary)
                 summary.active_seconds = time.perf_counter() - first_batch
@@ -181,14 +219,39 @@ class KafkaStreamSync:
                 "the broker allows)",
             )
 
-    @staticmethod
-    def _failed(message: Message) -> bool:
+    def _failed(self, message: Message) -> bool:
         error = message.error()
         if error is None:
             return False
         if error.fatal():
             raise KafkaUnavailableError(f"the Kafka consumer failed: {error}")
+        self._client_error(error)
+        return True
+
+    def _client_error(self, error: KafkaError) -> None:
+        """The client's errors: brokers down open the broker breaker (it logs); the client
+        keeps reconnecting by itself."""
+        if error.code() in _BROKERS_DOWN:
+            log.debug("Kafka: %s", error)
+            if error.code() == KafkaError._ALL_BROKERS_DOWN:
+                self.broker_breaker.failure()
+            return
         log.warning("Kafka: %s", error)
+
+    def _broker_answers(self, consumer: Consumer, topic: str) -> bool:
+        """Whether the broker is known to answer; while its breaker is not closed, one
+        metadata request probes it once per cool-down."""
+        breaker = self.broker_breaker
+        if breaker.state is BreakerState.CLOSED:
+            return True
+        if not breaker.allow():
+            return False
+        try:
+            consumer.list_topics(topic, timeout=2)
+        except KafkaException:
+            breaker.failure()
+            return False
+        breaker.success()
         return True
 
     def _sync_batch(
@@ -204,43 +267,99 @@ class KafkaStreamSync:
             by_partition.setdefault(message.partition() or 0, []).append(message)
         next_offsets: dict[int, int] = {}
         for partition, part in sorted(by_partition.items()):
-            records = [_record(m) for m in part]
-            offsets = [m.offset() or 0 for m in part]
-            result, outcomes = self.service.run_records(
-                system,
-                table,
-                records,  # a text that is not a JSON object is rejected as such
-                source=f"kafka {summary.topic}[{partition}]",
-                run_id=summary.run_id,
-                positions=offsets,
-                position_name="offsets",
-            )
-            for message, record, outcome in zip(part, records, outcomes, strict=True):
-                if outcome["status"] == "rejected":
-                    self.rejects.write(_rejected(message, record, outcome))
-            summary.records += len(part)
+            self._sync_partition(system, table, partition, part, summary)
+            next_offsets[partition] = (part[-1].offset() or 0) + 1
+        self.rejects.flush()
+        if self.on_batch_committed is not None:
+            self.on_batch_committed(StreamBatch(next_offsets, len(messages)))
+        if self._commit(consumer, summary, next_offsets):
+            summary.committed.update(next_offsets)
+
+    def _sync_partition(
+        self, system: str, table: str, partition: int, part: list[Message], summary: StreamSummary
+    ) -> None:
+        """Sync one partition's messages; while Neo4j is away, wait and try those not kept
+        again (what committed before the outage keeps its outcome)."""
+        records = [_record(m) for m in part]
+        offsets = [m.offset() or 0 for m in part]
+        outcomes: dict[int, dict[str, Any]] = {}
+        todo = list(range(len(part)))
+        source = f"kafka {summary.topic}[{partition}]"
+        paused_from = offsets[0]
+        outage = Outage(
+            "Neo4j",
+            self.max_wait_s,
+            lambda: f"{system}.{table} {source} from offset {paused_from}",
+            kept=_KEPT,
+            hint=_RESUME.format(what="Neo4j (`semgraph neo4j start`)"),
+        )
+        while todo:
+            down: SyncUnavailableError | None = None
+            try:
+                result, got = self.service.run_records(
+                    system,
+                    table,
+                    [records[i] for i in todo],  # a text that is not a JSON object is rejected
+                    source=source,
+                    run_id=summary.run_id,
+                    positions=[offsets[i] for i in todo],
+                    position_name="offsets",
+                )
+            except SyncUnavailableError as unavailable:
+                down = unavailable
+                result, got = unavailable.summary, unavailable.outcomes
+            for index, outcome in zip(todo, got, strict=True):
+                if outcome["status"] in _FINAL:
+                    outcomes[index] = outcome
             for name in ("created", "updated", "unchanged", "rejected"):
                 setattr(summary, name, getattr(summary, name) + result.total(name))
             summary.batches += result.batches
             summary.change_events += result.change_events
             summary.warnings += result.warnings
-            next_offsets[partition] = offsets[-1] + 1
-        self.rejects.flush()
-        if self.on_batch_committed is not None:
-            self.on_batch_committed(StreamBatch(next_offsets, len(messages)))
-        try:
-            consumer.commit(
-                offsets=[TopicPartition(summary.topic, p, o) for p, o in next_offsets.items()],
-                asynchronous=False,
-            )
-        except KafkaException as exc:
-            raise KafkaUnavailableError(
-                f"the batch up to offsets {next_offsets} is in Neo4j, but committing its "
-                f"offsets failed: {exc}",
-                hint="restart the sync when the broker is back: it reads those messages "
-                "again and, as they are already in the graph, writes nothing",
-            ) from None
-        summary.committed.update(next_offsets)
+            todo = [i for i in todo if i not in outcomes]
+            if down is not None and todo:
+                if outage.paused_at is None:
+                    paused_from = offsets[todo[0]]
+                outage.wait(unavailable_cause(down), self.service.breaker.retry_after_s())
+        outage.resumed()
+        for index, message in enumerate(part):
+            if outcomes[index]["status"] == "rejected":
+                self.rejects.write(_rejected(message, records[index], outcomes[index]))
+        summary.records += len(part)
+
+    def _commit(
+        self, consumer: Consumer, summary: StreamSummary, next_offsets: dict[int, int]
+    ) -> bool:
+        """Commit the batch's offsets; while the broker is away, wait for it. False when the
+        group rebalanced meanwhile (the commit is refused, the batch will be read again)."""
+        outage = Outage(
+            "the Kafka broker",
+            self.max_wait_s,
+            lambda: f"committing offsets {next_offsets} of {summary.topic}",
+            kept="the batch is in Neo4j but its offsets are not committed",
+            hint=_RESUME.format(what="the broker (`semgraph kafka start`)"),
+        )
+        while True:
+            try:
+                consumer.commit(
+                    offsets=[TopicPartition(summary.topic, p, o) for p, o in next_offsets.items()],
+                    asynchronous=False,
+                )
+            except KafkaException as exc:
+                code = (
+                    exc.args[0].code() if exc.args and isinstance(exc.args[0], KafkaError) else None
+                )
+                if code in _REJOINED:
+                    # the group moved on without us: the batch is read again and, being in
+                    # the graph already, writes nothing; retrying this commit cannot succeed
+                    log.warning("Kafka: the offset commit was refused (%s): %s", exc, _REREAD)
+                    return False
+                self.broker_breaker.failure()
+                outage.wait(str(exc.args[0] if exc.args else exc), self.broker_breaker.cool_down_s)
+                continue
+            self.broker_breaker.success()
+            outage.resumed()
+            return True
 
 
 def _record(message: Message) -> Any:

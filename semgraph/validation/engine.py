@@ -200,9 +200,10 @@ class ShapeEngine:
 
     def may_fire(self, shape: str, moved: Iterable[str]) -> bool:
         """Whether ``shape`` can report anything on a focus node whose pending change
-        touched the properties ``moved`` (local names); False only for transition shapes
-        that provably need another property's change (see ``change_needs``)."""
-        return self._can_fire(shape, {SG[name] for name in moved})
+        touched the properties ``moved`` (their IRIs, as ``sgm:property`` names them, of
+        any namespace); False only for transition shapes that provably need another
+        property's change (see ``change_needs``)."""
+        return self._can_fire(shape, {URIRef(iri) for iri in moved})
 
     def _can_fire(self, shape: str, moved: set[Node]) -> bool:
         needs = self._needs.get(shape)

@@ -1,4 +1,4 @@
-"""Print the W3C suite's counts per validation strategy after the run."""
+"""Print the W3C suite's counts per validation strategy, and per change, after the run."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.conformance.test_w3c_per_change import PER_CHANGE
     from tests.conformance.test_w3c_suite import OUTCOMES
 
     for strategy, verdicts in OUTCOMES.items():
@@ -20,4 +21,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"W3C SHACL suite, {strategy}: {kinds['pass']} pass, {kinds['fail']} fail, "
             f"{kinds['refused']} refused by the loader, of {len(verdicts)}"
+        )
+    if PER_CHANGE:
+        expressible = [v for v in PER_CHANGE.values() if not v.startswith("not expressible")]
+        agree = sum(v == "agree" for v in expressible)
+        terminalreporter.write_line(
+            f"W3C SHACL suite, per change: {len(expressible)} expressible of "
+            f"{len(PER_CHANGE)}, {agree} agree, {len(expressible) - agree} differ"
         )

@@ -256,3 +256,47 @@ def test_an_unreachable_broker_is_refused_with_how_to_start_one(
         consumer.run("CRM", "Account", StreamOptions("crm.accounts", "g7", until_idle_s=1))
     assert f"cannot reach Kafka at {nobody}" in err.value.message
     assert "semgraph kafka start" in (err.value.hint or "")
+
+
+def test_the_cli_exits_3_when_a_stream_rejected_records_and_sync_kafka_topic_is_the_same_run(
+    container: Container, empty_db: neo4j.Driver, settings: Settings, kafka_bootstrap: str,
+    topic: str,
+) -> None:  # fmt: skip
+    produce(kafka_bootstrap, topic, [*crm_accounts(2), "not json {"])
+    env = {**child_env(settings), "SEMGRAPH_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
+    alias = subprocess.run(
+        [sys.executable, "-m", "semgraph.cli.main", "sync", "--system", "CRM", "--table",
+         "Account", "--kafka-topic", topic, "--until-idle", "2", "--json"],
+        env=env, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert alias.returncode == 3, alias.stderr[-2000:]
+    summary = json.loads(alias.stdout.strip().splitlines()[-1])
+    assert (summary["records"], summary["created"], summary["rejected"]) == (3, 2, 1)
+    assert summary["group"] == "semgraph-sync-CRM-Account" and summary["committed"] == {"0": 3}
+    assert rows(empty_db, "MATCH (c:Customer) RETURN count(c) AS n")[0]["n"] == 2
+
+    again = subprocess.run(
+        [sys.executable, "-m", "semgraph.cli.main", "sync-stream", "--system", "CRM", "--table",
+         "Account", "--topic", topic, "--group", "g-cli", "--until-idle", "2", "--json"],
+        env=env, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert again.returncode == 3, again.stderr[-2000:]
+    summary = json.loads(again.stdout.strip().splitlines()[-1])
+    assert (summary["unchanged"], summary["rejected"]) == (2, 1)
+    rejects = read_topic(kafka_bootstrap, f"{topic}.rejects", 2)
+    assert [r["offset"] for r in rejects] == [2, 2], "one reject per run, from the topic's offset"
+
+
+def test_sync_refuses_both_files_and_a_kafka_topic(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from semgraph.cli.main import app
+
+    export = tmp_path / "a.csv"
+    export.write_text("Id\n1\n")
+    both = CliRunner().invoke(
+        app, ["sync", "--system", "CRM", "--table", "Account", "--kafka-topic", "t", str(export)]
+    )
+    assert both.exit_code == 2 and "not both" in both.output
+    neither = CliRunner().invoke(app, ["sync", "--system", "CRM", "--table", "Account"])
+    assert neither.exit_code == 2 and "--kafka-topic" in neither.output

@@ -16,7 +16,7 @@ from neo4j.exceptions import (
 
 from semgraph.sync.breaker import BreakerState, CircuitBreaker, is_unavailable
 from semgraph.sync.errors import SyncUnavailableError, SyncWaitExceededError
-from semgraph.sync.pause import through_breaker, waiting
+from semgraph.sync.pause import Outage, through_breaker, waiting
 
 
 class FakeClock:
@@ -220,3 +220,38 @@ def test_a_file_sync_gives_up_after_max_wait_with_what_to_do(clock: FakeClock) -
     assert "did not come back within 20 s: ERP.KNA1 k.csv stopped" in err.value.message
     assert "checkpoint is kept" in err.value.message
     assert err.value.hint is not None and "resumes after the last committed line" in err.value.hint
+
+
+def test_an_outage_logs_once_when_it_starts_and_once_when_it_ends_and_says_what_stays(
+    clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    outage = Outage(
+        "the Kafka broker",
+        10,
+        lambda: "committing offsets {0: 40}",
+        kept="the batch is in Neo4j but its offsets are not committed",
+        hint="start the broker",
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    with caplog.at_level(logging.WARNING, "semgraph.sync"):
+        outage.wait("all brokers down", retry_after_s=4)
+        outage.wait("all brokers down", retry_after_s=4)
+        outage.resumed()
+        outage.resumed()  # nothing to end any more
+        outage.wait("all brokers down", retry_after_s=4)  # a new outage starts afresh
+        with pytest.raises(SyncWaitExceededError) as err:
+            for _ in range(4):
+                outage.wait("all brokers down", retry_after_s=4)
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[:2] == [
+        "the Kafka broker is unavailable (all brokers down): committing offsets {0: 40} "
+        "paused; waiting up to 10 s for it to come back",
+        "the Kafka broker is back: committing offsets {0: 40} resumes (paused 8.0 s)",
+    ]
+    assert len(messages) == 3, "one line per start and end, none per retry"
+    assert clock.slept == [4, 4, 4, 4, 2], "the last wait ends at the bound"
+    assert "within 10 s: committing offsets {0: 40} stopped; the batch is in Neo4j" in (
+        err.value.message
+    )
+    assert err.value.hint == "start the broker"
