@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from semgraph.master_data.merge_log import MergeLog
     from semgraph.rag.entity_cards import EntityCardUpdater
+    from semgraph.services.data_health import DataHealth, DataHealthService
     from semgraph.services.master_data import MasterDataService
     from semgraph.sync.breaker import CircuitBreaker
     from semgraph.sync.kafka_source import KafkaStreamSync
@@ -325,6 +326,23 @@ class Container:
         """The sync of ``POST /ingest``: the ontology's mappings plus
         ``SEMGRAPH_SYNC_MAPPING_FILES``."""
         return self.sync(self.settings.sync_mapping_files)
+
+    @cached_property
+    def data_health(self) -> DataHealthService:
+        """Completeness, freshness, reject rates and duplicate keys per class and source
+        system, for the tables ``sync_service`` knows (see semgraph.services.data_health)."""
+        from semgraph.services.data_health import DataHealthService
+
+        return DataHealthService(
+            self.driver, self.settings.neo4j_database, self.ontology, self.sync_service.catalog
+        )
+
+    def data_health_now(self) -> list[DataHealth]:
+        """``data_health.snapshot()``, or nothing while Neo4j is down (``/metrics`` asks
+        this at each scrape, and must answer at once during an outage)."""
+        if self.neo4j_problem() is not None:
+            return []
+        return self.data_health.snapshot()
 
     def event_handlers(self) -> list[Callable[[object], object]]:
         """What reacts to domain events after a commit, in order (each gets every event)."""

@@ -8,9 +8,17 @@ types, error codes, outcomes, channel names, source systems), never ids.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+if TYPE_CHECKING:
+    from semgraph.services.data_health import DataHealth
+
+log = logging.getLogger("semgraph.metrics")
 
 # Latency buckets in seconds: the change, GraphQL and RAG targets sit at 50 ms.
 _FAST = (0.002, 0.005, 0.01, 0.02, 0.035, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
@@ -123,3 +131,73 @@ def watch_sync_breaker(state: Callable[[], str], states: Iterable[str]) -> None:
 
     for name in states:
         SYNC_BREAKER_STATE.labels(state=name).set_function(is_in(name))
+
+
+class _DataHealthCollector:
+    """Data health per class and source system, computed at scrape time from ``source``
+    (``DataHealthService.snapshot``: cached, so scrapes do not each run the aggregates)."""
+
+    def __init__(self) -> None:
+        self.source: Callable[[], Sequence[DataHealth]] | None = None
+
+    def describe(self) -> list[Metric]:
+        return []  # the series depend on the data; nothing to declare up front
+
+    def collect(self) -> Iterator[Metric]:
+        if self.source is None:
+            return
+        try:
+            rows = self.source()
+        except Exception as exc:  # a scrape must not fail because one figure could not be had
+            log.warning("data health not exported this scrape: %s", type(exc).__name__)
+            return
+        labels = ["class", "system"]
+        records = GaugeMetricFamily(
+            "semgraph_data_records",
+            "Records (not inactive) a source system holds of a class.",
+            labels=labels,
+        )
+        complete = GaugeMetricFamily(
+            "semgraph_data_completeness_ratio",
+            "Share of a system's records of a class whose entity (or record) holds each "
+            "mapped property.",
+            labels=[*labels, "property"],
+        )
+        fresh = GaugeMetricFamily(
+            "semgraph_data_freshness_seconds",
+            "Seconds since a record of the class was last read from the system.",
+            labels=labels,
+        )
+        rejects = GaugeMetricFamily(
+            "semgraph_data_reject_ratio",
+            "Rejected / read records of the sync runs of the last 24 hours.",
+            labels=labels,
+        )
+        duplicates = GaugeMetricFamily(
+            "semgraph_data_duplicate_keys",
+            "Duplicate keys: `run` rows whose key an earlier row of the same run had (last "
+            "24 hours), `match_key` golden entities sharing a match key with another.",
+            labels=[*labels, "kind"],
+        )
+        for row in rows:
+            pair = [row.cls, row.system]
+            records.add_metric(pair, row.records)
+            for f in row.completeness:
+                if f.share is not None:
+                    complete.add_metric([*pair, f.property], f.share)
+            if row.freshness_seconds is not None:
+                fresh.add_metric(pair, row.freshness_seconds)
+            if row.reject_rate is not None:
+                rejects.add_metric(pair, row.reject_rate)
+            duplicates.add_metric([*pair, "run"], row.duplicate_keys_in_runs)
+            duplicates.add_metric([*pair, "match_key"], row.duplicate_match_keys)
+        yield from (records, complete, fresh, rejects, duplicates)
+
+
+DATA_HEALTH = _DataHealthCollector()
+REGISTRY.register(DATA_HEALTH)
+
+
+def watch_data_health(source: Callable[[], Sequence[DataHealth]]) -> None:
+    """Export ``source()`` (data health rows) as the ``semgraph_data_*`` gauges at each scrape."""
+    DATA_HEALTH.source = source

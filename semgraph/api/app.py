@@ -21,7 +21,7 @@ from semgraph.api.graphql.settings import ApiSettings
 from semgraph.bootstrap import Container
 from semgraph.config import Settings, get_settings
 from semgraph.mcp.transports import mount_mcp, running_sessions
-from semgraph.metrics import watch_neo4j, watch_sync_breaker
+from semgraph.metrics import watch_data_health, watch_neo4j, watch_sync_breaker
 from semgraph.sync.breaker import BreakerState
 
 
@@ -62,6 +62,7 @@ def create_app(
     app.include_router(ingest.router)
     watch_neo4j(container.neo4j_problem)
     watch_sync_breaker(lambda: container.sync_breaker.state, list(BreakerState))
+    watch_data_health(container.data_health_now)
     mount_graphql(app, container, api_settings or container.settings.api)
     mcp = mount_mcp(app, app.state.graphql_schema, app.state.graphql)
     return app

@@ -55,6 +55,7 @@ SLOTS: list[tuple[str, str, tuple[Link, ...]]] = [
         _CUSTOMER, Link("contract", "contract", "Contract"),
         Link("assignee", "assignee", "Employee"),
     )),
+    ("InteractionEvent", "InteractionEvent", (_CUSTOMER,)),
 ]  # fmt: skip
 
 

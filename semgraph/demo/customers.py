@@ -1,4 +1,5 @@
-"""Demo customers with their CRM/ERP records, contacts, opportunities, quotes and tickets."""
+"""Demo customers with their CRM/ERP records, contacts, opportunities, quotes, tickets and
+interaction events."""
 
 from __future__ import annotations
 
@@ -168,4 +169,30 @@ def add_tickets(chunk: Chunk, ctx: CustomerCtx, count: int, contract_id: str | N
              "resolvedAt": instant(opened + 1, rng.randrange(86_400)) if done else None},
             {"customer": ctx.id, "contract": contract_id,
              "assignee": support[rng.randrange(len(support))]},
+        )  # fmt: skip
+
+
+_EVENTS = {
+    "web": ("page_view", "add_to_cart", "purchase"),
+    "app": ("login", "screen_view", "purchase"),
+    "pos": ("purchase", "return"),
+    "iot": ("reading",),
+    "partner_api": ("order_created", "quote_requested"),
+}
+
+
+def add_interactions(chunk: Chunk, ctx: CustomerCtx, count: int) -> None:
+    """``count`` interaction events of the customer, each traceable (UTC time, device
+    fingerprint, session id) as the traceability rule requires."""
+    rng = chunk.rng
+    for _ in range(count):
+        channel = rng.choice(tuple(_EVENTS))
+        event_id = chunk.new_id("InteractionEvent")
+        chunk.add(
+            "InteractionEvent",
+            {"id": event_id, "channel": channel, "eventType": rng.choice(_EVENTS[channel]),
+             "occurredAt": instant(rng.randrange(ctx.since, DAYS), rng.randrange(86_400)),
+             "deviceFingerprint": f"fp-{rng.getrandbits(48):012x}",
+             "sessionId": f"s-{event_id[-6:]}-{rng.randrange(10_000):04d}"},
+            {"customer": ctx.id},
         )  # fmt: skip

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from semgraph.demo.chunk import SLOTS, Chunk
 from semgraph.demo.contracts import add_contracts
-from semgraph.demo.customers import add_customer, add_tickets
+from semgraph.demo.customers import add_customer, add_interactions, add_tickets
 from semgraph.demo.master_data import generate_master_data, master_data_count
 from semgraph.demo.plan import CONFLICT_EVERY, CONFLICTS, conflict_count, plan_customer
 from semgraph.demo.records import MAX_BATCH, Batch, IdFactory
@@ -138,6 +138,7 @@ def generate_units(
             add_orders(chunk, ctx, plan)
             contract = add_contracts(chunk, ctx, plan)
             add_tickets(chunk, ctx, plan.tickets + base + (number < extra), contract)
+            add_interactions(chunk, ctx, plan.interactions)
         yield [
             split
             for slot, cls, links in SLOTS

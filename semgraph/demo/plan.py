@@ -68,10 +68,12 @@ class CustomerPlan:
     contracts: tuple[ContractPlan, ...]
     tickets: int
     conflicts: frozenset[str] = field(default_factory=frozenset)
+    interactions: int = 0
 
     def size(self) -> int:
-        """Entities this customer brings (itself, its records, documents and lines)."""
+        """Entities this customer brings (itself, its records, documents, lines, events)."""
         n = 2 + self.has_erp + self.contacts + 2 * self.opportunities + self.tickets
+        n += self.interactions
         for o in self.orders:
             n += 1 + o.lines + _billing_size(o.invoice)
         for c in self.contracts:
@@ -145,4 +147,5 @@ def plan_customer(rng: random.Random, number: int) -> CustomerPlan:
         contracts=tuple(contracts),
         tickets=rng.randint(0, 2),
         conflicts=conflicts,
+        interactions=rng.randint(1, 3),
     )

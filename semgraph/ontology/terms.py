@@ -235,6 +235,7 @@ TRANSFORMS: frozenset[str] = frozenset(
         "cents_to_decimal",
         "date_iso",
         "datetime_iso",
+        "datetime_utc",
         "yes_no_boolean",
     }
 )

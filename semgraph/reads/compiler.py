@@ -81,7 +81,7 @@ class CypherCompiler:
         v = self.params.var()
         id_param = self.params.add(str(field.arguments.get("id")))
         return (
-            f"head(COLLECT {{ MATCH ({v}:{ident(entity.label)} {{id: {id_param}}}) "
+            f"head(COLLECT {{ MATCH ({v}:{label_expression(entity)} {{id: {id_param}}}) "
             f"RETURN {self.project(entity, v, field.selections)} AS x }})"
         )
 
@@ -227,7 +227,7 @@ class CypherCompiler:
         v = self.params.var()
         if anchor:
             return v, anchor.replace("{target}", v)
-        return v, f"({v}:{ident(entity.label)})"
+        return v, f"({v}:{label_expression(entity)})"
 
     def _page_size(self, first: Any, *, nested: bool = False) -> int:
         if first is None:
@@ -240,6 +240,14 @@ class CypherCompiler:
                 hint=f"ask for at most {self.pages.maximum} items and page with `after`",
             )
         return first
+
+
+def label_expression(entity: EntityType) -> str:
+    """``Contract`` or, for a class with subclasses, ``Contract|WrittenContract``: a read
+    of a class lists its subclasses' instances. A union of label scans (or of the per-label
+    id index seeks) keeps the reads as fast as one label's; nodes keep just their own class
+    label, so export and validation see exactly the imported ``rdf:type``s."""
+    return "|".join(ident(label) for label in entity.labels)
 
 
 def _folded_stats(values: str, temporal: bool) -> str:

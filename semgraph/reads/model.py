@@ -96,9 +96,13 @@ class EntityType:
     scalars: dict[str, ScalarField] = field(default_factory=dict)
     relations: dict[str, RelationField] = field(default_factory=dict)
     label: str = ""
+    labels: tuple[str, ...] = ()
+    """The labels a read of this type matches: its own and its concrete subclasses'
+    (OWL semantics, as ``sh:targetClass``: a ``WrittenContract`` is a ``Contract``)."""
 
     def __post_init__(self) -> None:
         self.label = self.label or self.name
+        self.labels = self.labels or (self.label,)
 
     @property
     def single_name(self) -> str:
@@ -141,7 +145,7 @@ def _concrete_members(ontology: Ontology, names: tuple[str, ...]) -> list[str]:
     ]
 
 
-def _field_names(ontology: Ontology, cls: str) -> dict[str, str]:
+def field_names(ontology: Ontology, cls: str) -> dict[str, str]:
     """GraphQL field name per property name of ``cls``: ``sg:`` names as they are, other
     properties by local name where no other field of the type has it."""
     names = [*ontology.datatype_properties(cls), *ontology.object_properties(cls)]
@@ -184,11 +188,15 @@ def build_model(
     model: dict[str, EntityType] = {}
     rights = WriteRights.of(ontology)
     for cls in ontology.concrete_classes():
-        fields = _field_names(ontology, cls.name)
+        fields = field_names(ontology, cls.name)
         entity = EntityType(
             _type_name(ontology, cls.name, reserved),
             (cls.definition_en or cls.label_en) + _writers(rights, cls.name),
             label=cls.name,
+            labels=(
+                cls.name,
+                *(m for m in _concrete_members(ontology, (cls.name,)) if m != cls.name),
+            ),
         )
         for prop in ontology.datatype_properties(cls.name).values():
             writable = ", ".join(rights.property_writers(cls.name, prop.name)) or "nobody"
@@ -227,7 +235,7 @@ def build_model(
         for inc, source in incoming:
             base = plural(_lower_first(_type_name(ontology, source, reserved)))
             name = base
-            as_name = _field_names(ontology, source)[inc.name]
+            as_name = field_names(ontology, source)[inc.name]
             as_name = base + "As" + as_name[0].upper() + as_name[1:]
             if per_source[source] > 1 or source == cls.name or name in entity.scalars:
                 name = as_name

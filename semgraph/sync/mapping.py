@@ -12,8 +12,9 @@ Beyond ``sgm:FieldMapping``'s transform, value map and key, the sync reads (all 
   an existing entity's is that entity, so a CRM account and an SAP customer with the same
   tax id become one golden customer with two system records;
 - ``sgm:ReferenceMapping``: a foreign key. ``sgm:sourceField`` holds the key of a row of
-  ``sgm:referencedTable`` (same system); the row's entity gets the relationship
-  ``sgm:targetRelationship`` to that row's entity (an order's customer number -> ``customer``).
+  ``sgm:referencedTable`` (of the same system, or of ``sgm:referencedSystem``); the row's
+  entity gets the relationship ``sgm:targetRelationship`` to that row's entity (an order's
+  customer number -> ``customer``; a web event's CRM account id -> ``customer``).
 
 The loader refuses a mapping naming an unknown system, class, property, relationship,
 transform or table with ``MappingError``, whose message starts with the file and line.
@@ -62,7 +63,8 @@ class FieldRule:
 
 @dataclass(frozen=True)
 class ReferenceRule:
-    """A foreign key: ``source_field`` holds a key of ``referenced_table``'s rows."""
+    """A foreign key: ``source_field`` holds a key of ``referenced_table``'s rows, a table
+    of ``referenced_system`` (the mapping's own system unless it names another)."""
 
     source_field: str
     relationship: str
@@ -70,6 +72,7 @@ class ReferenceRule:
     referenced_table: str
     transform: str | None = None
     where: str = ""
+    referenced_system: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,11 @@ class TableMapping:
     @property
     def match_rule(self) -> FieldRule | None:
         return next((f for f in self.fields if f.match_key), None)
+
+    def referenced(self, relationship: str) -> tuple[str, str]:
+        """(system, table) whose keys the foreign key of ``relationship`` holds."""
+        ref = next(r for r in self.references if r.relationship == relationship)
+        return ref.referenced_system or self.system, ref.referenced_table
 
 
 @dataclass
@@ -190,7 +198,7 @@ def load_catalog(ontology: Ontology, paths: Sequence[Path]) -> MappingCatalog:
     refs: dict[tuple[str, str], list[ReferenceRule]] = defaultdict(list)
     for m in sorted(g.subjects(RDF.type, SGM.ReferenceMapping), key=str):
         system, table, cls = _table_of(src, ontology, catalog, m, classes)
-        refs[(system, table)].append(_reference_rule(src, ontology, m, cls))
+        refs[(system, table)].append(_reference_rule(src, ontology, catalog, m, cls, system))
     for (system, table), (cls, _) in sorted(classes.items()):
         fields = rules.get((system, table), [])
         keys = tuple(
@@ -209,8 +217,9 @@ def load_catalog(ontology: Ontology, paths: Sequence[Path]) -> MappingCatalog:
             references=tuple(refs.get((system, table), [])),
             system_of_record=owner is None or owner == system,
         )
-    for (system, _table), references in refs.items():
+    for references in refs.values():
         for ref in references:
+            system = ref.referenced_system
             target = catalog.tables.get((system, ref.referenced_table))
             if target is None or target.target_class != ref.target_class:
                 known = sorted(
@@ -348,8 +357,19 @@ def _field_rule(src: _Source, ontology: Ontology, m: Node, cls: str) -> FieldRul
     )
 
 
-def _reference_rule(src: _Source, ontology: Ontology, m: Node, cls: str) -> ReferenceRule:
+def _reference_rule(
+    src: _Source, ontology: Ontology, catalog: MappingCatalog, m: Node, cls: str, system: str
+) -> ReferenceRule:
     g = src.graph
+    other = g.value(m, SGM.referencedSystem)
+    referenced_system = _local(other) if other is not None else system
+    if referenced_system is None or referenced_system not in catalog.systems:
+        raise src.error(
+            m,
+            f"sgm:referencedSystem `{referenced_system}` is not a declared source system",
+            hint=did_you_mean(referenced_system or "", catalog.systems)
+            or "known: " + ", ".join(sorted(catalog.systems)),
+        )
     rel = _local(g.value(m, SGM.targetRelationship)) or ""
     rels = ontology.object_properties(cls)
     if rel not in rels:
@@ -372,6 +392,7 @@ def _reference_rule(src: _Source, ontology: Ontology, m: Node, cls: str) -> Refe
         referenced_table=table,
         transform=transform,
         where=src.location(m),
+        referenced_system=referenced_system,
     )
 
 

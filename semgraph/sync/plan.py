@@ -32,9 +32,14 @@ def _fit(prefix: str, key: str) -> str:
     return prefix + "h" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
+def record_id_prefix(system: str, cls: str) -> str:
+    """What the id of every record of ``system``'s ``cls`` rows starts with."""
+    return f"{system}.{cls}."
+
+
 def record_id(system: str, cls: str, key: str) -> str:
     """The id of ``system``'s record of the ``cls`` row keyed ``key``."""
-    return _fit(f"{system}.{cls}.", key)
+    return _fit(record_id_prefix(system, cls), key)
 
 
 def golden_id(ontology: Ontology, cls: str, system: str, key: str) -> str:
@@ -165,10 +170,10 @@ def plan_row(
             )
         )
     for rel, (ref_table, ref_key) in sorted(row.references.items()):
-        target_table = catalog.tables[(system, ref_table)]
-        ref_cls = target_table.target_class
+        ref_system, _ = table.referenced(rel)
+        ref_cls = catalog.tables[(ref_system, ref_table)].target_class
         target = referenced.get(
-            ontology.entity_iri(SYSTEM_RECORD, record_id(system, ref_cls, ref_key))
+            ontology.entity_iri(SYSTEM_RECORD, record_id(ref_system, ref_cls, ref_key))
         )
         if target is None:
             field_name = next(
@@ -177,7 +182,8 @@ def plan_row(
             raise RowRejectedError(
                 field_name,
                 ref_key,
-                f"{rel}: no {system} {ref_table} row with key {ref_key!r}; sync {ref_table} first",
+                f"{rel}: no {ref_system} {ref_table} row with key {ref_key!r}; "
+                f"sync {ref_system} {ref_table} first",
             )
         current = links.get(rel)
         if current == target:

@@ -55,3 +55,17 @@ def match_index(cls: str, prop: str) -> str:
         f"CREATE INDEX {ident(f'sync_match_{cls}_{prop}')} IF NOT EXISTS "
         f"FOR (n:{ident(cls)}) ON (n.{ident(prop)})"
     )
+
+
+# The run log: one (:SyncRun) per run of a table, with its counts. It is operational
+# metadata about the sync (like the checkpoints), not business data, so it is written
+# beside the change pipeline rather than through it; data health reads reject rates and
+# duplicate keys from it.
+RUN_LOG_SCHEMA = (
+    "CREATE INDEX sync_run_finished IF NOT EXISTS FOR (r:SyncRun) ON (r.finishedAt)",
+    "CREATE INDEX sync_run_system IF NOT EXISTS FOR (r:SyncRun) ON (r.system, r.targetClass)",
+)
+
+RECORD_RUN = """CREATE (r:SyncRun)
+SET r = $run, r.startedAt = datetime($run.startedAt), r.finishedAt = datetime($run.finishedAt)
+"""

@@ -50,6 +50,7 @@ from semgraph.sync.errors import RowRejectedError, SyncUnavailableError
 from semgraph.sync.mapping import MappingCatalog, TableMapping
 from semgraph.sync.pause import through_breaker, waiting
 from semgraph.sync.plan import SYSTEM_RECORD, Existing, RowPlan, plan_row, record_id
+from semgraph.sync.run_log import RunLog
 from semgraph.sync.sources import FileOptions, RejectsFile, SourceRow, read_rows, rejects_path
 from semgraph.sync.summary import FileSummary, SyncSummary
 
@@ -89,6 +90,7 @@ class SyncService:
 
     def __post_init__(self) -> None:
         self._indexed: set[tuple[str, str]] = set()
+        self.run_log = RunLog(self.driver, self.database)
 
     # --- public API --------------------------------------------------------------------
     def run(
@@ -118,16 +120,23 @@ class SyncService:
         summary = SyncSummary(run_id or uuid.uuid4().hex[:16], system, table)
         started = time.perf_counter()
         seen: set[str] | None = set() if full_snapshot else None
-        for path in files:
-            summary.files.append(
-                self._sync_file(mapping, Path(path), options, rejects_dir, summary, resume, seen)
-            )
-        if seen is not None:
-            summary.inactivated = self._wait(
-                lambda: self._inactivate_missing(mapping, seen, summary),
-                lambda: f"{system}.{table} (full snapshot)",
-            )
-        summary.seconds = time.perf_counter() - started
+        status = "failed"
+        try:
+            for path in files:
+                summary.files.append(
+                    self._sync_file(
+                        mapping, Path(path), options, rejects_dir, summary, resume, seen
+                    )
+                )
+            if seen is not None:
+                summary.inactivated = self._wait(
+                    lambda: self._inactivate_missing(mapping, seen, summary),
+                    lambda: f"{system}.{table} (full snapshot)",
+                )
+            status = "completed"
+        finally:
+            summary.seconds = time.perf_counter() - started
+            self.run_log.record(mapping, summary, status)
         return summary
 
     def _inactivate_missing(
@@ -225,6 +234,7 @@ class SyncService:
                 reject(row, bad.field, bad.value, bad.reason)
                 continue
             keys[index] = mapped.key
+            summary.saw_key(mapped.key)
             pending.append(_Pending(row, mapped))
         in_flight: set[int] = set()
         down: SyncUnavailableError | None = None
@@ -241,6 +251,8 @@ class SyncService:
         except SyncUnavailableError as unavailable:
             down = unavailable
         summary.seconds = time.perf_counter() - started
+        if down is None:  # a push an outage cut short is sent again, and counts then
+            self.run_log.record(mapping, summary, "completed")
         statuses = result.statuses or {}
         outcomes: list[dict[str, Any]] = []
         for index in range(len(records)):
@@ -335,6 +347,7 @@ class SyncService:
                 except RowRejectedError as bad:
                     reject(source, bad.field, bad.value, bad.reason)
                     continue
+                summary.saw_key(mapped.key)
                 pending.append(_Pending(source, mapped))
                 if seen is not None:
                     seen.add(self._record_iri(mapping, mapped))
@@ -573,13 +586,14 @@ class SyncService:
                 self.ontology.entity_iri(
                     SYSTEM_RECORD,
                     record_id(
-                        mapping.system,
-                        self.catalog.tables[(mapping.system, table)].target_class,
+                        system,
+                        self.catalog.tables[(system, table)].target_class,
                         key,
                     ),
                 )
                 for r in rows
-                for table, key in r.references.values()
+                for rel, (table, key) in r.references.items()
+                for system in (mapping.referenced(rel)[0],)
             }
         )
         existing: dict[str, Existing] = {}

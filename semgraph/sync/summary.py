@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,19 @@ class SyncSummary:
     device: str | None = None
     role: str | None = None
     """The role the change sets run as (an HTTP caller's); None: the service's role."""
+    duplicate_keys: int = 0
+    """Rows whose key an earlier row of the same run had (the later row wins)."""
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    _keys: set[int] = field(default_factory=set, repr=False)
+
+    def saw_key(self, key: str) -> None:
+        """Count ``key`` as read; a key read before in this run is a duplicate."""
+        # Hashes, not the keys: a million-row run keeps ints, not a million strings.
+        digest = hash(key)
+        if digest in self._keys:
+            self.duplicate_keys += 1
+        else:
+            self._keys.add(digest)
 
     def total(self, name: str) -> int:
         return sum(int(getattr(f, name)) for f in self.files)
@@ -64,6 +78,7 @@ class SyncSummary:
             "change_events": self.change_events,
             "warnings": self.warnings,
             "inactivated": self.inactivated,
+            "duplicate_keys": self.duplicate_keys,
             "seconds": round(self.seconds, 3),
             "records_per_s": round(records / self.seconds, 1) if self.seconds else 0.0,
             "files": [{k: v for k, v in vars(f).items() if k != "statuses"} for f in self.files],

@@ -25,6 +25,7 @@ _PATTERN_TOKENS = {
     "HH": "%H",
     "mm": "%M",
     "ss": "%S",
+    "XXX": "%z",  # a zone: Z, +08:00 or +0800
 }
 _TOKEN = re.compile("|".join(sorted(_PATTERN_TOKENS, key=len, reverse=True)) + "|[A-Za-z]")
 _TRUE = frozenset({"yes", "y", "true", "1", "x", "是"})
@@ -40,7 +41,7 @@ def strptime_format(pattern: str) -> str:
         if token not in _PATTERN_TOKENS:
             raise ValueError(
                 f"date pattern `{pattern}` has unknown letter `{token}`; "
-                "use yyyy, yy, MM, dd, HH, mm, ss"
+                "use yyyy, yy, MM, dd, HH, mm, ss, XXX (zone)"
             )
         out.append(pattern[pos : match.start()].replace("%", "%%"))
         out.append(_PATTERN_TOKENS[token])
@@ -95,19 +96,38 @@ def parse_date(text: str, pattern: str | None = None) -> dt.date:
         raise ValueError(f"not a date in {pattern} ({detail})") from None
 
 
-def parse_datetime(text: str, pattern: str | None = None) -> dt.datetime:
-    """An ISO 8601 date-time (``Z`` or an offset; none means UTC), or one in ``pattern``."""
+def _read_datetime(text: str, pattern: str | None) -> dt.datetime:
+    """The date-time as written: aware when the text names a zone, naive when it does not."""
     value = text.strip()
     try:
         if pattern is None:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        else:
-            parsed = dt.datetime.strptime(value, strptime_format(pattern))
+            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return dt.datetime.strptime(value, strptime_format(pattern))
     except ValueError:
         raise ValueError(
             f"not a date-time in {pattern or 'ISO 8601 (2026-11-25T09:30:00Z)'}"
         ) from None
+
+
+def parse_datetime(text: str, pattern: str | None = None) -> dt.datetime:
+    """An ISO 8601 date-time (``Z`` or an offset; none means UTC), or one in ``pattern``."""
+    parsed = _read_datetime(text, pattern)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def parse_utc_datetime(text: str, pattern: str | None = None) -> dt.datetime:
+    """A date-time that names its zone (``Z`` or an offset), converted to UTC.
+
+    Events must say when they happened in a way that cannot be misread: a time without a
+    zone (``2026-11-25T09:30:00``) is refused, since its zone would be a guess.
+    """
+    parsed = _read_datetime(text, pattern)
+    if parsed.tzinfo is None:
+        raise ValueError(
+            "a date-time without a time zone; send it in UTC (2026-11-25T09:30:00Z) "
+            "or with its offset (2026-11-25T17:30:00+08:00)"
+        )
+    return parsed.astimezone(dt.UTC)
 
 
 def parse_yes_no(text: str) -> bool:
@@ -140,6 +160,7 @@ def transform(name: str | None, *, date_pattern: str | None, separator: str) -> 
         "cents_to_decimal": cents_to_decimal,
         "date_iso": lambda s: parse_date(s, date_pattern),
         "datetime_iso": lambda s: parse_datetime(s, date_pattern),
+        "datetime_utc": lambda s: parse_utc_datetime(s, date_pattern),
         "yes_no_boolean": parse_yes_no,
     }
     if name not in table:

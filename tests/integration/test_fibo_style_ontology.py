@@ -96,8 +96,17 @@ def test_a_fibo_style_module_is_loaded_imported_into_and_queried_through_graphql
         application = app_for(container)
         with running(application) as url, httpx.Client(base_url=url, timeout=30) as client:
             body = Gql(client)(CONTRACTS_QUERY)
+            # a WrittenContract is a Contract: the read of the superclass lists it
+            parents = Gql(client)(
+                "{ contracts { totalCount edges { node { id hasContractNumber } } } }"
+            )
     finally:
         container.close()
+    assert parents["contracts"]["totalCount"] == 1  # C-2, a plain Contract, was refused
+    assert parents["contracts"]["edges"][0]["node"] == {
+        "id": "C-1",
+        "hasContractNumber": "CN-2026-001",
+    }
     written = body["writtenContracts"]
     assert written["totalCount"] == 1
     node = written["edges"][0]["node"]

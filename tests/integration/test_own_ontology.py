@@ -138,3 +138,90 @@ def test_graphql_reads_and_writes_with_the_derived_types(library: Container) -> 
         assert stats["count"] == 1 and stats["pages"]["max"] == 474
         typename = gql('{ book(id: "B9") { __typename } }')["book"]["__typename"]
         assert typename == "Book"
+
+
+def test_graphql_writes_take_the_names_reads_show(library: Container) -> None:
+    from semgraph.api.app import create_app
+
+    app = create_app(library.settings, library, api_settings())
+    with running(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        gql = Gql(client)
+        write = {
+            "operations": [
+                {"op": "CREATE", "class": "Author", "id": "A7", "properties": {"name": "Eliot"}},
+                {
+                    "op": "CREATE",
+                    "class": "Book",
+                    "id": "B7",
+                    # a read name and a model name side by side
+                    "properties": {"title": "Middlemarch", "lib__pages": 880},
+                },
+                {
+                    "op": "LINK",
+                    "rel": "writtenBy",
+                    "fromClass": "Book",
+                    "fromId": "B7",
+                    "toClass": "Author",
+                    "toId": "A7",
+                },
+            ]
+        }
+        assert gql(APPLY, c=write)["applyChange"]["committed"]
+        book = gql('{ book(id: "B7") { title pages writtenBy { name } } }')["book"]
+        assert book == {"title": "Middlemarch", "pages": 880, "writtenBy": [{"name": "Eliot"}]}
+        update = {"op": "UPDATE", "class": "Book", "id": "B7", "properties": {"pages": 900}}
+        assert gql(APPLY, c={"operations": [update]})["applyChange"]["committed"]
+        assert gql('{ book(id: "B7") { pages } }')["book"] == {"pages": 900}
+
+        def refused(op: dict[str, object]) -> dict[str, object]:
+            error = gql.error(APPLY, c={"operations": [op]})
+            assert error["extensions"]["code"] == "UNKNOWN_TERM", error
+            return error
+
+        bad_class = refused({"op": "CREATE", "class": "Bok", "id": "B8", "properties": {}})
+        assert "`Bok`" in bad_class["message"] and "`Book`" in bad_class["extensions"]["hint"]
+        bad_prop = refused(
+            {"op": "CREATE", "class": "Book", "id": "B8", "properties": {"titel": "x"}}
+        )
+        assert "`titel` on Book" in bad_prop["message"]
+        assert "`title`" in bad_prop["extensions"]["hint"]
+        bad_rel = refused(
+            {
+                "op": "LINK",
+                "rel": "writenBy",
+                "fromClass": "Book",
+                "fromId": "B7",
+                "toClass": "Author",
+                "toId": "A7",
+            }
+        )
+        assert "`writtenBy`" in bad_rel["extensions"]["hint"]
+    assert not library.driver.execute_query("MATCH (b:lib__Book {id: 'B8'}) RETURN b").records
+
+
+def test_a_read_of_a_class_lists_its_subclasses_instances(library: Container) -> None:
+    # lib:Book rdfs:subClassOf lib:Work: `works` lists books too, with Work's fields
+    work = CreateEntity(cls="lib__Work", id="W1", properties={"lib__title": "Beowulf"})
+    assert library.changes.apply(ChangeSet(context=ctx(role="admin"), operations=[work])).committed
+    assert library.changes.apply(
+        _book(library, "B5", lib__title="Walden", lib__pages=352)
+    ).committed
+    from semgraph.api.app import create_app
+
+    app = create_app(library.settings, library, api_settings())
+    with running(app) as url, httpx.Client(base_url=url, timeout=30) as client:
+        gql = Gql(client)
+        works = gql("{ works(sort: [{title: ASC}]) { totalCount edges { node { id title } } } }")
+        assert works["works"]["totalCount"] == 2
+        assert [e["node"] for e in works["works"]["edges"]] == [
+            {"id": "W1", "title": "Beowulf"},
+            {"id": "B5", "title": "Walden"},
+        ]
+        assert gql('{ work(id: "B5") { title } }')["work"] == {"title": "Walden"}
+        assert gql("{ worksAggregate { count } }")["worksAggregate"]["count"] == 2
+        # the subclass's own list holds only its own instances
+        assert gql("{ books { totalCount } }")["books"]["totalCount"] == 1
+    # the node keeps only its own class label: export and validation see one rdf:type
+    labels = library.driver.execute_query("MATCH (b {id: 'B5'}) RETURN labels(b) AS l").records
+    assert len(labels) == 1 and "lib__Book" in labels[0]["l"]
+    assert "lib__Work" not in labels[0]["l"]

@@ -31,11 +31,11 @@ def test_an_sla_credit_shape_needs_a_credit_term_to_change(shape_set: ShapeSet) 
     needs = pending_change_needs(shape_set.graph, URIRef(S + "SlaCreditTermsIncreased"))
     assert local(needs) == {"serviceCreditPercent", "penaltyCap", "creditFormula"}
     engine = ShapeEngine(shape_set)
-    assert engine.may_fire(S + "SlaCreditTermsIncreased", ["penaltyCap", "monthlyFee"])
-    assert not engine.may_fire(S + "SlaCreditTermsIncreased", ["uptimeTarget"])
+    assert engine.may_fire(S + "SlaCreditTermsIncreased", [SG + "penaltyCap", SG + "monthlyFee"])
+    assert not engine.may_fire(S + "SlaCreditTermsIncreased", [SG + "uptimeTarget"])
     assert not engine.may_fire(S + "SlaCreditTermsIncreased", [])  # no pending change
     assert ShapeEngine(shape_set, prune_transitions=False).may_fire(
-        S + "SlaCreditTermsIncreased", ["uptimeTarget"]
+        S + "SlaCreditTermsIncreased", [SG + "uptimeTarget"]
     )
 
 
@@ -101,3 +101,28 @@ def test_a_shape_with_a_property_constraint_as_well_always_runs() -> None:
     assert local(pending_change_needs(g, URIRef("urn:s"))) == {"a"}
     g.parse(data="<urn:s> <http://www.w3.org/ns/shacl#property> <urn:ps> .", format="turtle")
     assert pending_change_needs(g, URIRef("urn:s")) is None
+
+
+def test_a_transition_shape_of_a_foreign_namespace_is_pruned_by_its_own_iris(
+    tmp_path: Path,
+) -> None:
+    lib = "http://example.org/library#"
+    xsd_uri = "<http://www.w3.org/2001/XMLSchema#anyURI>"
+    query = "SELECT $this WHERE { $this sgm:pendingChange ?pc . ?pc sgm:property lib:dueOn }"
+    (tmp_path / "loans.ttl").write_text(
+        f"""
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix lib: <{lib}> .
+@prefix sgm: <https://semgraph.io/meta#> .
+<urn:p> sh:declare [ sh:prefix "lib" ; sh:namespace "{lib}"^^{xsd_uri} ] ,
+    [ sh:prefix "sgm" ; sh:namespace "https://semgraph.io/meta#"^^{xsd_uri} ] .
+<urn:DueDateMoved> a sh:NodeShape ; sh:targetClass lib:Loan ; sgm:triggers "$this" ;
+  sh:sparql [ sh:prefixes <urn:p> ; sh:message "due date moved" ; sgm:reads "lib__loanOf" ;
+    sh:select "{query}" ] .
+""",
+        encoding="utf-8",
+    )
+    library = Path(__file__).resolve().parents[1] / "fixtures" / "ontologies" / "library.ttl"
+    engine = ShapeEngine(load_shapes(tmp_path, Ontology.load([library])))
+    assert engine.may_fire("urn:DueDateMoved", [lib + "dueOn"])
+    assert not engine.may_fire("urn:DueDateMoved", [lib + "title"])
+    assert not engine.may_fire("urn:DueDateMoved", [SG + "dueOn"])  # same local name, not it

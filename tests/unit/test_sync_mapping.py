@@ -55,6 +55,13 @@ TRANSFORM_CASES = [
         "2026-11-25T09:30:00Z",
         dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC),
     ),
+    (
+        "datetime_utc",
+        "InteractionEvent",
+        "occurredAt",
+        "2026-11-25T17:30:00+08:00",
+        dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC),
+    ),
     ("yes_no_boolean", "SalesOrder", "legalCountersigned", "X", True),
 ]
 

@@ -129,7 +129,9 @@ class ChangeMutations:
         ctx: RequestContext = info.context
         caller = ctx.require_caller()
         changes = ctx.services.container.changes
-        result = await ctx.services.workers.write(changes.propose, change_set(change, caller))
+        result = await ctx.services.workers.write(
+            changes.propose, change_set(change, caller, ctx.services.write_names)
+        )
         return change_outcome(result, ctx.services.masker, caller)
 
     @strawberry.mutation(
@@ -142,7 +144,9 @@ class ChangeMutations:
         caller = ctx.require_caller()
         changes = ctx.services.container.changes
         try:
-            result = await ctx.services.workers.write(changes.apply, change_set(change, caller))
+            result = await ctx.services.workers.write(
+                changes.apply, change_set(change, caller, ctx.services.write_names)
+            )
         except ChangeRefusedError as refused:
             outcome = change_outcome(refused.result, ctx.services.masker, caller)
             first = outcome.violations[0] if outcome.violations else None

@@ -17,6 +17,7 @@ from strawberry.scalars import JSON
 
 from semgraph.api.graphql.auth import Caller
 from semgraph.api.graphql.masking import ResultMasker, class_of_iri
+from semgraph.api.graphql.write_names import WriteNames
 from semgraph.changes.audit import AuditEntry
 from semgraph.changes.model import MAX_OPERATIONS, ChangeContext, ChangeSet, Operation
 from semgraph.changes.pipeline import ChangeResult
@@ -60,21 +61,28 @@ class ChangeInput:
     customer_approved: bool = False
 
 
-def _operation(index: int, o: ChangeOperationInput) -> Operation:
+def _operation(index: int, o: ChangeOperationInput, names: WriteNames) -> Operation:
     raw: dict[str, Any] = {"op": o.op.value}
     fields: dict[str, Any]
     if o.op in (ChangeOp.LINK, ChangeOp.UNLINK):
+        from_cls = names.cls(o.from_class) if o.from_class is not None else None
         fields = {
-            "rel": o.rel,
-            "from_cls": o.from_class,
+            "rel": names.relationship(from_cls, o.rel)
+            if from_cls is not None and o.rel is not None
+            else o.rel,
+            "from_cls": from_cls,
             "from_id": o.from_id,
-            "to_cls": o.to_class,
+            "to_cls": names.cls(o.to_class) if o.to_class is not None else None,
             "to_id": o.to_id,
         }
     else:
-        fields = {"class": o.class_, "id": o.id, "expected_version": o.expected_version}
+        cls = names.cls(o.class_) if o.class_ is not None else None
+        fields = {"class": cls, "id": o.id, "expected_version": o.expected_version}
         if o.op is not ChangeOp.DELETE:
-            fields["properties"] = o.properties if o.properties is not None else {}
+            props: Any = o.properties if o.properties is not None else {}
+            if cls is not None and isinstance(props, dict):
+                props = names.properties(cls, props)
+            fields["properties"] = props
     raw.update({k: v for k, v in fields.items() if v is not None})
     try:
         return _OPERATION.validate_python(raw)
@@ -88,11 +96,14 @@ def _operation(index: int, o: ChangeOperationInput) -> Operation:
         ) from None
 
 
-def change_set(change: ChangeInput, caller: Caller) -> ChangeSet:
+def change_set(change: ChangeInput, caller: Caller, names: WriteNames) -> ChangeSet:
     """The pipeline's change set: operations from the input, context from the caller.
+    Classes, properties and relationships may be named as reads show them (``Book``,
+    ``title``) or by the model's names (``lib__Book``); ``names`` translates them.
 
     Raises:
         InvalidInputError: an operation lacks a field or has a value of the wrong shape.
+        UnknownTermError: a class, property or relationship no read or model name matches.
     """
     if not change.operations:
         raise InvalidInputError("a change needs at least one operation")
@@ -114,7 +125,7 @@ def change_set(change: ChangeInput, caller: Caller) -> ChangeSet:
             f"a change set holds at most {MAX_OPERATIONS} operations, not {len(change.operations)}",
             hint="split it into several change sets (each is atomic on its own)",
         )
-    operations = [_operation(i, o) for i, o in enumerate(change.operations)]
+    operations = [_operation(i, o, names) for i, o in enumerate(change.operations)]
     return ChangeSet(context=context, operations=operations)
 
 

@@ -14,6 +14,7 @@ from semgraph.api.graphql.errors import AuthenticationError
 from semgraph.api.graphql.masking import ResultMasker
 from semgraph.api.graphql.settings import ApiSettings
 from semgraph.api.graphql.workers import Workers
+from semgraph.api.graphql.write_names import WriteNames
 from semgraph.reads.model import EntityType
 
 if TYPE_CHECKING:
@@ -47,6 +48,11 @@ class GraphQLServices:
     @retriever.setter
     def retriever(self, value: HybridRetriever | None) -> None:
         self.container.context.retriever = value
+
+    @cached_property
+    def write_names(self) -> WriteNames:
+        """Translates the names a write uses (those reads show, or the model's)."""
+        return WriteNames(self.container.ontology, self.model)
 
     @cached_property
     def masker(self) -> ResultMasker:

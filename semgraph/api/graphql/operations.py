@@ -1,7 +1,8 @@
 # mypy: disable-error-code="untyped-decorator"
 """The hand-written root operations: ontology view for tools, and the composition of the
 query, mutation and subscription roots from their modules (``change_operations``,
-``alert_operations``, ``rag_operations``, ``master_data_operations``, ``subscriptions``)."""
+``alert_operations``, ``rag_operations``, ``health_operations``, ``master_data_operations``,
+``subscriptions``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from semgraph.access.rights import WriteRights
 from semgraph.api.graphql.alert_operations import AlertMutations, AlertQueries
 from semgraph.api.graphql.change_operations import ChangeMutations, ChangeQueries
 from semgraph.api.graphql.context import RequestContext
+from semgraph.api.graphql.health_operations import HealthQueries
 from semgraph.api.graphql.master_data_operations import MasterDataMutations, MasterDataQueries
 from semgraph.api.graphql.rag_operations import RagQueries
 from semgraph.api.graphql.subscriptions import Subscription
@@ -142,7 +144,7 @@ class OntologyView:
 
 
 @strawberry.type
-class StaticQuery(ChangeQueries, AlertQueries, RagQueries, MasterDataQueries):
+class StaticQuery(ChangeQueries, AlertQueries, RagQueries, HealthQueries, MasterDataQueries):
     @strawberry.field(description="The ontology the schema was generated from.")
     def ontology(self) -> OntologyView:
         return OntologyView(version="0.1.0")
