@@ -38,7 +38,6 @@ from semgraph.graph.identifiers import KEEP_PLAN
 from semgraph.metrics import CHANGE_COMMIT, CHANGE_TOTAL, CHANGE_VALIDATION, CHANGES
 from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.rdf.importer import GraphWrites
-from semgraph.validation.batch import BatchValidator
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.focus import FocusValidator
 from semgraph.validation.graph_view import read_whole_graph
@@ -133,9 +132,6 @@ class ChangePipeline:
     max_concurrent: int = 0
     """Change sets run at once (0: no limit); the rest wait before their transaction opens,
     holding no locks (``Settings.change_concurrency``)."""
-    batch_validation_from: int = 50
-    """A change with this many focus nodes or more is validated by ``BatchValidator``
-    (compiled checks, pySHACL only for the shapes it cannot compile); 0: always."""
     rights: WriteRights | None = None
     """Who may write what (default: the ontology's ``access.ttl``); checked before the
     transaction opens, for dry runs too, so a refusal reads nothing."""
@@ -144,13 +140,7 @@ class ChangePipeline:
         if self.rights is None:
             self.rights = WriteRights.of(self.ontology)
         self.view = RdfView(self.ontology)
-        self.validator = FocusValidator(
-            self.ontology,
-            self.reach,
-            self.engine,
-            batch=BatchValidator(self.engine),
-            batch_from=self.batch_validation_from,
-        )
+        self.validator = FocusValidator(self.ontology, self.reach, self.engine)
         self.impact = ImpactAnalyzer(self.ontology)
         self._turns: threading.BoundedSemaphore | None = (
             threading.BoundedSemaphore(self.max_concurrent) if self.max_concurrent > 0 else None
@@ -550,14 +540,12 @@ class ChangePipeline:
             "link": q.link_many,
             "unlink": q.unlink_many,
         }
-        written: set[str] = set()
-        for (_, kind, name), rows in sorted(groups.items()):
-            written.update(r["iri"] for r in tx.run(queries[kind](name), rows=rows, at=at))
         out: dict[str, NodeRecord] = {}
-        for record in tx.run(q.READ_WRITTEN, iris=sorted(written)):
-            cls = business_class(record["labels"], self.ontology)
-            if cls is not None:
-                out[record["iri"]] = NodeRecord(record["iri"], cls, dict(record["props"]))
+        for (_, kind, name), rows in sorted(groups.items()):
+            for record in tx.run(queries[kind](name), rows=rows, at=at):
+                cls = business_class(record["labels"], self.ontology)
+                if cls is not None:
+                    out[record["iri"]] = NodeRecord(record["iri"], cls, dict(record["props"]))
         return out
 
     def _record(

@@ -59,16 +59,10 @@ def unlink(rel: str) -> str:
 
 # The same writes for many entities of one class (or links of one type) in one round trip;
 # a change set of thousands of operations (a sync batch) otherwise pays one per operation.
-# They return the written nodes' iris only; ``READ_WRITTEN`` reads each one's final state
-# once (a line created and linked three times would otherwise cross the wire four times,
-# and hydrating its timestamps is a good part of a large batch's cost).
-_RETURN_IRI = " RETURN DISTINCT n.iri AS iri"
-
-
 def create_entities(cls: str) -> str:
     return KEEP_PLAN + (
         f"UNWIND $rows AS row CREATE (n:Resource:{ident(cls)} {{iri: row.iri, id: row.id, "
-        "version: 1, createdAt: $at, updatedAt: $at}) SET n += row.props" + _RETURN_IRI
+        "version: 1, createdAt: $at, updatedAt: $at}) SET n += row.props" + _RETURN_NODE
     )
 
 
@@ -76,7 +70,7 @@ def update_entities(cls: str) -> str:
     return KEEP_PLAN + (
         f"UNWIND $rows AS row MATCH (n:Resource {{iri: row.iri}}) WHERE n:{ident(cls)} "
         "SET n += row.props, n.version = coalesce(n.version, 0) + 1, n.updatedAt = $at"
-        + _RETURN_IRI
+        + _RETURN_NODE
     )
 
 
@@ -85,7 +79,7 @@ def link_many(rel: str) -> str:
         "UNWIND $rows AS row "
         "MATCH (a:Resource {iri: row.from_iri}), (b:Resource {iri: row.to_iri}) "
         f"MERGE (a)-[:{ident(rel)}]->(b) "
-        "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n" + _RETURN_IRI
+        "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n" + _RETURN_NODE
     )
 
 
@@ -95,11 +89,8 @@ def unlink_many(rel: str) -> str:
         f"MATCH (a:Resource {{iri: row.from_iri}})-[r:{ident(rel)}]->"
         "(b:Resource {iri: row.to_iri}) "
         "DELETE r SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n"
-        + _RETURN_IRI
+        + _RETURN_NODE
     )
-
-
-READ_WRITTEN = KEEP_PLAN + "UNWIND $iris AS iri MATCH (n:Resource {iri: iri})" + _RETURN_NODE
 
 
 SCHEMA = (

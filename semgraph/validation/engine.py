@@ -102,7 +102,7 @@ def path_text(report: Graph, node: Node | None) -> str | None:
     return str(node)
 
 
-def result_order(r: ValidationResult) -> tuple[str, ...]:
+def _result_order(r: ValidationResult) -> tuple[str, ...]:
     """A total order: two results of one rule on one node can differ in message alone, and
     SPARQL solutions come in no defined order."""
     return (r.focus_node, r.shape, r.path or "", r.value or "", r.message_en, r.message_zh)
@@ -165,13 +165,6 @@ class ShapeEngine:
         """
         if focus_nodes is None:
             return self.read_report(self._run(None, data, None), data)
-        return self.validate_groups(data, self.shape_groups(data, focus_nodes, changed))
-
-    def shape_groups(
-        self, data: Graph, focus_nodes: Iterable[str], changed: set[str] | None = None
-    ) -> dict[tuple[str, ...], list[str]]:
-        """The focus nodes by the selection of shapes ``validate`` checks them against
-        (see there): what a caller that checks some shapes itself splits."""
         groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
         for iri in sorted(set(focus_nodes)):
             node = URIRef(iri)
@@ -192,16 +185,10 @@ class ShapeEngine:
             )
             if selected:
                 groups[selected].append(iri)
-        return dict(groups)
-
-    def validate_groups(
-        self, data: Graph, groups: dict[tuple[str, ...], list[str]]
-    ) -> list[ValidationResult]:
-        """pySHACL over each group's focus nodes with the group's shapes, in total order."""
         results: list[ValidationResult] = []
         for selected, iris in sorted(groups.items()):
             results += self.read_report(self._run(selected, data, iris), data)
-        return sorted(results, key=result_order)
+        return sorted(results, key=_result_order)
 
     def validate_whole_graph_shapes(self, data: Graph) -> list[ValidationResult]:
         """Run the shapes no class neighbourhood can hold (``ShapeSet.whole_graph_shapes``)
@@ -297,7 +284,7 @@ class ShapeEngine:
                 for r in report.subjects(RDF.type, SH.ValidationResult)
                 if r not in nested
             ),
-            key=result_order,
+            key=_result_order,
         )
 
     def _result(self, report: Graph, data: Graph, result: Node) -> ValidationResult:

@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 
 from semgraph.ontology.model import Ontology
-from semgraph.validation.batch import BatchValidator
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.neighbourhood import Runner, read_neighbourhood
 from semgraph.validation.rdf_view import RdfView, ValidationGraph
@@ -23,22 +22,10 @@ from semgraph.validation.results import ValidationResult
 class FocusValidator:
     """Validates focus nodes (IRIs by class) as the graph a ``Runner`` sees holds them."""
 
-    def __init__(
-        self,
-        ontology: Ontology,
-        reach: ShapeReach,
-        engine: ShapeEngine,
-        *,
-        batch: BatchValidator | None = None,
-        batch_from: int = 0,
-    ) -> None:
-        """With ``batch``, a validation of ``batch_from`` focus nodes or more uses it (its
-        compiled checks give the same results; small changes keep pySHACL alone)."""
+    def __init__(self, ontology: Ontology, reach: ShapeReach, engine: ShapeEngine) -> None:
         self.ontology = ontology
         self.reach = reach
         self.engine = engine
-        self.batch = batch
-        self.batch_from = batch_from
         self.view = RdfView(ontology)
 
     def validate(
@@ -65,10 +52,7 @@ class FocusValidator:
             annotate(data)
         t1 = time.perf_counter()
         iris = sorted(i for group in focus.values() for i in group)
-        if self.batch is not None and len(iris) >= self.batch_from:
-            results = self.batch.validate(data, iris, changed)
-        else:
-            results = self.engine.validate(data, iris, changed)
+        results = self.engine.validate(data, iris, changed)
         if timings is not None:
             timings["neighbourhood"] = (t1 - t0) * 1000
             timings["validate"] = (time.perf_counter() - t1) * 1000

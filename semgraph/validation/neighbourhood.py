@@ -94,10 +94,10 @@ def read_neighbourhood(
             continue
         query = KEEP_PLAN + reach.neighbourhood_query(cls)
         for record in tx.run(query, iris=sorted(iris)):
-            for node in record["nodes"]:
-                node_cls = business_class(node["labels"], ontology)
-                if node_cls is not None and node["iri"] not in nodes:
-                    nodes[node["iri"]] = NodeRecord(node["iri"], node_cls, dict(node["props"]))
-            for source, rel, target in record["edges"]:
+            node_cls = business_class(record["labels"], ontology)
+            if node_cls is not None and record["iri"] not in nodes:
+                nodes[record["iri"]] = NodeRecord(record["iri"], node_cls, dict(record["props"]))
+            if record["edge"] is not None:
+                source, rel, target = record["edge"]
                 edges.add(EdgeRecord(source, rel, target))
     return list(nodes.values()), sorted(edges, key=lambda e: (e.source, e.rel, e.target))

@@ -124,9 +124,7 @@ class ShapeReach:
 
     def neighbourhood_query(self, target_cls: str, param: str = "iris") -> str:
         """Cypher: ``$iris`` (or ``$param``) of focus nodes → the nodes and edges their
-        shapes read, as one row: ``nodes`` (each node once, however many focus nodes
-        reach it: a product read by a thousand order lines crosses the wire once) and
-        ``edges`` (``[source iri, type, target iri]``)."""
+        shapes read."""
         branches = ["RETURN f AS n, null AS r"]
         for path in sorted(self.paths.get(target_cls, set()), key=str):
             pattern = "(f)"
@@ -139,8 +137,8 @@ class ShapeReach:
         return (
             f"UNWIND ${param} AS iri MATCH (f:Resource {{iri: iri}}) WHERE f:{ident(target_cls)}\n"
             f"CALL (f) {{\n  {body}\n}}\n"
-            "WITH collect(DISTINCT n) AS nodes, collect(DISTINCT r) AS rels\n"
-            "RETURN [n IN nodes | {iri: n.iri, labels: [l IN labels(n) WHERE l <> 'Resource'], "
-            "props: properties(n)}] AS nodes, "
-            "[r IN rels | [startNode(r).iri, type(r), endNode(r).iri]] AS edges"
+            "RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, "
+            "properties(n) AS props, "
+            "CASE WHEN r IS NULL THEN null ELSE "
+            "[startNode(r).iri, type(r), endNode(r).iri] END AS edge"
         )
