@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
-import signal
 import socket
 import subprocess
 import time
@@ -19,7 +17,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import psutil
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
@@ -28,6 +25,7 @@ from semgraph.exceptions import KafkaServerError, Neo4jServerError
 from semgraph.kafka_server.distribution import KafkaDistribution, ensure_kafka_distribution
 from semgraph.neo4j_server.java import find_java
 from semgraph.ports import free_port_near, port_owner
+from semgraph.processes import running_pid, stop_pid, tail
 
 _MAIN = "kafka.Kafka"
 _STORAGE_TOOL = "kafka.tools.StorageTool"
@@ -142,17 +140,7 @@ class ManagedKafka:
     # --- process -------------------------------------------------------------------------
     def pid(self) -> int | None:
         """PID of the running broker of this instance, or None."""
-        if not self.pid_file.exists():
-            return None
-        try:
-            pid = int(self.pid_file.read_text().strip())
-            proc = psutil.Process(pid)
-            alive = proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-            if alive and str(self.conf_file) in proc.cmdline():  # pids are reused
-                return pid
-        except (ValueError, psutil.Error):
-            pass
-        return None
+        return running_pid(self.pid_file, str(self.conf_file))
 
     def answers(self, timeout_s: float = 2.0) -> bool:
         """True when the broker serves metadata on its client port."""
@@ -299,20 +287,8 @@ class ManagedKafka:
         pid = self.pid()
         if pid is None:
             return False
-        os.kill(pid, signal.SIGTERM)
-        try:
-            psutil.Process(pid).wait(timeout=timeout_s)
-        except psutil.TimeoutExpired:
-            os.kill(pid, signal.SIGKILL)
-        except psutil.NoSuchProcess:
-            pass
-        self.pid_file.unlink(missing_ok=True)
+        stop_pid(pid, self.pid_file, timeout_s)
         return True
 
     def logs(self, lines: int = 50) -> str:
-        for path in (self.log_file, self.console_file):
-            if path.exists():
-                text = path.read_text(errors="replace").splitlines()[-lines:]
-                if text:
-                    return "\n".join(text)
-        return ""
+        return tail(self.log_file, lines) or tail(self.console_file, lines)

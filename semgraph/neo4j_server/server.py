@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -18,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psutil
 
 from semgraph.config import Settings
 from semgraph.exceptions import Neo4jServerError
@@ -26,6 +24,8 @@ from semgraph.neo4j_server.distribution import Distribution, ensure_distribution
 from semgraph.neo4j_server.java import find_java
 from semgraph.ports import free_port_near as _free_port_near
 from semgraph.ports import port_owner as _port_owner
+from semgraph.processes import running_pid, stop_pid
+from semgraph.processes import tail as _tail
 
 _ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 STYLE_FILE = "semgraph.grass"  # applied by the Browser on connect (browser.post_connect_cmd)
@@ -85,12 +85,6 @@ class ServerStatus:
     bolt_ready: bool
     http_ready: bool
     version: str | None
-
-
-def _tail(path: Path, lines: int = 25) -> str:
-    if not path.exists():
-        return ""
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 class ManagedServer:
@@ -192,18 +186,7 @@ class ManagedServer:
     # --- process -------------------------------------------------------------------------
     def pid(self) -> int | None:
         """PID of the running server of this instance, or None."""
-        if not self.pid_file.exists():
-            return None
-        try:
-            pid = int(self.pid_file.read_text().strip())
-            proc = psutil.Process(pid)
-            alive = proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-            # the pid must still be *this* instance's server (pids are reused)
-            if alive and f"--home-dir={self.home}" in proc.cmdline():
-                return pid
-        except (ValueError, psutil.Error):
-            pass
-        return None
+        return running_pid(self.pid_file, f"--home-dir={self.home}")
 
     def _bolt_ready(self) -> bool:
         try:
@@ -331,14 +314,7 @@ class ManagedServer:
         pid = self.pid()
         if pid is None:
             return False
-        os.kill(pid, signal.SIGTERM)
-        try:
-            psutil.Process(pid).wait(timeout=timeout_s)
-        except psutil.TimeoutExpired:
-            os.kill(pid, signal.SIGKILL)
-        except psutil.NoSuchProcess:
-            pass
-        self.pid_file.unlink(missing_ok=True)
+        stop_pid(pid, self.pid_file, timeout_s)
         return True
 
     def logs(self, lines: int = 50) -> str:
