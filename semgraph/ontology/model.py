@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
-from rdflib import Graph
+from rdflib import RDFS, Graph, URIRef
 
 from semgraph.exceptions import OntologyError, UnknownTermError
 from semgraph.ontology.parser import ParsedOntology, parse
@@ -76,6 +76,7 @@ class Ontology:
         self._dt_cache: dict[str, dict[str, DatatypeProperty]] = {}
         self._op_cache: dict[str, dict[str, ObjectProperty]] = {}
         self._in_cache: dict[str, dict[str, ObjectProperty]] = {}
+        self._sub_cache: dict[str, tuple[str, ...]] = {}
         self._by_iri: dict[str, str] = {iri: name for name, iri in parsed.iris.items()}
 
     # --- construction -----------------------------------------------------------------
@@ -216,6 +217,41 @@ class Ontology:
         if found is None:
             raise UnknownTermError("relationship", name, self._p.object_properties)
         return found
+
+    def datatype_property(self, name: str) -> DatatypeProperty:
+        """A datatype property by name, as declared (``allowed_values`` property-wide)."""
+        found = self._p.datatype_properties.get(name)
+        if found is None:
+            raise UnknownTermError("property", name, self._p.datatype_properties)
+        return found
+
+    def sub_properties(self, name: str) -> tuple[str, ...]:
+        """The properties whose values are values of ``name`` too (``rdfs:subPropertyOf``,
+        transitively, through properties the model could not place as well), sorted.
+
+        Only properties of the same kind as ``name`` (relationships for a relationship,
+        values for a value) are listed, ``name`` itself never; a cycle of
+        ``subPropertyOf`` makes its members sub-properties of one another. Raises
+        UnknownTermError when ``name`` is neither a datatype nor an object property.
+        """
+        cached = self._sub_cache.get(name)
+        if cached is None:
+            same_kind: dict[str, DatatypeProperty] | dict[str, ObjectProperty]
+            if name in self._p.object_properties:
+                same_kind = self._p.object_properties
+            elif name in self._p.datatype_properties:
+                same_kind = self._p.datatype_properties
+            else:
+                known = [*self._p.datatype_properties, *self._p.object_properties]
+                raise UnknownTermError("property", name, known)
+            # rdflib's walk keeps the nodes it has seen, so a cycle ends it
+            below = self.graph.transitive_subjects(RDFS.subPropertyOf, URIRef(same_kind[name].iri))
+            names = {self._by_iri.get(str(iri)) for iri in below}
+            cached = tuple(
+                sorted(n for n in names if n is not None and n != name and n in same_kind)
+            )
+            self._sub_cache[name] = cached
+        return cached
 
     def property(self, cls: str, name: str) -> DatatypeProperty | ObjectProperty:
         """A datatype or outgoing object property of ``cls``.

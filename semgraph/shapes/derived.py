@@ -4,8 +4,14 @@ For every concrete class ``C`` there is a NodeShape ``<https://semgraph.io/shape
 targeting ``sg:C``, with one property shape ``…/integrity/C/<property>`` per property that
 has something to check: cardinality (``sh:minCount``/``sh:maxCount``), ``sh:datatype``,
 allowed codes (``sh:in``) and, for relationships, the range class (``sh:class``, or
-``sh:or`` of classes for a union range). All are ``sh:Violation``: a change that breaks
-the ontology is refused. Messages are generated from the ontology's en/zh labels.
+``sh:or`` of classes for a union range or a range with subclasses). All are
+``sh:Violation``: a change that breaks the ontology is refused. Messages are generated
+from the ontology's en/zh labels.
+
+A property with sub-properties (``rdfs:subPropertyOf``) is checked on its own values and
+theirs, ``sh:path [ sh:alternativePath (P sub1 sub2 …) ]``: in OWL a sub-property's values
+are values of P, so FIBO's "a contract has two party roles" holds for a contract that
+states two ``hasContractParty`` values.
 """
 
 from __future__ import annotations
@@ -93,7 +99,8 @@ def _datatype_shape(
     g: Graph, ontology: Ontology, cls: OntClass, node: URIRef, prop: DatatypeProperty, name: str
 ) -> None:
     card = ontology.cardinality(cls.name, name)
-    ps = _property_shape(g, node, cls, URIRef(prop.iri), name, card.min, card.max)
+    path = _path(g, ontology, prop.iri, name)
+    ps = _property_shape(g, node, cls, path, name, card.min, card.max)
     g.add((ps, SH.datatype, XSD[prop.datatype]))
     en = [_TYPE_EN.get(prop.datatype, prop.datatype)]
     zh = [_TYPE_ZH.get(prop.datatype, prop.datatype)]
@@ -107,6 +114,8 @@ def _datatype_shape(
         g.add((ps, SH["in"], head))
         en.append("one of " + ", ".join(prop.allowed_values))
         zh.append("取值须为 " + "、".join(prop.allowed_values))
+    subs = [ontology.datatype_property(sub) for sub in ontology.sub_properties(name)]
+    _sub_property_note(en, zh, [(p.label_en, p.label_zh) for p in subs])
     _messages(g, ps, cls, prop.label_en, prop.label_zh, card.min, card.max, en, zh)
 
 
@@ -114,13 +123,15 @@ def _object_shape(
     g: Graph, ontology: Ontology, cls: OntClass, node: URIRef, prop: ObjectProperty, name: str
 ) -> None:
     card = ontology.cardinality(cls.name, name)
-    ps = _property_shape(g, node, cls, URIRef(prop.iri), name, card.min, card.max)
+    path = _path(g, ontology, prop.iri, name)
+    ps = _property_shape(g, node, cls, path, name, card.min, card.max)
     ranges = prop.ranges or (prop.range,)
-    if len(ranges) == 1:
-        g.add((ps, SH["class"], URIRef(ontology.iri(ranges[0]))))
+    accepted = _with_subclasses(ontology, ranges)
+    if len(accepted) == 1:
+        g.add((ps, SH["class"], URIRef(ontology.iri(accepted[0]))))
     else:
         alternatives: list[Node] = []
-        for r in ranges:
+        for r in accepted:
             alt = BNode()
             g.add((alt, SH["class"], URIRef(ontology.iri(r))))
             alternatives.append(alt)
@@ -131,11 +142,43 @@ def _object_shape(
     labels_zh = [ontology.cls(r).label_zh for r in ranges]
     en = ["a " + " or ".join(labels_en)]
     zh = ["须指向" + "或".join(labels_zh)]
+    subs = [ontology.object_property(sub) for sub in ontology.sub_properties(name)]
+    _sub_property_note(en, zh, [(p.label_en, p.label_zh) for p in subs])
     _messages(g, ps, cls, prop.label_en, prop.label_zh, card.min, card.max, en, zh)
 
 
+def _path(g: Graph, ontology: Ontology, iri: str, name: str) -> Node:
+    """``P`` itself, or ``[ sh:alternativePath (P sub1 sub2 …) ]`` when P has sub-properties."""
+    subs = ontology.sub_properties(name)
+    if not subs:
+        return URIRef(iri)
+    head = BNode()
+    Collection(g, head, [URIRef(iri), *(URIRef(ontology.iri(sub)) for sub in subs)])
+    path = BNode()
+    g.add((path, SH.alternativePath, head))
+    return path
+
+
+def _with_subclasses(ontology: Ontology, ranges: tuple[str, ...]) -> list[str]:
+    """The range classes and every subclass of them: the data states an entity's own class
+    only, with no ``rdfs:subClassOf`` for ``sh:class`` to follow, and a sub-property's
+    values are usually of a subclass of P's range (FIBO's ContractParty is a PartyRole)."""
+    found = dict.fromkeys(ranges)
+    for name, c in sorted(ontology.classes.items()):
+        if any(r in c.superclasses for r in ranges):
+            found.setdefault(name)
+    return list(found)
+
+
+def _sub_property_note(en: list[str], zh: list[str], labels: list[tuple[str, str]]) -> None:
+    """Say which sub-properties count too, so a refused writer knows what else satisfies P."""
+    if labels:
+        en.append("values of " + ", ".join(f"“{e}”" for e, _ in labels) + " count too")
+        zh.append("、".join(f"「{z}」" for _, z in labels) + "的值也计入")
+
+
 def _property_shape(
-    g: Graph, node: URIRef, cls: OntClass, path: URIRef, name: str, low: int, high: int | None
+    g: Graph, node: URIRef, cls: OntClass, path: Node, name: str, low: int, high: int | None
 ) -> URIRef:
     ps = URIRef(f"{INTEGRITY_BASE}{cls.name}/{name}")
     g.add((node, SH.property, ps))

@@ -8,7 +8,9 @@ are read implicitly, so they never appear in a path.
 
 from __future__ import annotations
 
-from rdflib import Graph
+from itertools import product
+
+from rdflib import RDF, Graph
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 from rdflib.term import BNode, Node, URIRef
@@ -46,7 +48,9 @@ def check_read_path(ontology: Ontology, cls: str, path: str) -> str | None:
 
 
 def path_strings(g: Graph, path: Node | None, ontology: Ontology | None = None) -> list[str]:
-    """``sh:path`` of a property shape in the ``sgm:reads`` syntax (empty if unsupported)."""
+    """``sh:path`` of a property shape in the ``sgm:reads`` syntax, one string per way the
+    path can go (an ``sh:alternativePath`` gives each alternative, a sequence of them each
+    combination); empty if unsupported (a repetition, or an alternative left unreadable)."""
     if path is None:
         return []
     if isinstance(path, URIRef):
@@ -55,10 +59,17 @@ def path_strings(g: Graph, path: Node | None, ontology: Ontology | None = None) 
         inverse = g.value(path, SH.inversePath)
         if isinstance(inverse, URIRef):
             return ["^" + _local(inverse, ontology)]
-        if (path, None, None) in g and g.value(path, SH.inversePath) is None:
+        options = g.value(path, SH.alternativePath)
+        if options is not None:
+            ways = [path_strings(g, item, ontology) for item in Collection(g, options)]
+            if not ways or not all(ways):
+                return []
+            return list(dict.fromkeys(way for found in ways for way in found))
+        if (path, RDF.first, None) in g:
             steps = [path_strings(g, item, ontology) for item in Collection(g, path)]
-            if steps and all(len(s) == 1 for s in steps):
-                return ["/".join(s[0] for s in steps)]
+            if not steps or not all(steps):
+                return []
+            return ["/".join(combination) for combination in product(*steps)]
     return []
 
 

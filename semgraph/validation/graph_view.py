@@ -46,12 +46,18 @@ def read_whole_graph(tx: Runner, ontology: Ontology) -> ValidationGraph:
             rest = {"iri": iri, "labels": labels, "props": props}
         else:
             view.add_nodes(data, [NodeRecord(iri, cls, props)])
+            typed = ontology.datatype_properties(cls)
             rest = {
                 "iri": iri,
                 "labels": [label for label in labels if label != cls],
-                # bare names are sg: terms: the ontology's are typed by the view above,
-                # the others are the pipeline's bookkeeping
-                "props": {k: v for k, v in props.items() if "__" in _predicate_name(k)},
+                # the class's ontology properties are typed by the view above (again here,
+                # a foreign one written natively would come back a second time, untyped);
+                # other bare names are the pipeline's bookkeeping
+                "props": {
+                    k: v
+                    for k, v in props.items()
+                    if "__" in (name := _predicate_name(k)) and name not in typed
+                },
             }
         for s, p, o in node_triples(rest, registry, report):
             data.add((deskolemized(s), p, deskolemized(o)))
