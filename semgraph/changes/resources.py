@@ -25,6 +25,7 @@ from semgraph.exceptions import InvalidInputError
 from semgraph.ontology.model import ID_BASE, Ontology
 from semgraph.rdf import queries as rdf_queries
 from semgraph.rdf.importer import GraphWrites, graph_writes, plan_graph
+from semgraph.rdf.literals import make_literal
 from semgraph.rdf.names import register_namespaces
 from semgraph.vocabulary import SG_IRI, SGM_IRI
 
@@ -57,7 +58,7 @@ def _literal(value: RdfLiteral, where: str) -> Literal:
             hint="a language-tagged string has no datatype of its own; give one of them",
         )
     datatype = None if value.datatype is None else _iri(value.datatype, "datatype", where)
-    return Literal(value.lexical, lang=value.language, datatype=datatype)
+    return make_literal(value.lexical, value.language, datatype)
 
 
 def _outside(ontology: Ontology, value: str, what: str, where: str) -> URIRef:

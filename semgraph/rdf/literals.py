@@ -110,6 +110,20 @@ def from_native(value: Any, datatype: str | None = None) -> Literal:
     return Literal(value, datatype=target)
 
 
+def make_literal(lexical: str, lang: str | None = None, datatype: str | None = None) -> Literal:
+    """The literal of a lexical form, normalised as rdflib does unless it is ill-typed.
+
+    rdflib rewrites a lexical form from the value it parses, and for some datatypes it
+    finds a value in an ill-typed form (``"none"^^xsd:boolean`` becomes ``"false"``,
+    flagged ill-typed only in memory). Stored, that would be a valid boolean; an
+    ill-typed literal is kept exactly as written, so SHACL's ``sh:datatype`` sees it.
+    """
+    lit = Literal(lexical, lang=lang, datatype=datatype)
+    if lit.ill_typed and str(lit) != lexical:
+        return Literal(lexical, lang=lang, datatype=datatype, normalize=False)
+    return lit
+
+
 def encode_literal(lit: Literal, registry: PrefixRegistry) -> str:
     """The tagged string of ``lit`` (reversible with ``decode_literal``)."""
     if lit.language is not None:

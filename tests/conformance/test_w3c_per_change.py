@@ -16,7 +16,7 @@ verdict must be the suite's:
 - an ``sht:Failure`` test is refused with the reason, when the shapes load or when the
   change is validated, never committed.
 
-``conftest.py`` prints how many tests are expressible as changes and how many agree.
+``conftest.py`` prints how many tests agree.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from semgraph.config import Settings
 from semgraph.exceptions import ChangeRefusedError, SemgraphError
 from semgraph.validation.full import validate_graph
 from semgraph.validation.results import ValidationOutcome, ValidationResult
-from tests.conformance.change_form import NotExpressibleError, change_set
+from tests.conformance.change_form import change_set
 from tests.conformance.w3c_suite import ResultKey, SuiteTest, approved_tests, outcome_keys
 
 # Where the per-change verdict differs from the suite's, and why (strict: a fix fails it).
@@ -48,7 +48,7 @@ KNOWN = {
 NON_BLOCKING = {str(SH.Warning), str(SH.Info)}
 TESTS = approved_tests()
 PER_CHANGE: dict[str, str] = {}
-"""Test name → "agree", "not expressible: …" or what differs (for conftest's summary)."""
+"""Test name → "agree" or what differs (for conftest's summary)."""
 
 
 def _keys(results: list[ValidationResult]) -> Counter[ResultKey]:
@@ -56,7 +56,7 @@ def _keys(results: list[ValidationResult]) -> Counter[ResultKey]:
 
 
 def _verdict(test: SuiteTest, container: Container, unjudged: Container) -> str:
-    """ "agree", or what differs from the suite (raises NotExpressibleError)."""
+    """ "agree", or what differs from the suite."""
     changes = change_set(test.data)
     try:
         result = container.changes.apply(changes)
@@ -136,9 +136,6 @@ def test_w3c_suite_per_change(
             verdict = "agree" if test.failure else f"shapes refused: {exc.message}"
         else:
             verdict = _verdict(test, container, unjudged)
-    except NotExpressibleError as exc:
-        PER_CHANGE[test.name] = f"not expressible: {exc.reason}"
-        pytest.skip(f"not expressible as changes: {exc.reason}")
     finally:
         container.close()
     PER_CHANGE[test.name] = verdict

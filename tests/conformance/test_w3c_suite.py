@@ -30,9 +30,6 @@ KNOWN = {
     'sh:uniqueLang "1"^^xsd:boolean, which SHACL ignores (only true activates it)',
     "sparql/pre-binding/shapesGraph-001": "pySHACL has no $shapesGraph (optional in SHACL); "
     "semgraph reports the failure instead of a verdict",
-    "core/property/or-datatypes-001": 'rdflib\'s Turtle parser rewrites the ill-formed "none"'
-    '^^xsd:boolean as "false"; Neo4j keeps the term, not rdflib\'s in-memory ill-typed '
-    "flag, so sh:datatype accepts it after the import (pySHACL on the file rejects it)",
 }
 TESTS = approved_tests()
 OUTCOMES: dict[str, dict[str, str]] = {"whole": {}, "batched": {}}

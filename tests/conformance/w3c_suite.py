@@ -17,6 +17,7 @@ from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH
 from rdflib.term import Node
 
+from semgraph.rdf.importer import parse_file
 from semgraph.validation.engine import path_text
 from semgraph.validation.results import ValidationOutcome, ValidationResult
 
@@ -87,7 +88,9 @@ def approved_tests() -> list[SuiteTest]:
     for path in sorted(SUITE.glob("*/**/*.ttl")):
         if path.name == "manifest.ttl":
             continue
-        g = Graph().parse(path, format="turtle", publicID=path.resolve().as_uri())
+        # as semgraph reads the data (an ill-typed literal as the file writes it), so the
+        # expected report's values are the terms the data holds
+        g = parse_file(path, "turtle")
         for test in g.subjects(RDF.type, SHT.Validate):
             if (test, MF.status, SHT.approved) not in g:
                 continue

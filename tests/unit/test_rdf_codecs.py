@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,12 +12,14 @@ from hypothesis import strategies as st
 from rdflib import XSD, Literal, URIRef
 
 from semgraph.exceptions import InvalidInputError, UnknownTermError
+from semgraph.rdf.importer import parse_file
 from semgraph.rdf.literals import (
     decode_literal,
     decode_property,
     encode_literal,
     encode_property,
     from_native,
+    make_literal,
     to_native,
 )
 from semgraph.rdf.names import NAME_PATTERN, SG, WELL_KNOWN_PREFIXES, PrefixRegistry, split_iri
@@ -167,3 +170,25 @@ def test_what_native_values_would_lose_is_encoded() -> None:
 def test_malformed_encoded_literal_is_rejected() -> None:
     with pytest.raises(InvalidInputError):
         decode_literal("no tag here", PrefixRegistry())
+
+
+def test_an_ill_typed_literal_keeps_the_lexical_form_the_file_has(tmp_path: Path) -> None:
+    # rdflib alone reads "none"^^xsd:boolean as "false", a valid boolean SHACL would accept
+    data = tmp_path / "data.ttl"
+    data.write_text(
+        "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
+        '<urn:x> <urn:flag> "none"^^xsd:boolean , "1"^^xsd:boolean ; '
+        '<urn:n> "01"^^xsd:integer , "aldi"^^xsd:integer .\n',
+        encoding="utf-8",
+    )
+    graph = parse_file(data)
+    flags = {(str(o), bool(o.ill_typed)) for o in graph.objects(None, URIRef("urn:flag"))}
+    assert flags == {("none", True), ("true", False)}  # well-typed forms normalised as usual
+    numbers = {str(o) for o in graph.objects(None, URIRef("urn:n"))}
+    assert numbers == {"1", "aldi"}
+    registry = PrefixRegistry()
+    stored = encode_property("flag", sorted(graph.objects(None, URIRef("urn:flag"))), registry)
+    back = decode_property("flag", stored, registry)
+    assert {str(lit) for lit in back} == {"none", "true"}
+    assert make_literal("none", None, str(XSD.boolean)).ill_typed
+    assert str(make_literal("1", None, str(XSD.boolean))) == "true"
