@@ -101,6 +101,7 @@ def features(record: CustomerRecord) -> dict[str, Any]:
         "name_block_last": tokens[-1] if tokens else None,
         "tax_id": n.normalise_tax_id(record.tax_id),
         "address_tokens": address or None,
+        "house_numbers": " ".join(t for t in address if t.isdigit()) or None,
         "postcode": n.postcode(record.postal_code),
         "email_domain": n.email_domain(record.email),
         "phone": n.normalise_phone(record.phone),
@@ -130,6 +131,8 @@ def settings() -> Any:
             comparison_levels=[
                 cll.NullLevel("name_key"),
                 cll.ExactMatchLevel("name_key", term_frequency_adjustments=True),
+                # a keying error in a name that is otherwise the same
+                cll.JaroWinklerLevel("name_key", 0.95),
                 cll.CustomLevel(f"{name_sim} >= 0.85", "name bigrams jaccard >= 0.85"),
                 cll.CustomLevel(f"{name_sim} >= 0.65", "name bigrams jaccard >= 0.65"),
                 cll.CustomLevel(f"{name_sim} >= 0.45", "name bigrams jaccard >= 0.45"),
@@ -151,13 +154,32 @@ def settings() -> Any:
             comparison_levels=[
                 cll.NullLevel("address_tokens"),
                 cll.CustomLevel(f"{address_sim} >= 0.8", "address tokens jaccard >= 0.8"),
-                cll.CustomLevel(f"{address_sim} >= 0.5", "address tokens jaccard >= 0.5"),
+                cll.CustomLevel(
+                    f'{address_sim} >= 0.5 AND "house_numbers_l" = "house_numbers_r"',
+                    "address tokens jaccard >= 0.5, same house number",
+                ),
+                # the same street but another number: a neighbour as often as the company
+                cll.CustomLevel(
+                    f"{address_sim} >= 0.5", "address tokens jaccard >= 0.5, another number"
+                ),
                 cll.ElseLevel(),
             ],
         ),
         cl.ExactMatch("postcode"),
         cl.ExactMatch("email_domain"),
-        cl.ExactMatch("phone"),
+        cl.CustomComparison(
+            output_column_name="phone",
+            comparison_levels=[
+                cll.NullLevel("phone"),
+                cll.ExactMatchLevel("phone"),
+                # another line of the same switchboard (accounts payable, not reception)
+                cll.CustomLevel(
+                    'substr("phone_l", 1, 5) = substr("phone_r", 1, 5)',
+                    "same number but the last four digits",
+                ),
+                cll.ElseLevel(),
+            ],
+        ),
         cl.ExactMatch("country"),
     ]
     return SettingsCreator(
@@ -193,6 +215,7 @@ def _table(rows: Sequence[dict[str, Any]]) -> Any:
             *((column, pa.string()) for column in NAME_BLOCKS),
             ("tax_id", pa.string()),
             ("address_tokens", pa.list_(pa.string())),
+            ("house_numbers", pa.string()),
             ("postcode", pa.string()),
             ("email_domain", pa.string()),
             ("phone", pa.string()),
@@ -392,14 +415,21 @@ U_FLOOR = 1e-6
 
 
 def regularised(model: dict[str, Any]) -> dict[str, Any]:
-    """The model with every level's m at least 1 % and u at least 0.0001 %, untrained
-    levels included. EM on a training set that never shows a level for true matches
-    (say, two systems' phones disagreeing) learns m = 0 there, and that level would then
-    veto every pair it appears in, however much else agrees."""
+    """The model with every level's m at least 1 % (or, where u is less, m = u: no
+    evidence) and u at least 0.0001 %, untrained levels included. EM on a training set that
+    never shows a level for true matches (say, two systems' phones disagreeing) learns
+    m = 0 there, and that level would then veto every pair it appears in, however much
+    else agrees."""
     for comparison in model.get("comparisons", []):
         for level in comparison["comparison_levels"]:
             if level.get("is_null_level"):
                 continue
-            level["m_probability"] = max(float(level.get("m_probability") or 0.0), M_FLOOR)
-            level["u_probability"] = max(float(level.get("u_probability") or 0.0), U_FLOOR)
+            u = max(float(level.get("u_probability") or 0.0), U_FLOOR)
+            # Below the floor, training saw too few true matches at this level to say
+            # anything: it may not veto (m = 1 % where u is large), nor count for a match
+            # (m = u where u is less: a same street with another house number is a
+            # neighbour as often as the same company, and no evidence either way).
+            m = float(level.get("m_probability") or 0.0)
+            level["m_probability"] = m if m >= M_FLOOR else min(M_FLOOR, u)
+            level["u_probability"] = u
     return model
