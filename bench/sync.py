@@ -36,6 +36,7 @@ from semgraph.bootstrap import Container
 from semgraph.config import Settings
 from semgraph.neo4j_server import ManagedServer
 from semgraph.neo4j_server.scratch import scratch_settings
+from semgraph.sync import BATCH_SIZE
 from semgraph.sync.service import SyncService
 from semgraph.sync.verdicts import dry_run_each
 
@@ -143,7 +144,7 @@ def run_all(service: SyncService, files: list[tuple[str, str, Path]]) -> dict[st
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--records", type=int, default=20_000)
-    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     parser.add_argument("--sample", type=int, default=100, help="rows for verdicts_equal")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--heap", default="2g")

@@ -27,6 +27,7 @@ from semgraph.rdf.names import bind_prefixes
 from semgraph.services import AlertInbox, ChangeService, ContextService
 from semgraph.services.imports import ImportService
 from semgraph.shapes.loader import ShapeSet, load_shapes
+from semgraph.sync import BATCH_SIZE
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.focus import FocusValidator
 from semgraph.validation.full import FullReport, validate_graph
@@ -209,7 +210,7 @@ class Container:
     def sync(
         self,
         mapping_files: Sequence[Path] = (),
-        batch_size: int = 100,
+        batch_size: int = BATCH_SIZE,
         max_wait_s: float | None = None,
     ) -> SyncService:
         """Syncs source-system exports through ``pipeline`` (see semgraph.sync.service), with
@@ -260,7 +261,7 @@ class Container:
         self,
         mapping_files: Sequence[Path] = (),
         *,
-        batch_size: int = 100,
+        batch_size: int = BATCH_SIZE,
         rejects_topic: str | None = None,
         rejects_file: Path | None = None,
         max_wait_s: float | None = None,

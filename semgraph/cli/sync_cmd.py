@@ -10,6 +10,7 @@ import typer
 
 from semgraph.cli.common import container, out
 from semgraph.cli.sync_stream_cmd import EXIT_REJECTED, run_stream
+from semgraph.sync import BATCH_SIZE, MAX_BATCH_SIZE
 from semgraph.sync.kafka_source import StreamOptions
 from semgraph.sync.sources import FileOptions
 
@@ -30,7 +31,9 @@ def sync(
     encoding: str = typer.Option(
         "utf-8", help="File encoding (UTF-8 with or without BOM, gb18030…)."
     ),
-    batch_size: int = typer.Option(100, min=1, max=2000, help="Records per change set."),
+    batch_size: int = typer.Option(
+        BATCH_SIZE, min=1, max=MAX_BATCH_SIZE, help="Records per change set."
+    ),
     rejects_dir: Path | None = typer.Option(
         None, help="Where NAME.rejects.EXT goes (default: beside each input)."
     ),

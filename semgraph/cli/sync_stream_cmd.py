@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from semgraph.cli.common import container, out
+from semgraph.sync import BATCH_SIZE, MAX_BATCH_SIZE
 from semgraph.sync.kafka_source import StreamOptions
 
 EXIT_REJECTED = 3
@@ -26,7 +27,9 @@ def sync_stream(
     mapping: list[Path] = typer.Option(
         [], "--mapping", help="A mapping file of your own (Turtle, sgm: vocabulary); repeatable."
     ),
-    batch_size: int = typer.Option(100, min=1, max=2000, help="Messages per batch."),
+    batch_size: int = typer.Option(
+        BATCH_SIZE, min=1, max=MAX_BATCH_SIZE, help="Messages per batch."
+    ),
     rejects_topic: str | None = typer.Option(
         None, help="Topic for rejected messages (default TOPIC.rejects)."
     ),

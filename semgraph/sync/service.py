@@ -42,6 +42,7 @@ from semgraph.exceptions import (
     UnknownTermError,
 )
 from semgraph.ontology.model import Ontology
+from semgraph.sync import BATCH_SIZE
 from semgraph.sync import queries as q
 from semgraph.sync.breaker import CircuitBreaker
 from semgraph.sync.checkpoint import checkpoint_file, read_checkpoint, write_checkpoint
@@ -74,7 +75,7 @@ class SyncService:
     ontology: Ontology
     catalog: MappingCatalog
     checkpoint_dir: Path
-    batch_size: int = 100
+    batch_size: int = BATCH_SIZE
     role: str = "admin"
     """The role of a file sync's change sets (the local operator's, as for ``import``);
     an HTTP push runs as its caller's role, within that role's write rights."""
