@@ -25,6 +25,8 @@ from semgraph.master_data.blocking import NAME_BLOCKS, blocking_rules, with_bloc
 # Term frequencies counted over fewer records than this are not used (see _linker).
 TF_MIN_RECORDS = 1000
 MODEL_FILE = Path(__file__).with_name("customer_model.json")
+# The model's own note (not a Splink setting) of how many records it was trained on.
+TRAINED_RECORDS = "semgraph_trained_records"
 # Splink logs each step at INFO; the matcher's callers report what matters themselves.
 logging.getLogger("splink").setLevel(logging.ERROR)
 
@@ -250,10 +252,11 @@ class CustomerMatcher:
         batch and its candidates) a name's count says nothing about how common it is."""
         from splink import Linker
 
+        model = for_set_size(self.model, records)
         if records < TF_MIN_RECORDS:
-            linker = Linker(table, without_term_frequencies(self.model), log_level=None)
+            linker = Linker(table, without_term_frequencies(model), log_level=None)
             return linker
-        linker = Linker(table, self.model, log_level=None)
+        linker = Linker(table, model, log_level=None)
         for column in tf_columns(self.model):
             linker.table_management.compute_tf_table(column)
         return linker
@@ -314,6 +317,22 @@ class CustomerMatcher:
             )
             out += _scored(within, self.labels)
         return out
+
+
+def for_set_size(model: dict[str, Any], records: int) -> dict[str, Any]:
+    """The model as Splink takes it, its prior fitted to a set of ``records``.
+
+    A customer has about as many duplicates in a set of a million as in one of a hundred
+    thousand, so the chance that two random records are one customer falls as 1/records:
+    in a set larger than the training set the prior is scaled down by that ratio (at 1M
+    records a tenth of the 100k one, or a same name alone would count ten times too
+    much). Never up: a sync batch and its few candidates are not a random sample."""
+    out = {k: v for k, v in model.items() if k != TRAINED_RECORDS}
+    trained = model.get(TRAINED_RECORDS)
+    prior = "probability_two_random_records_match"
+    if trained and records > int(trained) and prior in out:
+        out[prior] = float(out[prior]) * int(trained) / records
+    return out
 
 
 def without_term_frequencies(model: dict[str, Any]) -> dict[str, Any]:
@@ -395,6 +414,7 @@ def train(
         block_on("name_block", "country")
     )
     model: dict[str, Any] = linker.misc.save_model_to_json()
+    model[TRAINED_RECORDS] = len(rows)
     return rare_names_not_boosted(regularised(model))
 
 
