@@ -56,6 +56,25 @@ def _entity(unique_id: str) -> int:
     return int(found.group(1))
 
 
+def _name(column: str, other: str) -> Any:
+    """A name: exact (rarer names count for more), close, or given name and surname
+    swapped (FEBRL's duplicates swap them now and then), else different."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+            cll.ColumnsReversedLevel(column, other),
+            cll.JaroWinklerLevel(column, 0.92),
+            cll.JaroWinklerLevel(column, 0.8),
+            cll.ElseLevel(),
+        ],
+    )
+
+
 def _settings(link_type: str) -> Any:
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
@@ -64,13 +83,14 @@ def _settings(link_type: str) -> Any:
         link_type=link_type,
         unique_id_column_name="unique_id",
         comparisons=[
-            cl.JaroWinklerAtThresholds("given_name", [0.92, 0.8]),
-            cl.JaroWinklerAtThresholds("surname", [0.92, 0.8]),
-            cl.LevenshteinAtThresholds("date_of_birth", [1, 2]),
-            cl.LevenshteinAtThresholds("soc_sec_id", [1, 2]),
+            _name("given_name", "surname"),
+            _name("surname", "given_name"),
+            cl.DamerauLevenshteinAtThresholds("date_of_birth", [1, 2]),
+            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [1, 2]),
             cl.ExactMatch("street_number"),
             cl.JaroWinklerAtThresholds("address_1", [0.92, 0.8]),
-            cl.JaroWinklerAtThresholds("suburb", [0.92]),
+            cl.JaroWinklerAtThresholds("address_2", [0.92]),
+            cl.JaroWinklerAtThresholds("suburb", [0.92]).configure(term_frequency_adjustments=True),
             cl.LevenshteinAtThresholds("postcode", [1]),
             cl.ExactMatch("state"),
         ],

@@ -86,7 +86,7 @@ def choose_thresholds(
 ) -> tuple[float, float]:
     """On the tuning half: the lowest upper threshold whose auto merges are >= 99.5 %
     right (counted from the top score down), and the lowest lower threshold that keeps
-    the share of records in review <= 0.3 %."""
+    the share of records in review <= 0.3 % (pairs of one score taken together)."""
     ranked = sorted(pairs, key=lambda p: p.probability, reverse=True)
     upper, tp = 1.0, 0
     for count, pair in enumerate(ranked, 1):
@@ -95,13 +95,14 @@ def choose_thresholds(
             upper = pair.probability
     upper = max(upper, 0.5)
     lower, in_review = upper, set()
-    for pair in ranked:
-        if pair.probability >= upper:
-            continue
-        in_review |= {pair.left, pair.right}
+    # pairs of one score go to review together: a threshold cannot take half of a tie
+    below = (p for p in ranked if p.probability < upper)
+    for score, tied in itertools.groupby(below, key=lambda p: p.probability):
+        for pair in tied:
+            in_review |= {pair.left, pair.right}
         if len(in_review) / records > 0.003:
             break
-        lower = pair.probability
+        lower = score
     return upper, lower
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from prometheus_client import REGISTRY, Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 if TYPE_CHECKING:
     from semgraph.services.data_health import DataHealth
@@ -84,14 +84,6 @@ SYNC_RECORDS = Counter(
     ["source", "outcome"],
 )
 
-MASTER_DATA_AUTO_MERGES = Counter(
-    "semgraph_master_data_auto_merges_total",
-    "Duplicate pairs merged automatically (score at or above the auto-merge threshold).",
-)
-MASTER_DATA_REVIEW_QUEUE = Gauge(
-    "semgraph_master_data_review_queue",
-    "Duplicate candidate pairs waiting for a person (between the two thresholds).",
-)
 SYNC_BREAKER_STATE = Gauge(
     "semgraph_sync_breaker_state",
     "The sync's circuit breaker in front of Neo4j: 1 for the state it is in (closed, open, "
@@ -179,6 +171,28 @@ class _DataHealthCollector:
             "24 hours), `match_key` golden entities sharing a match key with another.",
             labels=[*labels, "kind"],
         )
+        queue = GaugeMetricFamily(
+            "semgraph_master_data_review_queue",
+            "Duplicate candidate pairs of a class waiting for a person (between the two "
+            "thresholds), as the graph holds them.",
+            labels=["class"],
+        )
+        merged = CounterMetricFamily(
+            "semgraph_master_data_auto_merges",
+            "Merges of a class that matching made on its own (score at or above auto_merge), "
+            "counted from the graph's merge records.",
+            labels=["class"],
+        )
+        recent = GaugeMetricFamily(
+            "semgraph_master_data_auto_merges_24h",
+            "Of those, the merges made in the last 24 hours.",
+            labels=["class"],
+        )
+        classes = {row.cls: row.master_data for row in rows}
+        for cls, counts in sorted(classes.items()):
+            queue.add_metric([cls], counts.review_queue)
+            merged.add_metric([cls], counts.auto_merged)
+            recent.add_metric([cls], counts.auto_merged_in_window)
         for row in rows:
             pair = [row.cls, row.system]
             records.add_metric(pair, row.records)
@@ -191,7 +205,7 @@ class _DataHealthCollector:
                 rejects.add_metric(pair, row.reject_rate)
             duplicates.add_metric([*pair, "run"], row.duplicate_keys_in_runs)
             duplicates.add_metric([*pair, "match_key"], row.duplicate_match_keys)
-        yield from (records, complete, fresh, rejects, duplicates)
+        yield from (records, complete, fresh, rejects, duplicates, queue, merged, recent)
 
 
 DATA_HEALTH = _DataHealthCollector()

@@ -25,6 +25,8 @@ from semgraph.master_data.blocking import NAME_BLOCKS, blocking_rules, with_bloc
 # Term frequencies counted over fewer records than this are not used (see _linker).
 TF_MIN_RECORDS = 1000
 MODEL_FILE = Path(__file__).with_name("customer_model.json")
+# The model's own note (not a Splink setting) of how many records it was trained on.
+TRAINED_RECORDS = "semgraph_trained_records"
 # Splink logs each step at INFO; the matcher's callers report what matters themselves.
 logging.getLogger("splink").setLevel(logging.ERROR)
 
@@ -101,6 +103,7 @@ def features(record: CustomerRecord) -> dict[str, Any]:
         "name_block_last": tokens[-1] if tokens else None,
         "tax_id": n.normalise_tax_id(record.tax_id),
         "address_tokens": address or None,
+        "house_numbers": " ".join(t for t in address if t.isdigit()) or None,
         "postcode": n.postcode(record.postal_code),
         "email_domain": n.email_domain(record.email),
         "phone": n.normalise_phone(record.phone),
@@ -130,6 +133,8 @@ def settings() -> Any:
             comparison_levels=[
                 cll.NullLevel("name_key"),
                 cll.ExactMatchLevel("name_key", term_frequency_adjustments=True),
+                # a keying error in a name that is otherwise the same
+                cll.JaroWinklerLevel("name_key", 0.95),
                 cll.CustomLevel(f"{name_sim} >= 0.85", "name bigrams jaccard >= 0.85"),
                 cll.CustomLevel(f"{name_sim} >= 0.65", "name bigrams jaccard >= 0.65"),
                 cll.CustomLevel(f"{name_sim} >= 0.45", "name bigrams jaccard >= 0.45"),
@@ -151,13 +156,32 @@ def settings() -> Any:
             comparison_levels=[
                 cll.NullLevel("address_tokens"),
                 cll.CustomLevel(f"{address_sim} >= 0.8", "address tokens jaccard >= 0.8"),
-                cll.CustomLevel(f"{address_sim} >= 0.5", "address tokens jaccard >= 0.5"),
+                cll.CustomLevel(
+                    f'{address_sim} >= 0.5 AND "house_numbers_l" = "house_numbers_r"',
+                    "address tokens jaccard >= 0.5, same house number",
+                ),
+                # the same street but another number: a neighbour as often as the company
+                cll.CustomLevel(
+                    f"{address_sim} >= 0.5", "address tokens jaccard >= 0.5, another number"
+                ),
                 cll.ElseLevel(),
             ],
         ),
         cl.ExactMatch("postcode"),
         cl.ExactMatch("email_domain"),
-        cl.ExactMatch("phone"),
+        cl.CustomComparison(
+            output_column_name="phone",
+            comparison_levels=[
+                cll.NullLevel("phone"),
+                cll.ExactMatchLevel("phone"),
+                # another line of the same switchboard (accounts payable, not reception)
+                cll.CustomLevel(
+                    'substr("phone_l", 1, 5) = substr("phone_r", 1, 5)',
+                    "same number but the last four digits",
+                ),
+                cll.ElseLevel(),
+            ],
+        ),
         cl.ExactMatch("country"),
     ]
     return SettingsCreator(
@@ -193,6 +217,7 @@ def _table(rows: Sequence[dict[str, Any]]) -> Any:
             *((column, pa.string()) for column in NAME_BLOCKS),
             ("tax_id", pa.string()),
             ("address_tokens", pa.list_(pa.string())),
+            ("house_numbers", pa.string()),
             ("postcode", pa.string()),
             ("email_domain", pa.string()),
             ("phone", pa.string()),
@@ -227,10 +252,11 @@ class CustomerMatcher:
         batch and its candidates) a name's count says nothing about how common it is."""
         from splink import Linker
 
+        model = for_set_size(self.model, records)
         if records < TF_MIN_RECORDS:
-            linker = Linker(table, without_term_frequencies(self.model), log_level=None)
+            linker = Linker(table, without_term_frequencies(model), log_level=None)
             return linker
-        linker = Linker(table, self.model, log_level=None)
+        linker = Linker(table, model, log_level=None)
         for column in tf_columns(self.model):
             linker.table_management.compute_tf_table(column)
         return linker
@@ -291,6 +317,22 @@ class CustomerMatcher:
             )
             out += _scored(within, self.labels)
         return out
+
+
+def for_set_size(model: dict[str, Any], records: int) -> dict[str, Any]:
+    """The model as Splink takes it, its prior fitted to a set of ``records``.
+
+    A customer has about as many duplicates in a set of a million as in one of a hundred
+    thousand, so the chance that two random records are one customer falls as 1/records:
+    in a set larger than the training set the prior is scaled down by that ratio (at 1M
+    records a tenth of the 100k one, or a same name alone would count ten times too
+    much). Never up: a sync batch and its few candidates are not a random sample."""
+    out = {k: v for k, v in model.items() if k != TRAINED_RECORDS}
+    trained = model.get(TRAINED_RECORDS)
+    prior = "probability_two_random_records_match"
+    if trained and records > int(trained) and prior in out:
+        out[prior] = float(out[prior]) * int(trained) / records
+    return out
 
 
 def without_term_frequencies(model: dict[str, Any]) -> dict[str, Any]:
@@ -372,6 +414,7 @@ def train(
         block_on("name_block", "country")
     )
     model: dict[str, Any] = linker.misc.save_model_to_json()
+    model[TRAINED_RECORDS] = len(rows)
     return rare_names_not_boosted(regularised(model))
 
 
@@ -392,14 +435,21 @@ U_FLOOR = 1e-6
 
 
 def regularised(model: dict[str, Any]) -> dict[str, Any]:
-    """The model with every level's m at least 1 % and u at least 0.0001 %, untrained
-    levels included. EM on a training set that never shows a level for true matches
-    (say, two systems' phones disagreeing) learns m = 0 there, and that level would then
-    veto every pair it appears in, however much else agrees."""
+    """The model with every level's m at least 1 % (or, where u is less, m = u: no
+    evidence) and u at least 0.0001 %, untrained levels included. EM on a training set that
+    never shows a level for true matches (say, two systems' phones disagreeing) learns
+    m = 0 there, and that level would then veto every pair it appears in, however much
+    else agrees."""
     for comparison in model.get("comparisons", []):
         for level in comparison["comparison_levels"]:
             if level.get("is_null_level"):
                 continue
-            level["m_probability"] = max(float(level.get("m_probability") or 0.0), M_FLOOR)
-            level["u_probability"] = max(float(level.get("u_probability") or 0.0), U_FLOOR)
+            u = max(float(level.get("u_probability") or 0.0), U_FLOOR)
+            # Below the floor, training saw too few true matches at this level to say
+            # anything: it may not veto (m = 1 % where u is large), nor count for a match
+            # (m = u where u is less: a same street with another house number is a
+            # neighbour as often as the same company, and no evidence either way).
+            m = float(level.get("m_probability") or 0.0)
+            level["m_probability"] = m if m >= M_FLOOR else min(M_FLOOR, u)
+            level["u_probability"] = u
     return model

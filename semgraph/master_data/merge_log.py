@@ -28,6 +28,8 @@ class PendingMerge:
     score: float | None
     evidence: dict[str, Any]
     restore: dict[str, Any]
+    automatic: bool = False
+    """Decided by the score alone (matching), not by a person."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class MergeLog:
                 snapshot=json.dumps(entry.restore, ensure_ascii=False),
                 at=change_set.context.at,
                 actor=change_set.context.actor,
+                automatic=entry.automatic,
             ).consume()
         elif isinstance(entry, PendingUnmerge):
             tx.run(

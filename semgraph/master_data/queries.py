@@ -134,7 +134,7 @@ RECORD_MERGE = """
 MATCH (c:ChangeEvent {id: $change_id})
 CREATE (m:MergeRecord {changeId: $change_id, cls: $cls, survivor: $survivor,
         absorbed: $absorbed, score: $score, evidence: $evidence, snapshot: $snapshot,
-        at: $at, actor: $actor, status: 'merged'})
+        at: $at, actor: $actor, automatic: $automatic, status: 'merged'})
 CREATE (c)-[:MERGE_DECISION]->(m)
 """
 
@@ -154,4 +154,18 @@ RETURN m {.*} AS merge ORDER BY m.at DESC LIMIT 1
 
 MERGE_COUNTS = """
 MATCH (m:MergeRecord) RETURN m.status AS status, count(*) AS n
+"""
+
+# Per class: pairs waiting for a person, and merges matching made on its own (ever, and
+# since $since; an automatic merge undone later still counts: it was made).
+CLASS_COUNTS = """
+CALL () {
+  MATCH (d:DuplicateCandidate {status: 'open'})
+  RETURN d.cls AS cls, count(d) AS open, 0 AS automatic, 0 AS recent
+  UNION ALL
+  MATCH (m:MergeRecord {automatic: true})
+  RETURN m.cls AS cls, 0 AS open, count(m) AS automatic,
+         count(CASE WHEN m.at >= $since THEN 1 END) AS recent
+}
+RETURN cls, sum(open) AS open, sum(automatic) AS automatic, sum(recent) AS recent
 """

@@ -20,7 +20,6 @@ from semgraph.exceptions import InvalidInputError, NotFoundError
 from semgraph.master_data import queries as q
 from semgraph.master_data.matcher import ScoredPair
 from semgraph.master_data.outcomes import Candidate
-from semgraph.metrics import MASTER_DATA_REVIEW_QUEUE
 
 STATUSES = ("open", "merged", "rejected")
 
@@ -60,7 +59,6 @@ class ReviewQueue:
             self.driver.execute_query(
                 q.QUEUE_CANDIDATES, rows=rows, at=_now(), database_=self.database
             )
-        MASTER_DATA_REVIEW_QUEUE.set(self.size())
         return len(rows)
 
     def list(self, status: str | None = "open", limit: int = 50) -> list[Candidate]:
@@ -110,7 +108,6 @@ class ReviewQueue:
             change_id=change_id,
             database_=self.database,
         )
-        MASTER_DATA_REVIEW_QUEUE.set(self.size())
         return candidate(found[0]["candidate"])
 
 

@@ -4,75 +4,25 @@ Each company gets a CRM record; most also get an ERP record written the way a se
 system writes it (upper case, another legal form, other punctuation, full-width
 characters, 上海…公司 moved to …（上海）公司, abbreviated or reordered addresses, phones in
 another format, missing fields, a typo now and then). Some companies get a *sibling*: a
-different company with the same core name elsewhere (another tax id, city and phone), so
-the set has near misses that must not merge. Names are English or Chinese (about 40 %).
+different company with the same core name elsewhere (another tax id, city, phone and
+domain), so the set has near misses that must not merge. Names are English or Chinese
+(about 40 %), combined from the word lists of ``synthetic_words`` (millions of core
+names, so different companies share one rarely, as in a real customer base).
+docs/master-data.md says exactly how each field is made.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from semgraph.master_data import synthetic_words as w
 from semgraph.master_data.matcher import CustomerRecord
 
-
-def _words(text: str) -> list[str]:
-    return text.split()
-
-
-_EN_FIRST = _words(
-    "Acme Apex Atlas Aurora Beacon Blue Bright Cedar Crest Delta Eagle Echo Ember Falcon "
-    "Fjord Forge Granite Harbor Helix Horizon Iron Jade Keystone Lakeside Lumen Maple "
-    "Meridian Nimbus Northwind Oak Orbit Pacific Peak Pioneer Prism Quantum Quartz Raven "
-    "Redwood Ridge River Sapphire Sierra Silver Solar Spruce Stellar Summit Tidal Titan "
-    "Triton Union Vector Vertex Willow Zenith Albright Becker Carter Dawson Ellis Fischer "
-    "Graham Hoffmann Irving Jensen Keller Lambert Morgan Nolan Owens Parker Quinn Reyes "
-    "Schneider Turner Vogel Walker Young Zimmer Baxter Crane Dunmore Everett Foster Hale"
-)
-_EN_SECOND = _words(
-    "Logistics Systems Solutions Industries Technologies Foods Pharma Energy Metals "
-    "Textiles Robotics Analytics Software Engineering Consulting Capital Holdings Retail "
-    "Motors Chemicals Plastics Electronics Optics Instruments Materials Networks Media "
-    "Brands Labs Dynamics Machines Tools Packaging Freight Marine Aviation Health"
-)
-_EN_THIRD = ["", "", "", "International", "Group", "Partners", "Europe", "Trading", "Services"]
-_EN_FORMS = {
-    "DE": [("GmbH", "Gesellschaft mbH"), ("AG", "Aktiengesellschaft")],
-    "US": [("Inc.", "Incorporated"), ("LLC", "L.L.C."), ("Corp.", "Corporation")],
-    "GB": [("Ltd", "Limited"), ("PLC", "Public Limited Company")],
-    "FR": [("S.A.", "SA"), ("SAS", "S.A.S.")],
-}
-_EN_CITIES = {
-    "DE": [("Hamburg", "20"), ("München", "80"), ("Berlin", "10"), ("Köln", "50")],
-    "US": [("Chicago", "606"), ("Dallas", "752"), ("Boston", "021"), ("Seattle", "981")],
-    "GB": [("London", "EC"), ("Leeds", "LS"), ("Bristol", "BS"), ("Birmingham", "B")],
-    "FR": [("Lyon", "690"), ("Paris", "750"), ("Lille", "590"), ("Nantes", "440")],
-}
-_EN_STREETS = _words(
-    "Main Oak Mill Park High Church Station Harbour Market Bridge King Queen Garden Lake "
-    "Elm Cedar Hill Forest River Spring"
-)
-_STREET_TYPES = [("Street", "St."), ("Road", "Rd"), ("Avenue", "Ave"), ("Lane", "Ln")]
-_DE_STREET_TYPES = [("straße", "str."), ("weg", "weg"), ("allee", "allee")]
-_ZH_BRANDS = _words(
-    "华信 中科 东方 恒通 金达 宏远 天成 博创 瑞丰 鼎盛 鸿运 永泰 嘉禾 新元 汇通 明德 "
-    "长城 海天 盛世 卓越 光明 致远 佳美 腾飞 万象 安信 富达 兴业 华夏 锦程 正泰 通达 "
-    "星辰 云帆 宝丰 润泽 德隆 益康 凯旋 远航 同方 信和 联创 振华 银河 飞扬 国泰 青松"
-)
-_ZH_MIDDLE = _words("浦东 张江 滨江 智能 数字 精密 绿色 环球 华东 南方 北方 新能 云端 互联")
-_ZH_INDUSTRY = _words("科技 贸易 物流 电子 机械 医药 化工 食品 能源 软件 材料 设备 咨询 实业")
-_ZH_FORMS = [("有限公司", "有限责任公司"), ("股份有限公司", "股份公司")]
-_ZH_CITIES = [
-    ("上海", "200", "浦东新区"),
-    ("北京", "100", "朝阳区"),
-    ("深圳", "518", "南山区"),
-    ("广州", "510", "天河区"),
-    ("杭州", "310", "西湖区"),
-    ("苏州", "215", "工业园区"),
-]
-_ZH_ROADS = _words("世纪大道 南京西路 中山路 人民路 建国路 科技园路 长江路 解放路 延安路 黄河路")
 _FULL_WIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
+_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -85,6 +35,7 @@ class LabelledRecord:
 
 
 def _typo(rng: random.Random, text: str) -> str:
+    """One keying error: a character dropped or two neighbours swapped."""
     if len(text) < 5:
         return text
     i = rng.randrange(1, len(text) - 1)
@@ -93,62 +44,115 @@ def _typo(rng: random.Random, text: str) -> str:
     return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
 
 
-def _company(rng: random.Random, entity: int, zh: bool) -> dict[str, str]:
+def _maybe(rng: random.Random, share: float, value: str | None) -> str | None:
+    return value if rng.random() < share else None
+
+
+def _en_core(rng: random.Random) -> str:
+    """An English core name: an invented brand, a word or a founder's name, then an
+    industry, sometimes a third word."""
+    kind = rng.random()
+    if kind < 0.65:
+        brand = (
+            rng.choice(w.EN_SYLLABLE_HEAD)
+            + rng.choice(w.EN_SYLLABLE_MIDDLE)
+            + rng.choice(w.EN_SYLLABLE_TAIL)
+        )
+        words = [brand.capitalize(), rng.choice(w.EN_INDUSTRY)]
+    elif kind < 0.85:
+        words = [rng.choice(w.EN_WORDS), rng.choice(w.EN_WORDS), rng.choice(w.EN_INDUSTRY)]
+    else:
+        words = [rng.choice(w.EN_SURNAMES)]
+        if rng.random() < 0.6:
+            words += ["&", rng.choice(w.EN_SURNAMES)]
+        words.append(rng.choice(w.EN_INDUSTRY))
+    if rng.random() < 0.25:
+        words.append(rng.choice(w.EN_THIRD))
+    return " ".join(words)
+
+
+def _domain(rng: random.Random, base: str, tld: str, taken: set[str]) -> str:
+    """A company's own domain: unique in the set, as registered domains are."""
+    domain = f"{base}.{tld}"
+    while domain in taken:
+        domain = f"{base}{rng.randint(1, 999)}.{tld}"
+    taken.add(domain)
+    return domain
+
+
+def _company(
+    rng: random.Random, zh: bool, taken: set[str], core: str | None = None
+) -> dict[str, str]:
     if zh:
-        city, post, district = rng.choice(_ZH_CITIES)
-        core = rng.choice(_ZH_BRANDS) + rng.choice(_ZH_MIDDLE) + rng.choice(_ZH_INDUSTRY)
-        forms = rng.choice(_ZH_FORMS)
-        number = rng.randint(1, 999)
+        city, post, district, area = rng.choice(w.ZH_CITIES)
+        if core is None:
+            middle = rng.choice(w.ZH_MIDDLE) if rng.random() < 0.75 else ""
+            core = rng.choice(w.ZH_CHARS) + rng.choice(w.ZH_CHARS) + middle
+            core += rng.choice(w.ZH_INDUSTRY)
+        letters = "".join(rng.choice(w.LETTERS) for _ in range(rng.randint(4, 8)))
         return {
-            "core": core, "region": city, "forms": "|".join(forms), "country": "CN",
-            "street": f"{city}市{district}{rng.choice(_ZH_ROADS)}{number}号",
+            "core": core, "region": city, "forms": "|".join(rng.choice(w.ZH_FORMS)),
+            "country": "CN",
+            "street": f"{city}市{district}{rng.choice(w.ZH_ROADS)}{rng.randint(1, 999)}号",
             "city": city, "postal": f"{post}{rng.randint(0, 999):03d}",
             "tax": "91" + f"{rng.randint(0, 10**15 - 1):015d}" + rng.choice("ABCDEFGHJKLM"),
-            "phone": f"+86 {rng.choice(['21', '10', '755', '20'])} {rng.randint(10**7, 10**8 - 1)}",
-            "domain": f"cn{entity}.com.cn",
+            "phone": f"+86 {area} {rng.randint(10**7, 10**8 - 1)}",
+            "domain": _domain(rng, letters, rng.choice(["com.cn", "cn", "com"]), taken),
         }  # fmt: skip
-    country = rng.choice(list(_EN_FORMS))
-    city, post = rng.choice(_EN_CITIES[country])
-    words = [rng.choice(_EN_FIRST), rng.choice(_EN_SECOND), rng.choice(_EN_THIRD)]
-    core = " ".join(w for w in words if w)
-    forms = rng.choice(_EN_FORMS[country])
+    country = rng.choice(list(w.EN_FORMS))
+    city, post = rng.choice(w.EN_CITIES[country])
+    core = core or _en_core(rng)
     number = rng.randint(1, 400)
-    street_name = rng.choice(_EN_STREETS)
     if country == "DE":
-        kind = rng.choice(_DE_STREET_TYPES)
-        street = f"{street_name}{kind[0]} {number}"
+        kind = rng.choice(w.DE_STREET_TYPES)
+        street = f"{rng.choice(w.DE_STREETS)}{kind[0]} {number}"
+    elif country == "FR":
+        kind = rng.choice(w.FR_STREET_TYPES)
+        street = f"{number} {kind[0]} {rng.choice(w.EN_STREETS)}"
     else:
-        kind = rng.choice(_STREET_TYPES)
-        street = f"{number} {street_name} {kind[0]}"
+        kind = rng.choice(w.STREET_TYPES)
+        street = f"{number} {rng.choice(w.EN_STREETS)} {kind[0]}"
+    slug = _SLUG.sub("-", core.lower().replace("&", "and")).strip("-")
     return {
-        "core": core, "region": "", "forms": "|".join(forms), "country": country,
-        "street": street, "street_kind": "|".join(kind), "city": city,
+        "core": core, "region": "", "forms": "|".join(rng.choice(w.EN_FORMS[country])),
+        "country": country, "street": street, "street_kind": "|".join(kind), "city": city,
         "postal": post + f"{rng.randint(0, 999):03d}",
         "tax": f"{country}{rng.randint(10**8, 10**9 - 1)}",
-        "phone": f"+{rng.choice(['49', '1', '44', '33'])} {rng.randint(10**8, 10**9 - 1)}",
-        "domain": core.split()[0].lower() + f"{entity}.com",
+        "phone": f"+{w.EN_PHONE[country]} {rng.randint(10, 99)} {rng.randint(10**5, 10**7)}",
+        "domain": _domain(rng, slug, w.EN_TLD[country], taken),
     }  # fmt: skip
 
 
 def _crm(rng: random.Random, entity: int, c: dict[str, str]) -> CustomerRecord:
+    """The CRM record: the company's name as sales typed it, a tax id for 60 %, a phone
+    for 85 %, an e-mail at the company's domain for 65 % (free mail 15 %, none 20 %)."""
     form = c["forms"].split("|")[0]
     name = (c["region"] + c["core"] + form) if c["region"] else f"{c['core']} {form}"
-    email = f"info@{c['domain']}" if rng.random() < 0.8 else f"buyer{entity}@gmail.com"
+    if rng.random() < 0.02:
+        name = _typo(rng, name)
+    mail = rng.random()
+    email = (
+        f"{rng.choice(['info', 'sales', 'contact', 'office'])}@{c['domain']}"
+        if mail < 0.65
+        else f"buyer{entity}@{rng.choice(['gmail.com', 'outlook.com', 'qq.com', '163.com'])}"
+        if mail < 0.8
+        else None
+    )
     return CustomerRecord(
         id=f"CRM-{entity}",
         name=name,
-        tax_id=c["tax"] if rng.random() < 0.6 else None,
+        tax_id=_maybe(rng, 0.6, c["tax"]),
         street=c["street"],
         postal_code=c["postal"],
         city=c["city"],
         country=c["country"],
         email=email,
-        phone=c["phone"],
+        phone=_maybe(rng, 0.85, c["phone"]),
         systems=("CRM",),
     )
 
 
-def _erp(rng: random.Random, entity: int, c: dict[str, str]) -> CustomerRecord:
+def _erp_name(rng: random.Random, c: dict[str, str]) -> str:
     forms = c["forms"].split("|")
     form = forms[1] if rng.random() < 0.4 else forms[0]
     if c["region"]:
@@ -159,50 +163,64 @@ def _erp(rng: random.Random, entity: int, c: dict[str, str]) -> CustomerRecord:
         if rng.random() < 0.1:
             name = name.translate(_FULL_WIDTH)
     else:
-        name = f"{c['core']} {form}"
+        core = c["core"]
+        if "&" in core and rng.random() < 0.5:
+            core = core.replace("&", "and")
+        if core.split()[-1] in w.EN_THIRD and rng.random() < 0.2:
+            core = core.rsplit(" ", 1)[0]  # the second system dropped the last word
+        name = f"{core} {form}"
         if rng.random() < 0.3:
             name = name.replace(".", "").replace(" ", "-", 1)
         if rng.random() < 0.5:
             name = name.upper()
         if rng.random() < 0.05:
             name = name.translate(_FULL_WIDTH)
-    if rng.random() < 0.1:
-        name = _typo(rng, name)
+    return _typo(rng, name) if rng.random() < 0.1 else name
+
+
+def _erp_street(rng: random.Random, c: dict[str, str]) -> str | None:
+    """The street as SAP holds it: abbreviated, reordered, a typo, or missing."""
     street = c["street"]
     if "street_kind" in c and rng.random() < 0.5:
         long, short = c["street_kind"].split("|")
         street = street.replace(long, short)
-        if c["country"] != "DE" and rng.random() < 0.5:  # "Main St. 12" style
+        if c["country"] in {"US", "GB"} and rng.random() < 0.5:  # "Main St. 12" style
             number, rest = street.split(" ", 1)
             street = f"{rest} {number}"
-    if rng.random() < 0.08:  # ERP bills another site of the company
-        street = f"{rng.randint(1, 400)} {rng.choice(_EN_STREETS)} Road"
     if rng.random() < 0.05:
-        street = ""
-    tax = c["tax"] if rng.random() < 0.85 else None
+        street = _typo(rng, street)
+    return None if rng.random() < 0.05 else street
+
+
+def _erp(rng: random.Random, entity: int, c: dict[str, str]) -> CustomerRecord:
+    """The ERP record of the same company, written as SAP writes it (see _erp_name and
+    _erp_street); tax id for 85 % (spaced 30 %, a typo 2 %), phone for 80 % (another line
+    of the company 15 %), e-mail for 40 % (the parent's domain 15 % of those)."""
+    tax = _maybe(rng, 0.85, c["tax"])
     if tax and rng.random() < 0.3:
         tax = " ".join(tax[i : i + 3] for i in range(0, len(tax), 3))
     if tax and rng.random() < 0.02:
         tax = _typo(rng, tax)
-    digits = c["phone"].replace("+", "00").replace(" ", "")
-    phone = digits if rng.random() < 0.8 else None
+    phone = _maybe(rng, 0.8, c["phone"].replace("+", "00").replace(" ", ""))
     if phone and rng.random() < 0.15:  # accounts payable's line, not the switchboard
         phone = phone[:-4] + f"{rng.randint(0, 9999):04d}"
+    email = _maybe(rng, 0.4, f"ap@{c['domain']}")
+    if email and rng.random() < 0.15:
+        email = f"ap@group-{c['domain']}"  # the parent's domain
+    street, postal = _erp_street(rng, c), _maybe(rng, 0.95, c["postal"])
+    if rng.random() < 0.08:  # ERP bills another site of the company: street and postcode
+        street = f"{rng.randint(1, 400)} {rng.choice(w.EN_STREETS)} Road"
+        postal = c["postal"][:-3] + f"{rng.randint(0, 999):03d}"
+    city = c["city"].upper() if rng.random() < 0.5 else c["city"]
     return CustomerRecord(
         id=f"ERP-{entity}",
-        name=name,
+        name=_erp_name(rng, c),
         tax_id=tax,
-        street=street or None,
-        postal_code=c["postal"],
-        city=c["city"].upper() if rng.random() < 0.5 else c["city"],
+        street=street,
+        postal_code=postal,
+        city=_typo(rng, city) if rng.random() < 0.03 else city,
         country=c["country"],
-        email=(
-            None
-            if rng.random() < 0.6
-            else f"ap@{c['domain']}"
-            if rng.random() < 0.85
-            else f"ap@group-{c['domain']}"  # the parent's domain
-        ),
+        email=email,
         phone=phone,
         systems=("ERP",),
     )
@@ -211,14 +229,14 @@ def _erp(rng: random.Random, entity: int, c: dict[str, str]) -> CustomerRecord:
 def generate(companies: int, seed: int = 19, erp_share: float = 0.7) -> Iterator[LabelledRecord]:
     """Records of ``companies`` companies (and their siblings), CRM first, then ERP."""
     rng = random.Random(seed)
+    taken: set[str] = set()
     for entity in range(companies):
         zh = rng.random() < 0.4
-        company = _company(rng, entity, zh)
+        company = _company(rng, zh, taken)
         yield LabelledRecord(entity, "CRM", _crm(rng, entity, company))
         if rng.random() < erp_share:
             yield LabelledRecord(entity, "ERP", _erp(rng, entity, company))
         if rng.random() < 0.03:  # a near miss: same core name, another company
             sibling_id = companies + entity
-            sibling = _company(rng, sibling_id, zh)
-            sibling["core"] = company["core"]
+            sibling = _company(rng, zh, taken, core=company["core"])
             yield LabelledRecord(sibling_id, "CRM", _crm(rng, sibling_id, sibling))

@@ -10,7 +10,10 @@ Per (class, system) pair that has records or sync runs:
   (the latest record ``syncedAt`` or the end of the latest run that read records);
 - **reject rate**: rejected / read records of the runs that finished in the window;
 - **duplicate keys**: rows of those runs whose key an earlier row of the same run had,
-  and golden entities sharing a match key value (``sgm:matchKey``) with another one.
+  and golden entities sharing a match key value (``sgm:matchKey``) with another one;
+- **master data** (per class, the same on each of its systems' rows): pairs waiting in
+  the review queue for a person, and merges matching made on its own, ever and in the
+  window (from the ``:DuplicateCandidate`` and ``:MergeRecord`` nodes).
 
 Every figure is aggregated in Neo4j (``semgraph.sync.health_queries``). A property masked
 for the caller's role has its completeness withheld (counting who has an e-mail is a read
@@ -29,6 +32,7 @@ from typing import Any
 import neo4j
 
 from semgraph.exceptions import UnknownTermError
+from semgraph.master_data import queries as master_data_q
 from semgraph.ontology.model import Ontology
 from semgraph.sync import health_queries as q
 from semgraph.sync.mapping import MappingCatalog, TableMapping
@@ -54,6 +58,17 @@ class FieldCompleteness:
 
 
 @dataclass(frozen=True)
+class MasterDataCounts:
+    """Duplicate handling of one class: ``review_queue`` pairs wait for a person;
+    ``auto_merged`` merges were made by matching alone (``auto_merged_in_window`` of them
+    in the report's window)."""
+
+    review_queue: int = 0
+    auto_merged: int = 0
+    auto_merged_in_window: int = 0
+
+
+@dataclass(frozen=True)
 class DataHealth:
     """The health of one class's data from one source system."""
 
@@ -71,6 +86,8 @@ class DataHealth:
     """rejected / records_read over the window's runs; None when no run read a record."""
     duplicate_keys_in_runs: int
     duplicate_match_keys: int
+    master_data: MasterDataCounts = MasterDataCounts()
+    """The class's review queue and automatic merges (the same on each system's row)."""
 
 
 @dataclass
@@ -120,6 +137,10 @@ class DataHealthService:
             last_runs = {(r["cls"], r["system"]): r["finishedAt"] for r in session.run(q.LAST_RUNS)}
             classes = {c for c, _ in chosen}
             shared = self._shared_match_keys(session, classes)
+            duplicates = {
+                r["cls"]: MasterDataCounts(int(r["open"]), int(r["automatic"]), int(r["recent"]))
+                for r in session.run(master_data_q.CLASS_COUNTS, since=now - window)
+            }
             figures = {
                 key: value
                 for c in sorted(classes)
@@ -138,7 +159,7 @@ class DataHealthService:
                 out.append(
                     self._row(c, s, counted, run, last_runs.get((c, s)), shared, now)
                     .masked_for(self.ontology, role)
-                    .health(window)
+                    .health(window, duplicates.get(c, MasterDataCounts()))
                 )
         return out
 
@@ -268,7 +289,7 @@ class _Draft:
             )
         return self
 
-    def health(self, window: dt.timedelta) -> DataHealth:
+    def health(self, window: dt.timedelta, master_data: MasterDataCounts) -> DataHealth:
         fields = tuple(
             FieldCompleteness(p, is_record, None, None, masked=True)
             if p in self.hidden
@@ -291,6 +312,7 @@ class _Draft:
             reject_rate=round(self.rejected / self.records_read, 6) if self.records_read else None,
             duplicate_keys_in_runs=self.duplicate_keys_in_runs,
             duplicate_match_keys=self.duplicate_match_keys,
+            master_data=master_data,
         )
 
 

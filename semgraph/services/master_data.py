@@ -31,7 +31,6 @@ from semgraph.master_data.merge_plan import Edge, Snapshot, plain, plan_merge, p
 from semgraph.master_data.normalise import normalise_name
 from semgraph.master_data.outcomes import Caller, Candidate, MatchReport, MergeOutcome
 from semgraph.master_data.review_queue import ReviewQueue
-from semgraph.metrics import MASTER_DATA_AUTO_MERGES
 from semgraph.services.changes import ChangeService
 
 PAGE = 5_000
@@ -147,7 +146,9 @@ class MasterDataService:
                 continue
             if merge and self.decisions.decide(pair.probability) == "merge":
                 try:
-                    outcome = self._merge(left, right, caller, pair.probability, pair.evidence)
+                    outcome = self._merge(
+                        left, right, caller, pair.probability, pair.evidence, automatic=True
+                    )
                 except (ChangeRefusedError, ForbiddenError) as refused:
                     report.refused.append(f"{key}: {refused.message}")
                     queue.append(pair)
@@ -155,7 +156,6 @@ class MasterDataService:
                 absorbed = self.ontology.entity_iri(self.cls, outcome.absorbed)
                 into[absorbed] = self.ontology.entity_iri(self.cls, outcome.survivor)
                 report.merged.append(outcome)
-                MASTER_DATA_AUTO_MERGES.inc()
                 continue
             queue.append(pair)
         report.queued = self.queue.add(queue)
@@ -203,7 +203,14 @@ class MasterDataService:
         return self._merge(iris[0], iris[1], caller, score, evidence or {})
 
     def _merge(
-        self, left: str, right: str, caller: Caller, score: float | None, evidence: dict[str, Any]
+        self,
+        left: str,
+        right: str,
+        caller: Caller,
+        score: float | None,
+        evidence: dict[str, Any],
+        *,
+        automatic: bool = False,
     ) -> MergeOutcome:
         a, b = self._snapshots([left, right])
         plan = plan_merge(self.ontology, self.decisions, a, b)
@@ -218,7 +225,13 @@ class MasterDataService:
         self.log.expect(
             change.id,
             PendingMerge(
-                self.cls, plan.survivor.id, plan.absorbed.id, score, evidence, plan.restore_data()
+                self.cls,
+                plan.survivor.id,
+                plan.absorbed.id,
+                score,
+                evidence,
+                plan.restore_data(),
+                automatic,
             ),
         )
         try:

@@ -259,3 +259,39 @@ def test_cli_match_review_and_unmerge(
     undone = cli("unmerge", "--absorbed", "CUS-ERP-0000200001")
     assert (undone["survivor"], undone["skipped"]) == ("CUS-CRM-001A01", [])
     assert customers(empty_db)["CUS-ERP-0000200001"] == ["ERP:0000200001"]
+
+
+HEALTH = """{ dataHealth(class: "Customer") { system
+  masterData { reviewQueue autoMerged autoMergedInWindow } } }"""
+
+
+def test_data_health_and_metrics_count_the_review_queue_and_automatic_merges(
+    container: Container, empty_db: neo4j.Driver, settings: Settings, tmp_path: Path
+) -> None:
+    import httpx
+
+    from semgraph.api.app import create_app
+    from tests.integration.graphql_harness import Gql, api_settings, running
+    from tests.integration.test_metrics import scrape
+
+    # Hamburger Hafen (merges) and Acme Logistics (the near miss); no Chinese pair
+    sync_both(container, tmp_path, incremental=False, kna1=[KNA1[0], KNA1[2]])
+    report = container.master_data.match()
+    assert (len(report.merged), report.queued) == (1, 1)
+    app = create_app(settings, container, api_settings())
+    with running(app) as url, httpx.Client(base_url=url, timeout=60) as client:
+        gql = Gql(client)
+        rows = gql(HEALTH)["dataHealth"]
+        samples = scrape(client)
+        # a person accepts the near miss: the queue empties; that merge is not automatic
+        key = container.master_data.candidates()[0].key
+        container.master_data.accept(key, Caller(actor="anna"))
+        after = gql(HEALTH)["dataHealth"]
+    assert {r["system"] for r in rows} == {"CRM", "ERP"}
+    for row in rows:
+        assert row["masterData"] == {"reviewQueue": 1, "autoMerged": 1, "autoMergedInWindow": 1}
+    customer = frozenset({("class", "Customer")})
+    assert samples[("semgraph_master_data_review_queue", customer)] == 1
+    assert samples[("semgraph_master_data_auto_merges_total", customer)] == 1
+    assert samples[("semgraph_master_data_auto_merges_24h", customer)] == 1
+    assert after[0]["masterData"] == {"reviewQueue": 0, "autoMerged": 1, "autoMergedInWindow": 1}

@@ -1,6 +1,7 @@
 # mypy: disable-error-code="untyped-decorator"
-"""``dataHealth``: completeness, freshness, reject rate and duplicate keys per class and
-source system (one call on ``DataHealthService``, semgraph.services.data_health).
+"""``dataHealth``: completeness, freshness, reject rate, duplicate keys, the review queue
+and automatic merges per class and source system (one call on ``DataHealthService``,
+semgraph.services.data_health).
 
 Any authenticated caller may read it, as any entity read; the completeness of a property
 masked for the caller's role is withheld (``masked: true``), as aggregates on it are.
@@ -33,6 +34,22 @@ class FieldCompletenessView:
     masked: bool
 
 
+@strawberry.type(
+    name="MasterDataHealth",
+    description="Duplicate handling of the class (the same on each of its systems' rows).",
+)
+class MasterDataHealthView:
+    review_queue: int = strawberry.field(
+        description="Duplicate candidate pairs waiting in the review queue for a person."
+    )
+    auto_merged: int = strawberry.field(
+        description="Merges matching made on its own (score at or above auto_merge), ever."
+    )
+    auto_merged_in_window: int = strawberry.field(
+        description="Of those, the ones made in the last `windowHours`."
+    )
+
+
 @strawberry.type(name="DataHealth", description="The health of one class's data from one system.")
 class DataHealthView:
     cls: str = strawberry.field(name="class")
@@ -57,6 +74,7 @@ class DataHealthView:
         description="Golden entities with a record of the system sharing a match key "
         "(e.g. taxId) with another entity: duplicates the sync could not merge."
     )
+    master_data: MasterDataHealthView
 
 
 def _view(h: DataHealth) -> DataHealthView:
@@ -83,6 +101,11 @@ def _view(h: DataHealth) -> DataHealthView:
         reject_rate=h.reject_rate,
         duplicate_keys_in_runs=h.duplicate_keys_in_runs,
         duplicate_match_keys=h.duplicate_match_keys,
+        master_data=MasterDataHealthView(
+            review_queue=h.master_data.review_queue,
+            auto_merged=h.master_data.auto_merged,
+            auto_merged_in_window=h.master_data.auto_merged_in_window,
+        ),
     )
 
 
