@@ -77,7 +77,6 @@ EVIDENCE_FIELDS: dict[str, tuple[str, str]] = {
     "name": ("name_key", "name"),
     "tax_id": ("tax_id", "taxId"),
     "address": ("address_tokens", "street"),
-    "postcode": ("postcode", "postalCode"),
     "email_domain": ("email_domain", "email"),
     "phone": ("phone", "phone"),
     "country": ("country", "country"),
@@ -127,6 +126,8 @@ def settings() -> Any:
 
     name_sim = _jaccard("name_grams")
     address_sim = _jaccard("address_tokens")
+    same_postcode = '"postcode_l" = "postcode_r"'
+    same_number = '"house_numbers_l" = "house_numbers_r"'
     comparisons: list[Any] = [
         cl.CustomComparison(
             output_column_name="name",
@@ -151,23 +152,35 @@ def settings() -> Any:
                 cll.ElseLevel(),
             ],
         ),
+        # One comparison for street and postcode: a same postcode says little more once
+        # the same street and number agree (two companies at one address share both), so
+        # counting them as two independent comparisons counted one fact twice.
         cl.CustomComparison(
             output_column_name="address",
             comparison_levels=[
-                cll.NullLevel("address_tokens"),
-                cll.CustomLevel(f"{address_sim} >= 0.8", "address tokens jaccard >= 0.8"),
+                cll.And(cll.NullLevel("address_tokens"), cll.NullLevel("postcode")),
                 cll.CustomLevel(
-                    f'{address_sim} >= 0.5 AND "house_numbers_l" = "house_numbers_r"',
-                    "address tokens jaccard >= 0.5, same house number",
+                    f"{same_postcode} AND {address_sim} >= 0.8",
+                    "same postcode, address tokens jaccard >= 0.8",
+                ),
+                cll.CustomLevel(
+                    f"{same_postcode} AND {address_sim} >= 0.5 AND {same_number}",
+                    "same postcode, address tokens jaccard >= 0.5, same house number",
+                ),
+                cll.CustomLevel(
+                    f"{address_sim} >= 0.8", "address tokens jaccard >= 0.8, other postcode"
                 ),
                 # the same street but another number: a neighbour as often as the company
                 cll.CustomLevel(
-                    f"{address_sim} >= 0.5", "address tokens jaccard >= 0.5, another number"
+                    f"{same_postcode} AND {address_sim} >= 0.5",
+                    "same postcode, address tokens jaccard >= 0.5, another number",
                 ),
+                cll.CustomLevel(same_postcode, "same postcode, another street"),
+                # the same street in another postcode and at another number falls to the
+                # last level: another site, as the postcode alone said before
                 cll.ElseLevel(),
             ],
         ),
-        cl.ExactMatch("postcode"),
         cl.ExactMatch("email_domain"),
         cl.CustomComparison(
             output_column_name="phone",
