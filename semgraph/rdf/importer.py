@@ -16,7 +16,6 @@ file's values replace the stored ones.
 from __future__ import annotations
 
 import re
-import threading
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,15 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import neo4j
-import rdflib
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
 from semgraph.exceptions import InvalidInputError, did_you_mean
 from semgraph.rdf import queries as q
-from semgraph.rdf.literals import encode_property, make_literal
+from semgraph.rdf.literals import encode_property
 from semgraph.rdf.names import PrefixRegistry, register_namespaces
+from semgraph.rdf.verbatim import normalised, parse_verbatim, rewritten
 
 GENID = "https://semgraph.io/.well-known/genid/"
 ENTITY_IRI = re.compile(r"^https://semgraph\.io/id/([^/]+)/([^/]+)$")
@@ -138,13 +137,18 @@ def parse_file(path: Path, format: str | None = None) -> Graph:
     graph = _parse(path, parser)
     if len(graph) == 0:
         raise _no_triples(path, parser)
-    if any(_rewritten(o) for o in graph.objects() if isinstance(o, Literal)):
-        graph = _parse_keeping_ill_typed(path, parser)
+    if any(rewritten(o) for o in graph.objects() if isinstance(o, Literal)):
+        graph = normalised(parse_verbatim(lambda g: _parse_into(g, path, parser)))
     return graph
 
 
 def _parse(path: Path, parser: str) -> Graph:
     graph = Graph()
+    _parse_into(graph, path, parser)
+    return graph
+
+
+def _parse_into(graph: Graph, path: Path, parser: str) -> None:
     try:
         graph.parse(path, format=parser)
     except Exception as exc:  # rdflib's parsers raise many unrelated types
@@ -154,46 +158,6 @@ def _parse(path: Path, parser: str) -> Graph:
             line=_error_line(exc),
             hint="check the syntax near that line, or pass the right --format",
         ) from exc
-    return graph
-
-
-def _rewritten(lit: Literal) -> bool:
-    """Whether rdflib replaced an ill-typed lexical form by a well-formed one.
-
-    rdflib normalises a literal's lexical form from its value, and for a few datatypes
-    (``xsd:boolean`` above all) its parser finds a value in an ill-typed form:
-    ``"none"^^xsd:boolean`` becomes ``"false"``, still flagged ill-typed in memory only.
-    Stored, that would be a valid boolean; SHACL must see the file's ``"none"``.
-    """
-    return bool(lit.ill_typed) and not make_literal(str(lit), None, lit.datatype).ill_typed
-
-
-# rdflib's switch is process-wide; only this module turns it off, and only while it parses.
-_VERBATIM = threading.Lock()
-
-
-def _parse_keeping_ill_typed(path: Path, parser: str) -> Graph:
-    """Parse again with rdflib's normalisation off, then normalise the well-typed literals.
-
-    The result is the graph rdflib would give if it never rewrote an ill-typed lexical
-    form: well-typed literals as usual (``"01"^^xsd:integer`` reads ``"1"``), ill-typed
-    ones exactly as the file writes them. Only a file that has such a literal pays this.
-    """
-    with _VERBATIM:
-        saved = rdflib.NORMALIZE_LITERALS
-        rdflib.NORMALIZE_LITERALS = False
-        try:
-            verbatim = _parse(path, parser)
-        finally:
-            rdflib.NORMALIZE_LITERALS = saved
-    graph = Graph()
-    for prefix, namespace in verbatim.namespaces():
-        graph.bind(prefix, namespace, override=True, replace=True)
-    for s, p, o in verbatim:
-        if isinstance(o, Literal) and not o.ill_typed:
-            o = make_literal(str(o), o.language, o.datatype)
-        graph.add((s, p, o))
-    return graph
 
 
 def _no_triples(path: Path, parser: str) -> InvalidInputError:

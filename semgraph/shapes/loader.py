@@ -6,19 +6,22 @@ can swap the active set atomically: a broken file never half-replaces the rules 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from semgraph.exceptions import did_you_mean
 from semgraph.ontology.model import Ontology
+from semgraph.rdf.literals import make_literal
+from semgraph.rdf.verbatim import normalised, parse_verbatim
 from semgraph.shapes.derived import DERIVED_SOURCE, derive_integrity_shapes
 from semgraph.shapes.read_paths import check_read_path, path_strings
 from semgraph.shapes.rules_errors import RuleFileError, RuleProblem
@@ -37,6 +40,8 @@ _CLASS_TYPES = (RDFS.Class, OWL.Class)
 # Constraint parameters whose objects are shapes: a shape reached through one of these is
 # checked on other nodes than the focus node, which a class neighbourhood does not hold.
 _NESTING = (SH.node, SH["not"], SH["and"], SH["or"], SH.xone, SH.qualifiedValueShape)
+
+log = logging.getLogger("semgraph.shapes")
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,7 @@ def load_shapes(shapes_dir: Path, ontology: Ontology) -> ShapeSet:
         except Exception as exc:  # rdflib raises several types for bad Turtle
             problems.append(RuleProblem(str(path), _syntax_line(exc), f"bad Turtle: {exc}"))
             continue
+        g = _only_true_activates(g, text, path)
         _collect(g, merged, sources, str(path), text, problems)
     rule_ids: dict[str, str] = {}
     for path in sorted((shapes_dir / "rules").glob("*.yaml")):
@@ -161,6 +167,44 @@ def load_shapes(shapes_dir: Path, ontology: Ontology) -> ShapeSet:
         _collect(compiled.graph, merged, sources, str(path), "", problems)
     _collect(derive_integrity_shapes(ontology), merged, sources, DERIVED_SOURCE, "", problems)
     return _finish(merged, sources, ontology, problems)
+
+
+# SHACL parameters that only the literal ``true`` turns on.
+_SWITCHES = (SH.uniqueLang, SH.closed, SH.deactivated, SH.qualifiedValueShapesDisjoint)
+
+
+def _only_true_activates(g: Graph, text: str, path: Path) -> Graph:
+    """``g`` without the switches a normal parse turned on that the file does not.
+
+    SHACL activates ``sh:uniqueLang``, ``sh:closed``, ``sh:deactivated`` and
+    ``sh:qualifiedValueShapesDisjoint`` with ``true`` alone, but rdflib reads
+    ``"1"^^xsd:boolean`` as ``"true"`` (and pySHACL then applies the constraint: the W3C
+    test ``uniqueLang-002``). Such a switch is off, as if absent, and the log says so.
+    Only a file that turns a switch on pays a second, verbatim parse.
+    """
+    if not any(o == Literal(True) for p in _SWITCHES for o in g.objects(None, p)):
+        return g
+    base = path.resolve().as_uri()
+    verbatim = parse_verbatim(lambda h: h.parse(data=text, format="turtle", publicID=base))
+    off = [
+        (s, p, o)
+        for p in _SWITCHES
+        for s, o in verbatim.subject_objects(p)
+        if isinstance(o, Literal) and o.datatype == XSD.boolean and str(o) not in {"true", "false"}
+    ]
+    if not off:
+        return g
+    out = normalised(verbatim)
+    for s, p, o in off:
+        out.remove((s, p, make_literal(str(o), None, o.datatype)))
+        log.warning(
+            "%s: %s %s %s is not `true`, so SHACL leaves the constraint off",
+            path,
+            s.n3() if isinstance(s, URIRef) else "a shape",
+            p.n3(),
+            o.n3(),
+        )
+    return out
 
 
 def rules_shape_set(compiled: CompiledRules, source: str, ontology: Ontology) -> ShapeSet:

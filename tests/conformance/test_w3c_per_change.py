@@ -40,8 +40,6 @@ from tests.conformance.w3c_suite import ResultKey, SuiteTest, approved_tests, ou
 
 # Where the per-change verdict differs from the suite's, and why (strict: a fix fails it).
 KNOWN = {
-    "core/property/uniqueLang-002": "pySHACL itself is wrong here: it applies "
-    'sh:uniqueLang "1"^^xsd:boolean, which SHACL ignores (only true activates it)',
     "sparql/pre-binding/shapesGraph-001": "pySHACL has no $shapesGraph (optional in SHACL); "
     "semgraph refuses the change with the failure instead of a verdict",
 }

@@ -26,8 +26,6 @@ from tests.conformance.w3c_suite import SuiteTest, approved_tests, outcome_keys
 
 # Where semgraph differs from the suite, and why (strict: a fix makes the test fail).
 KNOWN = {
-    "core/property/uniqueLang-002": "pySHACL itself is wrong here: it applies "
-    'sh:uniqueLang "1"^^xsd:boolean, which SHACL ignores (only true activates it)',
     "sparql/pre-binding/shapesGraph-001": "pySHACL has no $shapesGraph (optional in SHACL); "
     "semgraph reports the failure instead of a verdict",
 }

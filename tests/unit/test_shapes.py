@@ -544,3 +544,28 @@ def test_an_unknown_ontology_class_is_refused_not_dropped(tmp_path: Path) -> Non
         load_shapes(tmp_path, Ontology.load())
     assert "unknown target class `Custmer`" in str(info.value)
     assert "Customer" in str(info.value)
+
+
+def test_only_the_literal_true_turns_a_shacl_switch_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # rdflib reads "1"^^xsd:boolean as true; SHACL (and the W3C test uniqueLang-002) does not
+    (tmp_path / "user.ttl").write_text(
+        """@prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        @prefix ex: <http://example.org/user#> .
+        ex:One a sh:PropertyShape ; sh:targetNode ex:i ; sh:path ex:message ;
+            sh:uniqueLang "1"^^xsd:boolean .
+        ex:True a sh:PropertyShape ; sh:targetNode ex:i ; sh:path ex:label ; sh:uniqueLang true .
+        """,
+        encoding="utf-8",
+    )
+    engine = ShapeEngine(load_shapes(tmp_path, Ontology.load()))
+    data = Graph().parse(
+        data="""@prefix ex: <http://example.org/user#> .
+        ex:i ex:message "HI"@en, "Hi"@en ; ex:label "a"@en, "b"@en .""",
+        format="turtle",
+    )
+    fired = {r.shape for r in engine.validate_whole_graph_shapes(data)}
+    assert fired == {"http://example.org/user#True"}
+    assert "is not `true`, so SHACL leaves the constraint off" in caplog.text
