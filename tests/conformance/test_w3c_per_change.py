@@ -36,7 +36,7 @@ from semgraph.exceptions import ChangeRefusedError, SemgraphError
 from semgraph.validation.full import validate_graph
 from semgraph.validation.results import ValidationOutcome, ValidationResult
 from tests.conformance.change_form import change_set
-from tests.conformance.w3c_suite import ResultKey, SuiteTest, approved_tests, outcome_keys
+from tests.conformance.w3c_suite import ResultKey, SuiteTest, outcome_keys, suite_params
 
 # Where the per-change verdict differs from the suite's, and why (strict: a fix fails it).
 KNOWN = {
@@ -44,7 +44,6 @@ KNOWN = {
     "semgraph refuses the change with the failure instead of a verdict",
 }
 NON_BLOCKING = {str(SH.Warning), str(SH.Info)}
-TESTS = approved_tests()
 PER_CHANGE: dict[str, str] = {}
 """Test name → "agree" or what differs (for conftest's summary)."""
 
@@ -106,16 +105,7 @@ def unjudged(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
     container.close()
 
 
-@pytest.mark.parametrize(
-    "test",
-    [
-        pytest.param(t, marks=pytest.mark.xfail(reason=KNOWN[t.name], strict=True))
-        if t.name in KNOWN
-        else t
-        for t in TESTS
-    ],
-    ids=[t.name for t in TESTS],
-)
+@pytest.mark.parametrize("test", **suite_params(KNOWN))
 def test_w3c_suite_per_change(
     test: SuiteTest,
     cleared_db: neo4j.Driver,

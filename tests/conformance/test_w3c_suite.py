@@ -22,14 +22,13 @@ from semgraph.config import Settings
 from semgraph.exceptions import SemgraphError
 from semgraph.rdf.importer import import_file
 from semgraph.validation.full import validate_graph
-from tests.conformance.w3c_suite import SuiteTest, approved_tests, outcome_keys
+from tests.conformance.w3c_suite import SuiteTest, outcome_keys, suite_params
 
 # Where semgraph differs from the suite, and why (strict: a fix makes the test fail).
 KNOWN = {
     "sparql/pre-binding/shapesGraph-001": "pySHACL has no $shapesGraph (optional in SHACL); "
     "semgraph reports the failure instead of a verdict",
 }
-TESTS = approved_tests()
 OUTCOMES: dict[str, dict[str, str]] = {"whole": {}, "batched": {}}
 
 
@@ -59,16 +58,7 @@ def _verdict(test: SuiteTest, container: Container, strategy: str) -> str:
     return f"missing {sorted(missing)}; unexpected {sorted(extra)}"
 
 
-@pytest.mark.parametrize(
-    "test",
-    [
-        pytest.param(t, marks=pytest.mark.xfail(reason=KNOWN[t.name], strict=True))
-        if t.name in KNOWN
-        else t
-        for t in TESTS
-    ],
-    ids=[t.name for t in TESTS],
-)
+@pytest.mark.parametrize("test", **suite_params(KNOWN))
 def test_w3c_suite_through_neo4j(
     test: SuiteTest, empty_db: neo4j.Driver, settings: Settings, tmp_path: Path
 ) -> None:
