@@ -1,4 +1,4 @@
-"""Fixtures shared by the alert tests: a webhook receiver, an SMTP server, containers."""
+"""Fixtures shared by the integration tests: a webhook receiver, an SMTP server, containers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from collections.abc import Iterator
 import neo4j
 import pytest
 
+from semgraph.bootstrap import Container
 from semgraph.config import Settings
+from semgraph.ontology.schema import ensure_schema
 from tests.integration.alert_harness import (
     MakeContainer,
     container_factory,
@@ -32,3 +34,13 @@ def smtp() -> Iterator[SmtpSink]:
 @pytest.fixture
 def make_container(empty_db: neo4j.Driver, settings: Settings) -> Iterator[MakeContainer]:
     yield from container_factory(empty_db, settings)
+
+
+@pytest.fixture
+def container(empty_db: neo4j.Driver, settings: Settings) -> Iterator[Container]:
+    """A container on an empty database with the ontology's schema and the alert outbox's."""
+    c = Container(settings)
+    ensure_schema(empty_db, c.ontology, settings.neo4j_database)
+    c.alerts.ensure_schema()
+    yield c
+    c.close()

@@ -4,19 +4,16 @@ and duplicate keys per class and source system, from the service, GraphQL and /m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import neo4j
 import pytest
 
 from semgraph.api.app import create_app
 from semgraph.bootstrap import Container
 from semgraph.config import Settings
 from semgraph.exceptions import UnknownTermError
-from semgraph.ontology.schema import ensure_schema
 from semgraph.services.data_health import DataHealth
 from tests.integration.graphql_harness import Gql, api_settings, running
 from tests.integration.test_metrics import scrape
@@ -29,15 +26,6 @@ HEALTH = """query($cls: String, $system: String) {
     completeness { property onRecord present share masked }
   }
 }"""
-
-
-@pytest.fixture
-def container(empty_db: neo4j.Driver, settings: Settings) -> Iterator[Container]:
-    c = Container(settings)
-    ensure_schema(empty_db, c.ontology, settings.neo4j_database)
-    c.alerts.ensure_schema()
-    yield c
-    c.close()
 
 
 def ten_accounts_two_without_email_and_one_bad() -> list[dict[str, Any]]:

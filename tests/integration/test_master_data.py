@@ -3,19 +3,17 @@ the one door, and an unmerge puts back exactly what was there (real Neo4j)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
 
 import neo4j
-import pytest
 
 from semgraph.bootstrap import Container
 from semgraph.config import Settings
 from semgraph.master_data.outcomes import Caller
-from semgraph.ontology.schema import ensure_schema
 from semgraph.sync.service import SyncService
+from tests.integration.test_sync import write_csv
 
 # The same two companies as CRM and SAP write them: other legal form, case, punctuation,
 # address format, phone format, tax id spacing (so the sync's exact tax-id key does not
@@ -49,23 +47,6 @@ VBAK = [
     {"VBELN": "0090000001", "KUNNR": "0000200001", "NETWR": "1200.00", "WAERK": "EUR",
      "AUDAT": "20261101", "GBSTK": "A"},
 ]  # fmt: skip
-
-
-@pytest.fixture
-def container(empty_db: neo4j.Driver, settings: Settings) -> Any:
-    c = Container(settings)
-    ensure_schema(empty_db, c.ontology, settings.neo4j_database)
-    c.alerts.ensure_schema()
-    yield c
-    c.close()
-
-
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def sync_both(

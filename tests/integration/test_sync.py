@@ -26,15 +26,6 @@ SHOP = Path(__file__).parent.parent / "fixtures" / "sync" / "shop.ttl"
 
 
 @pytest.fixture
-def container(empty_db: neo4j.Driver, settings: Settings) -> Any:
-    c = Container(settings)
-    ensure_schema(empty_db, c.ontology, settings.neo4j_database)
-    c.alerts.ensure_schema()
-    yield c
-    c.close()
-
-
-@pytest.fixture
 def sync(container: Container) -> SyncService:
     return container.sync([SHOP], batch_size=50)
 
