@@ -42,10 +42,10 @@ from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.focus import FocusValidator
 from semgraph.validation.graph_view import read_whole_graph
 from semgraph.validation.neighbourhood import (
-    business_class,
     collect_focus,
     find_focus,
     focus_parts,
+    node_record,
 )
 from semgraph.validation.rdf_view import NodeRecord, RdfView, ValidationGraph
 from semgraph.validation.reach import ShapeReach
@@ -285,9 +285,9 @@ class ChangePipeline:
             if record["kind"] == "focus":
                 focus_records.append(record)
                 continue
-            found = business_class(record["labels"], self.ontology)
-            if found is not None:
-                before[record["iri"]] = NodeRecord(record["iri"], found, dict(record["props"]))
+            node = node_record(record, self.ontology)
+            if node is not None:
+                before[node.iri] = node
         if not joined:  # after the lock: the focus walk sees the latest committed edges
             for part, (name, iris) in zip(parts, params.items(), strict=True):
                 focus_records += tx.run(KEEP_PLAN + part, {name: iris})
@@ -513,9 +513,9 @@ class ChangePipeline:
             )
         out: dict[str, NodeRecord] = {}
         for record in result:
-            cls = business_class(record["labels"], self.ontology)
-            if cls is not None:
-                out[record["iri"]] = NodeRecord(record["iri"], cls, dict(record["props"]))
+            node = node_record(record, self.ontology)
+            if node is not None:
+                out[node.iri] = node
         return out
 
     def _write_grouped(
@@ -543,9 +543,9 @@ class ChangePipeline:
         out: dict[str, NodeRecord] = {}
         for (_, kind, name), rows in sorted(groups.items()):
             for record in tx.run(queries[kind](name), rows=rows, at=at):
-                cls = business_class(record["labels"], self.ontology)
-                if cls is not None:
-                    out[record["iri"]] = NodeRecord(record["iri"], cls, dict(record["props"]))
+                node = node_record(record, self.ontology)
+                if node is not None:
+                    out[node.iri] = node
         return out
 
     def _record(

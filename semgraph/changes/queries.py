@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from semgraph.graph.identifiers import KEEP_PLAN, ident
+from semgraph.graph.props import props_of
 
 # A no-op write takes each node's exclusive lock, in iri order (no lock-order deadlocks), so
 # the state it returns is the latest committed one and cannot change under this change.
 # The pipeline appends the focus queries (``UNION ALL``, kind 'focus'): one round trip.
-LOCK_AND_READ_ENTITIES = """
+LOCK_AND_READ_ENTITIES = f"""
 UNWIND $iris AS iri
-MATCH (n:Resource {iri: iri})
+MATCH (n:Resource {{iri: iri}})
 SET n.version = coalesce(n.version, 0)
 RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels,
-       'touched' AS kind, properties(n) AS props
+       'touched' AS kind, {props_of("n")} AS props
 """
 FOCUS_COLUMNS = ", 'focus' AS kind, null AS props"
 
 # Entities are found by ``(:Resource {iri})`` — the unique index — and their class checked
 # after: ``(:Contract {iri})`` has no index and scans every contract (29 ms at 1M entities).
 _RETURN_NODE = (
-    " RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, properties(n) AS props"
+    " RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, "
+    f"{props_of('n')} AS props"
 )
 
 

@@ -6,15 +6,17 @@ The writes themselves go through the change pipeline; these only look up.
 from __future__ import annotations
 
 from semgraph.graph.identifiers import KEEP_PLAN, ident
+from semgraph.graph.props import props_of
 
 # Each record of the batch that exists already, with its golden entity and that entity's
 # outgoing relationships of the types the table maps (to diff foreign keys).
 RECORDS_WITH_GOLDEN = (
     KEEP_PLAN
-    + """UNWIND $iris AS iri
-MATCH (r:Resource {iri: iri})
+    + f"""UNWIND $iris AS iri
+MATCH (r:Resource {{iri: iri}})
 OPTIONAL MATCH (g:Resource)-[:hasSystemRecord]->(r)
-RETURN iri, properties(r) AS record, g.iri AS golden_iri, properties(g) AS golden,
+RETURN iri, {props_of("r")} AS record, g.iri AS golden_iri,
+       CASE WHEN g IS NULL THEN null ELSE {props_of("g")} END AS golden,
        CASE WHEN g IS NULL THEN [] ELSE
          [(g)-[rel]->(t:Resource) WHERE type(rel) IN $rels | [type(rel), t.iri]] END AS links
 """
@@ -44,7 +46,7 @@ def golden_by_match(cls: str, prop: str) -> str:
     """Entities of ``cls`` whose ``prop`` is one of ``$values`` (the match key)."""
     return KEEP_PLAN + (
         f"MATCH (g:{ident(cls)}) WHERE g.{ident(prop)} IN $values "
-        f"RETURN g.{ident(prop)} AS value, g.iri AS golden_iri, properties(g) AS golden, "
+        f"RETURN g.{ident(prop)} AS value, g.iri AS golden_iri, {props_of('g')} AS golden, "
         "[(g)-[rel]->(t:Resource) WHERE type(rel) IN $rels | [type(rel), t.iri]] AS links"
     )
 

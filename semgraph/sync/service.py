@@ -41,6 +41,7 @@ from semgraph.exceptions import (
     SemgraphError,
     UnknownTermError,
 )
+from semgraph.graph.props import decode_props
 from semgraph.ontology.model import Ontology
 from semgraph.sync import BATCH_SIZE
 from semgraph.sync import queries as q
@@ -606,8 +607,8 @@ class SyncService:
             for rec in session.run(q.RECORDS_WITH_GOLDEN, iris=record_iris, rels=rels):
                 existing[rec["iri"]] = Existing(
                     rec["golden_iri"],
-                    dict(rec["golden"] or {}),
-                    dict(rec["record"]),
+                    decode_props(rec["golden"]),
+                    decode_props(rec["record"]),
                     {rel: target for rel, target in rec["links"]},
                 )
             if ref_iris:
@@ -622,7 +623,7 @@ class SyncService:
                         rec["value"],
                         Existing(
                             rec["golden_iri"],
-                            dict(rec["golden"]),
+                            decode_props(rec["golden"]),
                             None,
                             {rel: target for rel, target in rec["links"]},
                         ),

@@ -123,8 +123,8 @@ class ShapeReach:
         )
 
     def neighbourhood_query(self, target_cls: str, param: str = "iris") -> str:
-        """Cypher: ``$iris`` (or ``$param``) of focus nodes → the nodes and edges their
-        shapes read."""
+        """Cypher: ``$iris`` (or ``$param``) of focus nodes → the iris of the nodes and the
+        edges their shapes read (``neighbourhood.NODES`` reads each node once after)."""
         branches = ["RETURN f AS n, null AS r"]
         for path in sorted(self.paths.get(target_cls, set()), key=str):
             pattern = "(f)"
@@ -137,8 +137,6 @@ class ShapeReach:
         return (
             f"UNWIND ${param} AS iri MATCH (f:Resource {{iri: iri}}) WHERE f:{ident(target_cls)}\n"
             f"CALL (f) {{\n  {body}\n}}\n"
-            "RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, "
-            "properties(n) AS props, "
-            "CASE WHEN r IS NULL THEN null ELSE "
+            "RETURN DISTINCT n.iri AS iri, CASE WHEN r IS NULL THEN null ELSE "
             "[startNode(r).iri, type(r), endNode(r).iri] END AS edge"
         )
