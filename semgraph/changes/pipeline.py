@@ -43,6 +43,8 @@ from semgraph.validation.focus import FocusValidator
 from semgraph.validation.graph_view import read_whole_graph
 from semgraph.validation.neighbourhood import (
     collect_focus,
+    edge_focus_parts,
+    find_edge_focus,
     find_focus,
     focus_parts,
     node_record,
@@ -265,16 +267,21 @@ class ChangePipeline:
         self,
         tx: neo4j.Transaction,
         touched_cls: dict[str, str],
+        written: dict[str, str],
         created: set[str],
         deleted: set[str],
+        unlinked: dict[str, set[tuple[str, str]]],
     ) -> tuple[dict[str, NodeRecord], dict[str, set[str]]]:
-        """Lock and read the touched entities, and find the focus nodes their current
-        state reaches, in one round trip."""
+        """Lock and read the touched entities, and find the focus nodes that the current
+        state of the written ones and the edges to remove reach, in one round trip."""
         changed: dict[str, set[str]] = defaultdict(set)
-        for iri, cls in touched_cls.items():
+        for iri, cls in written.items():
             if iri not in created:
                 changed[cls].add(iri)
-        parts, params = focus_parts(self.reach, changed, frozenset(deleted), q.FOCUS_COLUMNS)
+        parts, node_params = focus_parts(self.reach, changed, frozenset(deleted), q.FOCUS_COLUMNS)
+        edge_parts, edge_params = edge_focus_parts(self.reach, unlinked, q.FOCUS_COLUMNS)
+        parts += edge_parts
+        params: dict[str, Any] = {**node_params, **edge_params}
         # The usual change (one entity, or several of one class) gets one round trip; more
         # focus parts are separate statements, so plans are cached per class, not per mix.
         joined = parts if len(parts) == 1 else []
@@ -308,16 +315,26 @@ class ChangePipeline:
         # Resources outside the ontology are no class's focus nodes and impact nothing:
         # only the whole-graph shapes read them (see ``_whole_graph_results``).
         ops = [op for op in all_ops if op["op"] != "resource"]
-        touched_cls: dict[str, str] = {}
+        touched_cls: dict[str, str] = {}  # locked and read: every entity an op names
+        written: dict[str, str] = {}  # whose own properties change (a link bumps its source)
+        edges: dict[str, dict[str, set[tuple[str, str]]]] = {
+            "link": defaultdict(set),
+            "unlink": defaultdict(set),
+        }
         for op in ops:
             if op["op"] in {"link", "unlink"}:
                 touched_cls[op["from_iri"]] = op["from_cls"]
                 touched_cls[op["to_iri"]] = op["to_cls"]
+                written[op["from_iri"]] = op["from_cls"]
+                edges[op["op"]][op["rel"]].add((op["from_iri"], op["to_iri"]))
             else:
                 touched_cls[op["iri"]] = op["cls"]
+                written[op["iri"]] = op["cls"]
         created = {op["iri"] for op in ops if op["op"] == "create"}
         deleted = {op["iri"] for op in ops if op["op"] == "delete"}
-        before, focus = self._lock_read_and_focus(tx, touched_cls, created, deleted)
+        before, focus = self._lock_read_and_focus(
+            tx, touched_cls, written, created, deleted, edges["unlink"]
+        )
         self._check_existence(ops, before, created)
         timings["read_before"] = (time.perf_counter() - t0) * 1000
 
@@ -330,13 +347,16 @@ class ChangePipeline:
             for op in ops:
                 after.update(self._write(tx, op, at))
         if any(op["op"] in {"create", "link", "unlink"} for op in ops):
-            # New edges can put touched entities on new focus nodes' paths; updates and
-            # deletes cannot (a delete's readers were found above, before it).
+            # New edges can put written entities on new focus nodes' paths, and the new
+            # edges themselves are on some; updates and deletes cannot (a delete's
+            # readers, and a removed edge's, were found above, before it).
             changed: dict[str, set[str]] = defaultdict(set)
-            for iri, cls in touched_cls.items():
+            for iri, cls in written.items():
                 if iri not in deleted:
                     changed[cls].add(iri)
-            for cls, iris in find_focus(tx, self.reach, dict(changed), self.ontology).items():
+            found = find_focus(tx, self.reach, dict(changed), self.ontology)
+            linked = find_edge_focus(tx, self.reach, edges["link"], self.ontology)
+            for cls, iris in [*found.items(), *linked.items()]:
                 focus.setdefault(cls, set()).update(iris)
         focus = {cls: iris - deleted for cls, iris in focus.items()}
         timings["write"] = (time.perf_counter() - t0) * 1000 - timings["read_before"]

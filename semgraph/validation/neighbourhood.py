@@ -70,6 +70,34 @@ def focus_parts(
     return parts, params
 
 
+def edge_focus_parts(
+    reach: ShapeReach, edges: dict[str, set[tuple[str, str]]], columns: str = ""
+) -> tuple[list[str], dict[str, list[list[str]]]]:
+    """The focus queries for edges added or removed (``(from, to)`` iris by relationship
+    type, see ``ShapeReach.edge_focus_query``), to be joined by ``UNION ALL``."""
+    parts: list[str] = []
+    params: dict[str, list[list[str]]] = {}
+    for rel, pairs in sorted(edges.items()):
+        name = f"edges{len(parts)}"
+        query = reach.edge_focus_query(rel, param=name, columns=columns)
+        if query is None or not pairs:
+            continue
+        parts.append(query)
+        params[name] = [list(pair) for pair in sorted(pairs)]
+    return parts, params
+
+
+def find_edge_focus(
+    tx: Runner, reach: ShapeReach, edges: dict[str, set[tuple[str, str]]], ontology: Ontology
+) -> dict[str, set[str]]:
+    """Focus nodes (by class) whose verdict the added or removed edges can move."""
+    records: list[Any] = []
+    parts, params = edge_focus_parts(reach, edges)
+    for part, (name, pairs) in zip(parts, params.items(), strict=True):
+        records += tx.run(KEEP_PLAN + part, {name: pairs})
+    return collect_focus(records, ontology)
+
+
 def collect_focus(records: Iterable[Any], ontology: Ontology) -> dict[str, set[str]]:
     """Focus records (``iri``, ``labels``) → iris by business class."""
     focus: dict[str, set[str]] = defaultdict(set)

@@ -122,6 +122,44 @@ class ShapeReach:
             f"[l IN labels(f) WHERE l <> 'Resource'] AS labels{columns}"
         )
 
+    def edge_focus_query(self, rel: str, param: str = "edges", columns: str = "") -> str | None:
+        """Cypher: ``$edges`` (``[from_iri, to_iri]`` of ``rel`` edges a change adds or
+        removes) → the focus nodes with a trigger path that crosses one of them.
+
+        An edge changes nothing on its target: a focus node ``f`` can see it only on a
+        path ``P·rel`` with ``f -P-> from``, or ``P·^rel`` with ``f -P-> to``. So an order
+        line linked to its order re-checks the line (its own change) and whatever reads
+        the order's incoming lines, not every other line and shape of the order. ``param``
+        and ``columns`` as in ``focus_query``.
+        """
+        branches = []
+        for target, paths in sorted(self.trigger_paths.items()):
+            for path in sorted(paths, key=str):
+                if path[-1].rel != rel:
+                    continue
+                start, prefix = ("b" if path[-1].inverse else "a"), path[:-1]
+                if not prefix:
+                    branches.append(f"WITH {start} AS f WHERE f:{ident(target)} RETURN f")
+                    continue
+                pattern = f"({start})"
+                for i, step in enumerate(reversed(prefix)):
+                    node = f"(f:{ident(target)})" if i == len(prefix) - 1 else "()"
+                    arrow = (
+                        f"-[:{ident(step.rel)}]->" if step.inverse else f"<-[:{ident(step.rel)}]-"
+                    )
+                    pattern += arrow + node
+                branches.append(f"MATCH {pattern} RETURN f")
+        if not branches:
+            return None
+        body = "\n  UNION\n  ".join(branches)
+        return (
+            f"UNWIND ${param} AS edge "
+            "MATCH (a:Resource {iri: edge[0]}), (b:Resource {iri: edge[1]})\n"
+            f"CALL (a, b) {{\n  {body}\n}}\n"
+            "RETURN DISTINCT f.iri AS iri, "
+            f"[l IN labels(f) WHERE l <> 'Resource'] AS labels{columns}"
+        )
+
     def neighbourhood_query(self, target_cls: str, param: str = "iris") -> str:
         """Cypher: ``$iris`` (or ``$param``) of focus nodes → the iris of the nodes and the
         edges their shapes read (``neighbourhood.NODES`` reads each node once after)."""

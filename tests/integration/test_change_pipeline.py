@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import threading
+from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -291,6 +293,49 @@ def test_a_stock_count_does_not_recheck_order_lines_but_confirming_the_order_doe
         pipeline.apply(update(pipeline, "SalesOrder", ids["order"], role="cfo", status="confirmed"))
     fired = {(r.shape.rsplit("/", 1)[-1], r.focus_node) for r in info.value.result.violations}
     assert ("OrderLineOversell", f"https://semgraph.io/id/OrderLine/{ids['line']}") in fired
+
+
+def test_a_new_order_line_rechecks_itself_not_its_order_or_the_orders_other_lines(
+    pipeline: ChangePipeline,
+) -> None:
+    """A new edge changes nothing on its target: the order's own shapes and its other
+    lines read nothing the new line's `salesOrder` edge moved (a sync of a million lines
+    would otherwise re-check every order and every earlier line of it)."""
+    ids = inventory_world(pipeline)
+    w = World(pipeline)
+    second = w.new("OrderLine", quantity=1.0, unitPrice=100.0)
+    w.link("OrderLine", second, "salesOrder", "SalesOrder", ids["order"])
+    w.link("OrderLine", second, "product", "Product", ids["product"])
+    result = w.commit()
+    assert result.focus == [f"https://semgraph.io/id/OrderLine/{second}"]
+
+
+def test_a_shape_reading_incoming_edges_rechecks_the_target_of_a_new_edge(
+    empty_db: neo4j.Driver, settings: Settings, tmp_path: Path
+) -> None:
+    shapes = tmp_path / "shapes"
+    shutil.copytree(settings.shapes_dir, shapes)
+    (shapes / "one_order.ttl").write_text(
+        """@prefix sg: <https://semgraph.io/ontology#> .
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/one-order#> .
+ex:OneOpenOrder a sh:NodeShape ; sh:targetClass sg:Customer ;
+    sh:property [ sh:path [ sh:inversePath sg:customer ] ; sh:maxCount 1 ;
+                  sh:message "A customer has at most one order" ] .
+""",
+        encoding="utf-8",
+    )
+    container = Container(settings.model_copy(update={"shapes_dir": shapes}))
+    ensure_schema(empty_db, container.ontology, settings.neo4j_database)
+    pipeline = container.pipeline
+    ids = inventory_world(pipeline)
+    w = World(pipeline)
+    order = w.new("SalesOrder", orderNumber="SO-78", status="draft", currency="EUR")
+    w.link("SalesOrder", order, "customer", "Customer", ids["customer"])
+    with pytest.raises(ChangeRefusedError) as refused:
+        w.commit()
+    focus = {r.focus_node for r in refused.value.result.violations}
+    assert focus == {f"https://semgraph.io/id/Customer/{ids['customer']}"}
 
 
 def test_deleting_an_entity_rechecks_everything_that_pointed_at_it(
