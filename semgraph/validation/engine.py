@@ -22,6 +22,7 @@ from semgraph.exceptions import ShapeEvaluationError
 from semgraph.shapes.loader import ShapeSet
 from semgraph.validation import pyshacl_tuning
 from semgraph.validation.change_needs import pending_change_needs
+from semgraph.validation.passes import PassCheck, compile_pass_check
 from semgraph.validation.report_terms import MessageLanguages, path_turtle
 from semgraph.validation.results import ResultTerms, Severity, ValidationResult
 from semgraph.vocabulary import SG, SGM, THIS
@@ -111,9 +112,12 @@ def _result_order(r: ValidationResult) -> tuple[str, ...]:
 class ShapeEngine:
     """Validates data graphs against one shape set; knows each shape's annotations."""
 
-    def __init__(self, shape_set: ShapeSet, *, prune_transitions: bool = True) -> None:
-        """``prune_transitions=False`` runs every transition shape on every focus node
-        (the reference the tests compare the pruned runs with)."""
+    def __init__(
+        self, shape_set: ShapeSet, *, prune_transitions: bool = True, pass_checks: bool = True
+    ) -> None:
+        """``prune_transitions=False`` runs every transition shape on every focus node,
+        ``pass_checks=False`` gives pySHACL every shape (``validation/passes.py``): the
+        references the tests compare the pruned runs with."""
         pyshacl_tuning.apply_pyshacl()
         self.shape_set = shape_set
         self.shapes_graph = shape_set.graph
@@ -140,6 +144,11 @@ class ShapeEngine:
             )
             if needs is not None:
                 self._needs[iri] = needs
+        self._passes: dict[str, PassCheck] = {}
+        for iri in {shape for shapes in self._by_class.values() for shape in shapes}:
+            check = compile_pass_check(self.shapes_graph, URIRef(iri)) if pass_checks else None
+            if check is not None:
+                self._passes[iri] = check
 
     def _node_shape(self, source: Node) -> Node:
         seen = 0
@@ -181,7 +190,7 @@ class ShapeEngine:
             selected = tuple(
                 shape
                 for shape in (self._by_class_untouched if untouched else self._by_class)[cls]
-                if self._can_fire(shape, moved)
+                if self._can_fire(shape, moved) and not self._clears(shape, data, node)
             )
             if selected:
                 groups[selected].append(iri)
@@ -204,6 +213,12 @@ class ShapeEngine:
         any namespace); False only for transition shapes that provably need another
         property's change (see ``change_needs``)."""
         return self._can_fire(shape, {URIRef(iri) for iri in moved})
+
+    def _clears(self, shape: str, data: Graph, node: URIRef) -> bool:
+        """Whether a compiled pass check shows ``node`` conforms to ``shape`` (pySHACL
+        would report nothing), so pySHACL need not run it there."""
+        check = self._passes.get(shape)
+        return check is not None and check.passes(data, node)
 
     def _can_fire(self, shape: str, moved: set[Node]) -> bool:
         needs = self._needs.get(shape)
