@@ -42,6 +42,7 @@ from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.focus import FocusValidator
 from semgraph.validation.graph_view import read_whole_graph
 from semgraph.validation.neighbourhood import (
+    NODES,
     collect_focus,
     edge_focus_parts,
     find_edge_focus,
@@ -560,12 +561,15 @@ class ChangePipeline:
             "link": q.link_many,
             "unlink": q.unlink_many,
         }
-        out: dict[str, NodeRecord] = {}
+        written: set[str] = set()
         for (_, kind, name), rows in sorted(groups.items()):
-            for record in tx.run(queries[kind](name), rows=rows, at=at):
-                node = node_record(record, self.ontology)
-                if node is not None:
-                    out[node.iri] = node
+            tx.run(queries[kind](name), rows=rows, at=at).consume()
+            written.update(row.get("iri") or row["from_iri"] for row in rows)
+        out: dict[str, NodeRecord] = {}
+        for record in tx.run(NODES, iris=sorted(written)):
+            node = node_record(record, self.ontology)
+            if node is not None:
+                out[node.iri] = node
         return out
 
     def _record(

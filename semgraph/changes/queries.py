@@ -61,10 +61,13 @@ def unlink(rel: str) -> str:
 
 # The same writes for many entities of one class (or links of one type) in one round trip;
 # a change set of thousands of operations (a sync batch) otherwise pays one per operation.
+# They return nothing: the pipeline reads each written entity once after the last of them
+# (``neighbourhood.NODES``), where a created order line linked three times would otherwise
+# cross the wire four times.
 def create_entities(cls: str) -> str:
     return KEEP_PLAN + (
         f"UNWIND $rows AS row CREATE (n:Resource:{ident(cls)} {{iri: row.iri, id: row.id, "
-        "version: 1, createdAt: $at, updatedAt: $at}) SET n += row.props" + _RETURN_NODE
+        "version: 1, createdAt: $at, updatedAt: $at}) SET n += row.props"
     )
 
 
@@ -72,7 +75,6 @@ def update_entities(cls: str) -> str:
     return KEEP_PLAN + (
         f"UNWIND $rows AS row MATCH (n:Resource {{iri: row.iri}}) WHERE n:{ident(cls)} "
         "SET n += row.props, n.version = coalesce(n.version, 0) + 1, n.updatedAt = $at"
-        + _RETURN_NODE
     )
 
 
@@ -81,7 +83,7 @@ def link_many(rel: str) -> str:
         "UNWIND $rows AS row "
         "MATCH (a:Resource {iri: row.from_iri}), (b:Resource {iri: row.to_iri}) "
         f"MERGE (a)-[:{ident(rel)}]->(b) "
-        "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n" + _RETURN_NODE
+        "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at"
     )
 
 
@@ -90,8 +92,7 @@ def unlink_many(rel: str) -> str:
         "UNWIND $rows AS row "
         f"MATCH (a:Resource {{iri: row.from_iri}})-[r:{ident(rel)}]->"
         "(b:Resource {iri: row.to_iri}) "
-        "DELETE r SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n"
-        + _RETURN_NODE
+        "DELETE r SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at"
     )
 
 
