@@ -26,6 +26,17 @@ from semgraph.validation.paths import Path, Step, parse_path, prefixes
 from semgraph.vocabulary import THIS
 
 
+def _backwards(start: str, path: Path, target: str) -> str:
+    """Cypher pattern from node ``start`` back along ``path`` to a ``target`` node ``f``."""
+    pattern = f"({start})"
+    for i, step in enumerate(reversed(path)):
+        node = f"(f:{ident(target)})" if i == len(path) - 1 else "()"
+        # walking backwards: a forward step is followed against its direction
+        arrow = f"-[:{ident(step.rel)}]->" if step.inverse else f"<-[:{ident(step.rel)}]-"
+        pattern += arrow + node
+    return pattern
+
+
 class ShapeReach:
     """Paths per target class, and the Cypher that walks them (built once per shape set)."""
 
@@ -103,13 +114,7 @@ class ShapeReach:
         entries = (self._backward_all if deleted else self._backward).get(changed_cls, [])
         branches = []
         for target, path in entries:
-            pattern = "(e)"
-            for i, step in enumerate(reversed(path)):
-                node = f"(f:{ident(target)})" if i == len(path) - 1 else "()"
-                # walking backwards: a forward step is followed against its direction
-                arrow = f"-[:{ident(step.rel)}]->" if step.inverse else f"<-[:{ident(step.rel)}]-"
-                pattern += arrow + node
-            branches.append(f"MATCH {pattern} RETURN f")
+            branches.append(f"MATCH {_backwards('e', path, target)} RETURN f")
         if changed_cls in self.self_triggered and not deleted:
             branches.append("WITH e AS f WHERE f:" + ident(changed_cls) + " RETURN f")
         if not branches:
@@ -141,14 +146,7 @@ class ShapeReach:
                 if not prefix:
                     branches.append(f"WITH {start} AS f WHERE f:{ident(target)} RETURN f")
                     continue
-                pattern = f"({start})"
-                for i, step in enumerate(reversed(prefix)):
-                    node = f"(f:{ident(target)})" if i == len(prefix) - 1 else "()"
-                    arrow = (
-                        f"-[:{ident(step.rel)}]->" if step.inverse else f"<-[:{ident(step.rel)}]-"
-                    )
-                    pattern += arrow + node
-                branches.append(f"MATCH {pattern} RETURN f")
+                branches.append(f"MATCH {_backwards(start, prefix, target)} RETURN f")
         if not branches:
             return None
         body = "\n  UNION\n  ".join(branches)
