@@ -7,3 +7,8 @@ BATCH_SIZE = 100
 pySHACL's cost per record grows with the batch's data graph and a refused record costs a
 retry of the rest of its batch: 1000 rows took 0.98 of the time of 100 (docs/performance.md)."""
 MAX_BATCH_SIZE = 5000
+MATCH_GROUP = 1000
+"""New golden records are handed to master-data matching in groups of at least this many
+(and the rest at the end of each run): a matching call costs ~0.25 s whatever its size
+(a DuckDB connection, a Splink linker, a name-index query), so matching each batch of
+100 spent 13 % of a sync in it (docs/performance.md)."""

@@ -43,9 +43,9 @@ from semgraph.exceptions import (
 )
 from semgraph.graph.props import decode_props
 from semgraph.ontology.model import Ontology
-from semgraph.sync import BATCH_SIZE
+from semgraph.sync import BATCH_SIZE, MATCH_GROUP
 from semgraph.sync import queries as q
-from semgraph.sync.breaker import CircuitBreaker
+from semgraph.sync.breaker import BreakerState, CircuitBreaker
 from semgraph.sync.checkpoint import checkpoint_file, read_checkpoint, write_checkpoint
 from semgraph.sync.engine import MappedRow, map_row
 from semgraph.sync.errors import RowRejectedError, SyncUnavailableError
@@ -83,8 +83,10 @@ class SyncService:
     on_batch: Callable[[int], None] | None = None
     """Called with the file's committed line after each batch (tests stop a run here)."""
     after_commit: Callable[[str, list[str], str], None] | None = None
-    """Called after each committed batch with the table's class, the golden IRIs of its
-    new records and the batch's role: master data matches them at once."""
+    """Called with the table's class, golden IRIs of new records and the run's role once
+    committed batches have created ``match_group`` of them, and with the rest when the run
+    ends (failed or not): master data matches them before the run returns."""
+    match_group: int = MATCH_GROUP
     breaker: CircuitBreaker = field(default_factory=CircuitBreaker)
     """Shared by every source of the process that writes to this Neo4j."""
     max_wait_s: float = 300.0
@@ -137,6 +139,7 @@ class SyncService:
                 )
             status = "completed"
         finally:
+            self._match(mapping, summary)
             summary.seconds = time.perf_counter() - started
             self.run_log.record(mapping, summary, status)
         return summary
@@ -252,6 +255,7 @@ class SyncService:
                     )
         except SyncUnavailableError as unavailable:
             down = unavailable
+        self._match(mapping, summary)
         summary.seconds = time.perf_counter() - started
         if down is None:  # a push an outage cut short is sent again, and counts then
             self.run_log.record(mapping, summary, "completed")
@@ -516,17 +520,23 @@ class SyncService:
             summary.warnings += len(outcome.warnings)
             for pending, plan in group:
                 result.mark(pending.source.line, "created" if plan.created else "updated")
-            if self.after_commit is not None:
-                new = sorted({plan.golden_iri for _, plan in group if plan.created})
-                try:
-                    self.after_commit(mapping.target_class, new, summary.role or self.role)
-                except (
-                    SemgraphError,
-                    neo4j.exceptions.DriverError,
-                    neo4j.exceptions.Neo4jError,
-                ) as failed:
-                    # the batch is committed; `semgraph master-data match` catches up
-                    log.warning("matching after the batch failed: %s", failed)
+            summary.unmatched += sorted({plan.golden_iri for _, plan in group if plan.created})
+            if len(summary.unmatched) >= self.match_group:
+                self._match(mapping, summary)
+
+    def _match(self, mapping: TableMapping, summary: SyncSummary) -> None:
+        """Hand the run's unmatched new golden IRIs to ``after_commit`` (master data)."""
+        new, summary.unmatched = summary.unmatched, []
+        if self.after_commit is None or not new:
+            return
+        if self.breaker.state is not BreakerState.CLOSED:  # Neo4j is away: do not wait on it
+            log.warning("%d new records left unmatched: Neo4j is unavailable", len(new))
+            return
+        try:
+            self.after_commit(mapping.target_class, new, summary.role or self.role)
+        except (SemgraphError, neo4j.exceptions.DriverError, neo4j.exceptions.Neo4jError) as failed:
+            # the records are committed; `semgraph master-data match` catches up
+            log.warning("matching %d new records failed: %s", len(new), failed)
 
     @staticmethod
     def _split_or_reject(

@@ -49,6 +49,8 @@ class SyncSummary:
     duplicate_keys: int = 0
     """Rows whose key an earlier row of the same run had (the later row wins)."""
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    unmatched: list[str] = field(default_factory=list, repr=False)
+    """Golden IRIs the run created that master-data matching has not been given yet."""
     _keys: set[int] = field(default_factory=set, repr=False)
 
     def saw_key(self, key: str) -> None:

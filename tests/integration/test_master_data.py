@@ -119,6 +119,35 @@ def test_crm_and_erp_records_of_one_company_merge_into_one_customer_as_they_sync
     assert event["actor"] == "master-data:sync"
 
 
+def test_records_synced_one_per_batch_are_matched_in_groups_before_the_run_returns(
+    container: Container, empty_db: neo4j.Driver, tmp_path: Path
+) -> None:
+    sync = container.sync(batch_size=1)
+    sync.match_group = 2
+    match = sync.after_commit
+    assert match is not None
+    handed: list[list[str]] = []
+
+    def recording(cls: str, iris: list[str], role: str) -> None:
+        handed.append(iris)
+        match(cls, iris, role)
+
+    sync.after_commit = recording
+    sync.run("CRM", "Account", [write_csv(tmp_path / "accounts.csv", ACCOUNTS)])
+    sync.run("ERP", "KNA1", [write_csv(tmp_path / "kna1.csv", KNA1)])
+    # three batches of one per file: a group of two, then the rest as the run ends
+    assert [len(iris) for iris in handed] == [2, 1, 2, 1]
+    assert handed[2:] == [
+        ["https://semgraph.io/id/Customer/CUS-ERP-0000200001",
+         "https://semgraph.io/id/Customer/CUS-ERP-0000200002"],
+        ["https://semgraph.io/id/Customer/CUS-ERP-0000200003"],
+    ]  # fmt: skip
+    found = customers(empty_db)
+    assert found["CUS-CRM-001A01"] == ["CRM:001A01", "ERP:0000200001"]
+    assert found["CUS-CRM-001A02"] == ["CRM:001A02", "ERP:0000200002"]
+    assert "CUS-ERP-0000200001" not in found and "CUS-ERP-0000200002" not in found
+
+
 def test_a_near_miss_goes_to_review_not_merge(
     container: Container, empty_db: neo4j.Driver, tmp_path: Path
 ) -> None:
