@@ -9,6 +9,6 @@ retry of the rest of its batch: 1000 rows took 0.98 of the time of 100 (docs/per
 MAX_BATCH_SIZE = 5000
 MATCH_GROUP = 1000
 """New golden records are handed to master-data matching in groups of at least this many
-(and the rest at the end of each run): a matching call costs ~0.25 s whatever its size
+(and the rest at the end of each run): a matching call costs ~0.45 s whatever its size
 (a DuckDB connection, a Splink linker, a name-index query), so matching each batch of
 100 spent 13 % of a sync in it (docs/performance.md)."""
