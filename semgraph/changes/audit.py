@@ -23,7 +23,8 @@ WITH c, t ORDER BY c.at DESC LIMIT $limit
 OPTIONAL MATCH (c)-[i:IMPACTED]->(m:Resource)
 WITH c, t, collect(DISTINCT {iri: m.iri, depth: i.depth, path: i.path}) AS impacted
 OPTIONAL MATCH (c)-[f:FIRED]->(r:Rule)
-RETURN c {.*} AS change, t.op AS op, t.before AS before, t.after AS after, impacted,
+RETURN c {.*} AS change, t.op AS op, coalesce(t.ops, [t.op]) AS ops, t.before AS before,
+       t.after AS after, impacted,
        collect(DISTINCT {rule: r.iri, severity: f.severity, focus: f.focus,
                          message: f.message}) AS fired
 ORDER BY change.at DESC
@@ -32,7 +33,8 @@ ORDER BY change.at DESC
 _FOR_CHANGE = """
 MATCH (c:ChangeEvent {id: $id})
 OPTIONAL MATCH (c)-[t:TOUCHED]->(n:Resource)
-WITH c, collect({iri: n.iri, op: t.op, before: t.before, after: t.after}) AS touched
+WITH c, collect({iri: n.iri, op: t.op, ops: coalesce(t.ops, [t.op]), before: t.before,
+                 after: t.after}) AS touched
 OPTIONAL MATCH (c)-[i:IMPACTED]->(m:Resource)
 WITH c, touched, collect({iri: m.iri, depth: i.depth, path: i.path}) AS impacted
 OPTIONAL MATCH (c)-[f:FIRED]->(r:Rule)
@@ -54,6 +56,9 @@ class AuditEntry(BaseModel):
     reason: str
     summary: str
     op: str | None = None
+    """What the change did to the entity: create, update or delete, else its first link."""
+    ops: list[str] = []
+    """Every operation of the change on the entity (``create``, ``link:salesOrder``, …)."""
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     touched: list[dict[str, Any]] = []
@@ -99,7 +104,13 @@ class AuditTrail:
             _FOR_ENTITY, iri=iri, limit=limit, database_=self.database, routing_="r"
         )
         return [
-            _entry(r, op=r["op"], before=_load(r["before"]), after=_load(r["after"]))
+            _entry(
+                r,
+                op=r["op"],
+                ops=[o for o in r["ops"] if o],
+                before=_load(r["before"]),
+                after=_load(r["after"]),
+            )
             for r in records
         ]
 

@@ -46,7 +46,6 @@ from semgraph.validation.neighbourhood import (
     collect_focus,
     edge_focus_parts,
     find_edge_focus,
-    find_focus,
     focus_parts,
     node_record,
 )
@@ -347,17 +346,16 @@ class ChangePipeline:
         else:
             for op in ops:
                 after.update(self._write(tx, op, at))
-        if any(op["op"] in {"create", "link", "unlink"} for op in ops):
-            # New edges can put written entities on new focus nodes' paths, and the new
-            # edges themselves are on some; updates and deletes cannot (a delete's
-            # readers, and a removed edge's, were found above, before it).
-            changed: dict[str, set[str]] = defaultdict(set)
-            for iri, cls in written.items():
-                if iri not in deleted:
-                    changed[cls].add(iri)
-            found = find_focus(tx, self.reach, dict(changed), self.ontology)
+        # The writes add two kinds of focus node to those found above: created entities
+        # whose shapes fire on the entity itself, and the nodes with a trigger path across
+        # an added edge. A path to an entity that crosses no added edge was there before
+        # the change and walked above; a created entity has no edges but added ones.
+        for op in ops:
+            if op["op"] == "create" and op["cls"] in self.reach.self_triggered:
+                focus.setdefault(op["cls"], set()).add(op["iri"])
+        if edges["link"]:
             linked = find_edge_focus(tx, self.reach, edges["link"], self.ontology)
-            for cls, iris in [*found.items(), *linked.items()]:
+            for cls, iris in linked.items():
                 focus.setdefault(cls, set()).update(iris)
         focus = {cls: iris - deleted for cls, iris in focus.items()}
         timings["write"] = (time.perf_counter() - t0) * 1000 - timings["read_before"]
@@ -387,6 +385,7 @@ class ChangePipeline:
                     changed=None if deleted else set(touched_cls),
                     annotate=annotate,
                     timings=timings,
+                    known=after,
                 )
             )
             + self._whole_graph_results(tx)
@@ -545,11 +544,19 @@ class ChangePipeline:
         """Run many operations as one statement per (kind, class or type): creates, then
         updates, unlinks, links (the order a change set without deletes can be applied in:
         an update may follow a create of the same entity, a link needs both ends)."""
-        phases = {"create": 0, "update": 1, "unlink": 2, "link": 3}
+        phases = {"create": 0, "update": 1, "unlink": 2, "link": 3, "link_created": 3}
+        created = {op["iri"] for op in ops if op["op"] == "create"}
         groups: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
+        edges: set[tuple[str, str, str, str]] = set()
         for op in ops:
             kind = op["op"]
             if kind in {"link", "unlink"}:
+                if kind == "link" and op["from_iri"] in created:
+                    kind = "link_created"
+                edge = (kind, op["rel"], op["from_iri"], op["to_iri"])
+                if edge in edges:
+                    continue
+                edges.add(edge)
                 row = {"from_iri": op["from_iri"], "to_iri": op["to_iri"]}
                 groups[(phases[kind], kind, op["rel"])].append(row)
             else:
@@ -559,6 +566,7 @@ class ChangePipeline:
             "create": q.create_entities,
             "update": q.update_entities,
             "link": q.link_many,
+            "link_created": q.link_created,
             "unlink": q.unlink_many,
         }
         written: set[str] = set()
@@ -583,18 +591,24 @@ class ChangePipeline:
         impact: list[ImpactStep],
     ) -> None:
         ctx = change_set.context
-        touched_rows = []
+        # One TOUCHED edge per entity, with all of its operations: an order line created
+        # and linked three times is one entry of its history, and its before/after once.
+        touched: dict[str, dict[str, Any]] = {}
         for op in ops:
             iri = op.get("iri") or op["from_iri"]
-            old, new = before.get(iri), after.get(iri)
-            touched_rows.append(
-                {
+            row = touched.get(iri)
+            if row is None:
+                old, new = before.get(iri), after.get(iri)
+                row = touched[iri] = {
                     "iri": iri,
-                    "op": op["op"] + (f":{op['rel']}" if "rel" in op else ""),
+                    "ops": [],
                     "before": _json(old.props if old else None),
                     "after": _json(new.props if new else None),
                 }
-            )
+            row["ops"].append(op["op"] + (f":{op['rel']}" if "rel" in op else ""))
+        touched_rows = list(touched.values())
+        for row in touched_rows:
+            row["op"] = _main_op(row["ops"])
         summary = ", ".join(_describe(op) for op in ops[:5])
         summary += f" (+{len(ops) - 5} more)" if len(ops) > 5 else ""
         fired = [
@@ -644,6 +658,15 @@ def _property_changes(
             if was != now:
                 out.append({"iri": iri, "cls": new.cls, "property": name, "old": was, "new": now})
     return out
+
+
+def _main_op(ops: list[str]) -> str:
+    """What a change did to an entity, in one word: its create, delete or update if it had
+    one (the links of a created entity are part of its creation), else its first link."""
+    for kind in ("create", "delete", "update"):
+        if kind in ops:
+            return kind
+    return ops[0]
 
 
 def _describe(op: dict[str, Any]) -> str:

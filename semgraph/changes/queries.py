@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from semgraph.graph.identifiers import KEEP_PLAN, ident
+from semgraph.graph.identifiers import BY_IRI, KEEP_PLAN, ident
 from semgraph.graph.props import props_of
 
 # A no-op write takes each node's exclusive lock, in iri order (no lock-order deadlocks), so
@@ -16,6 +16,8 @@ RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels,
        'touched' AS kind, {props_of("n")} AS props
 """
 FOCUS_COLUMNS = ", 'focus' AS kind, null AS props"
+
+_BY_IRI = BY_IRI.format(var="n")
 
 # Entities are found by ``(:Resource {iri})`` — the unique index — and their class checked
 # after: ``(:Contract {iri})`` has no index and scans every contract (29 ms at 1M entities).
@@ -34,13 +36,15 @@ def create_entity(cls: str) -> str:
 
 def update_entity(cls: str) -> str:
     return KEEP_PLAN + (
-        f"MATCH (n:Resource {{iri: $iri}}) WHERE n:{ident(cls)} "
+        f"MATCH (n:Resource {{iri: $iri}}) {_BY_IRI} WHERE n:{ident(cls)} "
         "SET n += $props, n.version = coalesce(n.version, 0) + 1, n.updatedAt = $at" + _RETURN_NODE
     )
 
 
 def delete_entity(cls: str) -> str:
-    return KEEP_PLAN + f"MATCH (n:Resource {{iri: $iri}}) WHERE n:{ident(cls)} DETACH DELETE n"
+    return KEEP_PLAN + (
+        f"MATCH (n:Resource {{iri: $iri}}) {_BY_IRI} WHERE n:{ident(cls)} DETACH DELETE n"
+    )
 
 
 def link(rel: str) -> str:
@@ -73,7 +77,7 @@ def create_entities(cls: str) -> str:
 
 def update_entities(cls: str) -> str:
     return KEEP_PLAN + (
-        f"UNWIND $rows AS row MATCH (n:Resource {{iri: row.iri}}) WHERE n:{ident(cls)} "
+        f"UNWIND $rows AS row MATCH (n:Resource {{iri: row.iri}}) {_BY_IRI} WHERE n:{ident(cls)} "
         "SET n += row.props, n.version = coalesce(n.version, 0) + 1, n.updatedAt = $at"
     )
 
@@ -84,6 +88,17 @@ def link_many(rel: str) -> str:
         "MATCH (a:Resource {iri: row.from_iri}), (b:Resource {iri: row.to_iri}) "
         f"MERGE (a)-[:{ident(rel)}]->(b) "
         "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at"
+    )
+
+
+def link_created(rel: str) -> str:
+    """``link_many`` for edges from entities the same change set creates: a new node has
+    no edges yet, so nothing to merge with (rows must be distinct)."""
+    return KEEP_PLAN + (
+        "UNWIND $rows AS row "
+        "MATCH (a:Resource {iri: row.from_iri}), (b:Resource {iri: row.to_iri}) "
+        f"CREATE (a)-[:{ident(rel)}]->(b) "
+        "SET a.version = a.version + 1, a.updatedAt = $at"
     )
 
 
@@ -122,7 +137,7 @@ WITH c
 CALL (c) {
   UNWIND $touched AS t
   MATCH (n:Resource {iri: t.iri})
-  CREATE (c)-[:TOUCHED {op: t.op, before: t.before, after: t.after}]->(n)
+  CREATE (c)-[:TOUCHED {op: t.op, ops: t.ops, before: t.before, after: t.after}]->(n)
 }
 CALL (c) {
   UNWIND $rules AS rule

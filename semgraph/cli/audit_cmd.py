@@ -55,7 +55,8 @@ def _show(entries: list, detail: bool) -> None:  # type: ignore[type-arg]
             change += f"\nreason: {e.reason}"
         if detail:
             for t in e.touched:
-                change += f"\n{t['op']} {t['iri'].rsplit('/', 2)[-2:]}"
+                ops = ", ".join(t.get("ops") or [t["op"]])
+                change += f"\n{ops} {t['iri'].rsplit('/', 2)[-2:]}"
         elif e.before or e.after:
             diff = {
                 k: f"{(e.before or {}).get(k)} → {(e.after or {}).get(k)}"

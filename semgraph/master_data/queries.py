@@ -8,7 +8,7 @@ Class labels pass ``ident()``.
 
 from __future__ import annotations
 
-from semgraph.graph.identifiers import KEEP_PLAN, ident
+from semgraph.graph.identifiers import BY_IRI, KEEP_PLAN, ident
 
 
 def golden_page(cls: str) -> str:
@@ -25,7 +25,7 @@ def golden_page(cls: str) -> str:
 def golden_by_iri(cls: str) -> str:
     """Given golden entities (by iri) with their system records."""
     return KEEP_PLAN + (
-        "UNWIND $iris AS iri MATCH (c:Resource {iri: iri}) "
+        f"UNWIND $iris AS iri MATCH (c:Resource {{iri: iri}}) {BY_IRI.format(var='c')} "
         f"WHERE c:{ident(cls)} "
         "RETURN c.iri AS iri, properties(c) AS props, "
         "[(c)-[:hasSystemRecord]->(r:Resource) | "

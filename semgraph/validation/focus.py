@@ -9,12 +9,12 @@ their verdicts and the order of their results are the same.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from semgraph.ontology.model import Ontology
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.neighbourhood import Runner, read_neighbourhood
-from semgraph.validation.rdf_view import RdfView, ValidationGraph
+from semgraph.validation.rdf_view import NodeRecord, RdfView, ValidationGraph
 from semgraph.validation.reach import ShapeReach
 from semgraph.validation.results import ValidationResult
 
@@ -36,15 +36,17 @@ class FocusValidator:
         changed: set[str] | None = None,
         annotate: Callable[[ValidationGraph], None] | None = None,
         timings: dict[str, float] | None = None,
+        known: Mapping[str, NodeRecord] | None = None,
     ) -> list[ValidationResult]:
         """Rule results of the focus nodes, in the engine's total order.
 
         ``annotate`` adds to the data graph before validation (the pipeline's pending
         change); ``changed`` is passed to ``ShapeEngine.validate`` (the entities a change
         wrote). ``timings`` gets ``neighbourhood`` and ``validate`` in milliseconds.
+        ``known``: nodes as the runner sees them now, not read again (``read_neighbourhood``).
         """
         t0 = time.perf_counter()
-        nodes, edges = read_neighbourhood(runner, self.reach, focus, self.ontology)
+        nodes, edges = read_neighbourhood(runner, self.reach, focus, self.ontology, known)
         data = ValidationGraph()
         self.view.add_nodes(data, nodes)
         self.view.add_edges(data, edges)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from semgraph.graph.identifiers import KEEP_PLAN
@@ -108,33 +108,22 @@ def collect_focus(records: Iterable[Any], ontology: Ontology) -> dict[str, set[s
     return dict(focus)
 
 
-def find_focus(
+def read_neighbourhood(
     tx: Runner,
     reach: ShapeReach,
-    changed: dict[str, set[str]],
+    focus: dict[str, set[str]],
     ontology: Ontology,
-    deleted: frozenset[str] = frozenset(),
-) -> dict[str, set[str]]:
-    """Focus nodes (by class) whose verdict the changed entities (iris by class) can move
-    (one statement per changed class, for the reason ``read_neighbourhood`` gives)."""
-    records: list[Any] = []
-    for cls, iris in sorted(changed.items()):
-        for is_deleted, group in ((False, iris - deleted), (True, iris & deleted)):
-            query = reach.focus_query(cls, deleted=is_deleted)
-            if query is not None and group:
-                records += tx.run(KEEP_PLAN + query, iris=sorted(group))
-    return collect_focus(records, ontology)
-
-
-def read_neighbourhood(
-    tx: Runner, reach: ShapeReach, focus: dict[str, set[str]], ontology: Ontology
+    known: Mapping[str, NodeRecord] | None = None,
 ) -> tuple[list[NodeRecord], list[EdgeRecord]]:
     """Nodes and edges on the read paths of the given focus nodes.
 
     One statement per focus class, not one for all: each class's plan is cached once,
     while a statement per *combination* of classes would be planned again for every new
-    combination (hundreds of milliseconds for these unions).
+    combination (hundreds of milliseconds for these unions). ``known`` nodes are the
+    caller's current copies (the entities a change just wrote and read back): their
+    properties are not read again.
     """
+    known = known or {}
     iris: set[str] = set()
     edges: set[EdgeRecord] = set()
     for cls, focus_iris in sorted(focus.items()):
@@ -146,9 +135,10 @@ def read_neighbourhood(
             if record["edge"] is not None:
                 source, rel, target = record["edge"]
                 edges.add(EdgeRecord(source, rel, target))
-    nodes = []
-    if iris:
-        for record in tx.run(NODES, iris=sorted(iris)):
+    nodes = [known[iri] for iri in iris if iri in known]
+    unread = sorted(iri for iri in iris if iri not in known)
+    if unread:
+        for record in tx.run(NODES, iris=unread):
             node = node_record(record, ontology)
             if node is not None:
                 nodes.append(node)

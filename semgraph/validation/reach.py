@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 
-from semgraph.graph.identifiers import ident
+from semgraph.graph.identifiers import BY_IRI, ident
 from semgraph.ontology.model import Ontology
 from semgraph.validation.paths import Path, Step, parse_path, prefixes
 from semgraph.vocabulary import THIS
@@ -171,7 +171,8 @@ class ShapeReach:
             branches.append(f"MATCH {pattern} RETURN n{last} AS n, r{last} AS r")
         body = "\n  UNION\n  ".join(branches)
         return (
-            f"UNWIND ${param} AS iri MATCH (f:Resource {{iri: iri}}) WHERE f:{ident(target_cls)}\n"
+            f"UNWIND ${param} AS iri MATCH (f:Resource {{iri: iri}}) {BY_IRI.format(var='f')} "
+            f"WHERE f:{ident(target_cls)}\n"
             f"CALL (f) {{\n  {body}\n}}\n"
             "RETURN DISTINCT n.iri AS iri, CASE WHEN r IS NULL THEN null ELSE "
             "[startNode(r).iri, type(r), endNode(r).iri] END AS edge"

@@ -107,6 +107,28 @@ def test_audit_trail_answers_who_changed_this_sla_from_where_and_what_it_affecte
     assert [t["iri"] for t in detail.touched] == [sla_iri]
 
 
+def test_an_entity_created_and_linked_in_one_change_is_one_entry_of_its_history(
+    pipeline: ChangePipeline, settings: Settings
+) -> None:
+    w = World(pipeline)
+    customer = w.new("Customer", name="Acme", status="active", rating="A")
+    order = w.new("SalesOrder", orderNumber="SO-7", status="draft", currency="EUR")
+    w.link("SalesOrder", order, "customer", "Customer", customer)
+    w.commit()
+    order_iri = pipeline.ontology.entity_iri("SalesOrder", order)
+    audit = AuditTrail(pipeline.driver, settings.neo4j_database)
+    trail = audit.for_entity(order_iri)
+    assert len(trail) == 1, [(e.op, e.ops) for e in trail]
+    assert trail[0].op == "create"
+    assert trail[0].ops[0] == "create" and len(trail[0].ops) == 2
+    assert trail[0].ops[1].startswith("link:")
+    assert trail[0].after and trail[0].after["orderNumber"] == "SO-7"
+    touched = audit.for_change(trail[0].change_id).touched
+    assert sorted(t["iri"] for t in touched) == sorted(
+        [order_iri, pipeline.ontology.entity_iri("Customer", customer)]
+    )
+
+
 def test_blocked_change_leaves_the_graph_byte_for_byte_unchanged(
     pipeline: ChangePipeline, empty_db: neo4j.Driver
 ) -> None:

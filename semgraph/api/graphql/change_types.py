@@ -273,7 +273,13 @@ class AuditEntryView:
     device_fingerprint: str
     reason: str
     summary: str
-    op: str | None
+    op: str | None = strawberry.field(
+        description="What the change did to the entity: create, update or delete, else its "
+        "first link or unlink."
+    )
+    ops: list[str] = strawberry.field(
+        description="Every operation of the change on the entity, e.g. create, link:salesOrder."
+    )
     before: JSON | None = strawberry.field(description="Properties before; masked ones null.")
     after: JSON | None = strawberry.field(description="Properties after; masked ones null.")
     masked_fields: list[str]
@@ -311,6 +317,7 @@ def audit_entry(
         reason=entry.reason,
         summary=entry.summary,
         op=entry.op,
+        ops=entry.ops,
         before=cast(JSON, before),
         after=cast(JSON, after),
         masked_fields=sorted(set(hidden_before) | set(hidden_after)),
