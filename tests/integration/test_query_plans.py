@@ -9,6 +9,7 @@ import neo4j
 
 from semgraph.bootstrap import Container
 from semgraph.changes import queries as change_queries
+from semgraph.config import Settings
 from semgraph.master_data import queries as master_queries
 
 
@@ -53,3 +54,22 @@ def test_lookups_by_iri_with_a_class_test_seek_the_index_on_a_graph_as_a_first_s
         if scans := _scans(summary.plan):
             scanned[name] = scans
     assert not scanned
+
+
+def test_a_database_semgraph_never_wrote_to_can_be_validated_and_paged(
+    empty_db: neo4j.Driver, settings: Settings
+) -> None:
+    # Data loaded by other means: no constraint, no index. The hinted reads name the iri
+    # index; without it Neo4j must plan them as it did before, not refuse them.
+    empty_db.execute_query(
+        "CREATE (:Resource:Customer {iri: $iri, id: 'C-1', name: 'Acme'})",
+        iri=Container(settings).ontology.entity_iri("Customer", "C-1"),
+    )
+    container = Container(settings)
+    try:
+        page = container.changes.violations_page("Customer")
+        assert page.focus_nodes == 1
+        report = container.validate_all()
+        assert report.focus_nodes >= 1
+    finally:
+        container.close()
