@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 import neo4j
@@ -342,7 +343,7 @@ class ChangePipeline:
         if resources is not None:
             write_resources(tx, resources, self.ontology.labels())
         if len(ops) > 1 and not deleted:
-            after.update(self._write_grouped(tx, ops, at))
+            after.update(self._write_grouped(tx, ops, created, at))
         else:
             for op in ops:
                 after.update(self._write(tx, op, at))
@@ -539,13 +540,13 @@ class ChangePipeline:
         return out
 
     def _write_grouped(
-        self, tx: neo4j.Transaction, ops: list[dict[str, Any]], at: Any
+        self, tx: neo4j.Transaction, ops: list[dict[str, Any]], created: set[str], at: Any
     ) -> dict[str, NodeRecord]:
         """Run many operations as one statement per (kind, class or type): creates, then
         updates, unlinks, links (the order a change set without deletes can be applied in:
-        an update may follow a create of the same entity, a link needs both ends)."""
+        an update may follow a create of the same entity, a link needs both ends). Links
+        from ``created`` entities are created rather than merged."""
         phases = {"create": 0, "update": 1, "unlink": 2, "link": 3, "link_created": 3}
-        created = {op["iri"] for op in ops if op["op"] == "create"}
         groups: dict[tuple[int, str, str], list[dict[str, Any]]] = defaultdict(list)
         edges: set[tuple[str, str, str, str]] = set()
         for op in ops:
@@ -562,11 +563,11 @@ class ChangePipeline:
             else:
                 row = {"iri": op["iri"], "id": op["id"], "props": op["props"]}
                 groups[(phases[kind], kind, op["cls"])].append(row)
-        queries = {
+        queries: dict[str, Callable[[str], str]] = {
             "create": q.create_entities,
             "update": q.update_entities,
             "link": q.link_many,
-            "link_created": q.link_created,
+            "link_created": partial(q.link_many, new_sources=True),
             "unlink": q.unlink_many,
         }
         written: set[str] = set()

@@ -82,23 +82,15 @@ def update_entities(cls: str) -> str:
     )
 
 
-def link_many(rel: str) -> str:
+def link_many(rel: str, *, new_sources: bool = False) -> str:
+    """``new_sources``: every row's source is created by the same change set, so it has no
+    edges to merge with and the edge is created (the rows must be distinct)."""
+    verb = "CREATE" if new_sources else "MERGE"
     return KEEP_PLAN + (
         "UNWIND $rows AS row "
         "MATCH (a:Resource {iri: row.from_iri}), (b:Resource {iri: row.to_iri}) "
-        f"MERGE (a)-[:{ident(rel)}]->(b) "
+        f"{verb} (a)-[:{ident(rel)}]->(b) "
         "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at"
-    )
-
-
-def link_created(rel: str) -> str:
-    """``link_many`` for edges from entities the same change set creates: a new node has
-    no edges yet, so nothing to merge with (rows must be distinct)."""
-    return KEEP_PLAN + (
-        "UNWIND $rows AS row "
-        "MATCH (a:Resource {iri: row.from_iri}), (b:Resource {iri: row.to_iri}) "
-        f"CREATE (a)-[:{ident(rel)}]->(b) "
-        "SET a.version = a.version + 1, a.updatedAt = $at"
     )
 
 
