@@ -50,9 +50,10 @@ from semgraph.validation.neighbourhood import (
     focus_parts,
     node_record,
 )
-from semgraph.validation.rdf_view import NodeRecord, RdfView, ValidationGraph
+from semgraph.validation.rdf_view import NodeRecord, RdfView
 from semgraph.validation.reach import ShapeReach
 from semgraph.validation.results import ValidationOutcome, ValidationResult
+from semgraph.validation.triples import Triples
 
 
 class ChangeResult(BaseModel):
@@ -361,7 +362,7 @@ class ChangePipeline:
         focus = {cls: iris - deleted for cls, iris in focus.items()}
         timings["write"] = (time.perf_counter() - t0) * 1000 - timings["read_before"]
 
-        def annotate(data: ValidationGraph) -> None:
+        def annotate(data: Triples) -> None:
             self.view.add_change(
                 data,
                 change_set.id,

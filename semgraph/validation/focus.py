@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping
 from semgraph.ontology.model import Ontology
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.neighbourhood import Runner, read_neighbourhood
-from semgraph.validation.rdf_view import NodeRecord, RdfView, ValidationGraph
+from semgraph.validation.rdf_view import NodeRecord, RdfView
 from semgraph.validation.reach import ShapeReach
 from semgraph.validation.results import ValidationResult
+from semgraph.validation.triples import Triples
 
 
 class FocusValidator:
@@ -34,7 +35,7 @@ class FocusValidator:
         focus: dict[str, set[str]],
         *,
         changed: set[str] | None = None,
-        annotate: Callable[[ValidationGraph], None] | None = None,
+        annotate: Callable[[Triples], None] | None = None,
         timings: dict[str, float] | None = None,
         known: Mapping[str, NodeRecord] | None = None,
     ) -> list[ValidationResult]:
@@ -47,7 +48,7 @@ class FocusValidator:
         """
         t0 = time.perf_counter()
         nodes, edges = read_neighbourhood(runner, self.reach, focus, self.ontology, known)
-        data = ValidationGraph()
+        data = Triples()
         self.view.add_nodes(data, nodes)
         self.view.add_edges(data, edges)
         if annotate is not None:

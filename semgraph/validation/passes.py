@@ -29,6 +29,8 @@ from rdflib import RDF, RDFS, SH, XSD, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from semgraph.validation.triples import Triples
+
 # Predicates that change no verdict (descriptions, routing, semgraph's annotations).
 _SGM = "https://semgraph.io/meta#"
 _DESCRIPTIVE = {
@@ -56,7 +58,8 @@ _NATIVE: dict[Node, type | tuple[type, ...]] = {
     XSD.dateTime: dt.datetime,
 }
 
-ValueCheck = Callable[[Graph, Node], bool]
+Data = Graph | Triples  # what the checks read: an rdflib graph or a neighbourhood's triples
+ValueCheck = Callable[[Data, Node], bool]
 
 
 def _datatype(rule: Node) -> ValueCheck | None:
@@ -64,7 +67,7 @@ def _datatype(rule: Node) -> ValueCheck | None:
     if native is None:
         return None
 
-    def check(_data: Graph, value: Node) -> bool:
+    def check(_data: Data, value: Node) -> bool:
         return (
             isinstance(value, Literal)
             and value.datatype == rule
@@ -78,14 +81,14 @@ def _datatype(rule: Node) -> ValueCheck | None:
 
 
 def _member(members: frozenset[Node]) -> ValueCheck:
-    def check(_data: Graph, value: Node) -> bool:
+    def check(_data: Data, value: Node) -> bool:
         return value in members
 
     return check
 
 
 def _instance(cls: Node) -> ValueCheck:
-    def check(data: Graph, value: Node) -> bool:
+    def check(data: Data, value: Node) -> bool:
         return isinstance(value, URIRef) and (value, RDF.type, cls) in data
 
     return check
@@ -105,7 +108,7 @@ class PassCheck:
 
     properties: tuple[_Property, ...]
 
-    def passes(self, data: Graph, focus: URIRef) -> bool:
+    def passes(self, data: Data, focus: URIRef) -> bool:
         """True only when pySHACL reports nothing for this shape on ``focus``."""
         for prop in self.properties:
             values = set(data.objects(focus, prop.path))

@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from rdflib import RDF, XSD, Graph, Literal, URIRef
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
+from rdflib.term import Node
 
 from semgraph.exceptions import SemgraphError, UnknownTermError
 from semgraph.ontology.model import Ontology
@@ -25,6 +26,12 @@ from semgraph.rdf.literals import decode_property
 from semgraph.rdf.names import PrefixRegistry
 from semgraph.validation import sparql_tuning
 from semgraph.vocabulary import SG, SGM
+
+
+class TripleSink(Protocol):
+    """Where triples go: an rdflib ``Graph`` or ``validation.triples.Triples``."""
+
+    def add(self, triple: tuple[Node, Node, Node], /) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,7 @@ class RdfView:
             found = self._terms[name] = URIRef(self.ontology.iri(name))
         return found
 
-    def add_nodes(self, graph: Graph, nodes: Iterable[NodeRecord]) -> None:
+    def add_nodes(self, graph: TripleSink, nodes: Iterable[NodeRecord]) -> None:
         for node in nodes:
             subject = URIRef(node.iri)
             graph.add((subject, RDF.type, self.term(node.cls)))
@@ -147,7 +154,7 @@ class RdfView:
                 for item in value if isinstance(value, list) else [value]:
                     graph.add((subject, self.term(name), literal(item, datatype)))
 
-    def add_edges(self, graph: Graph, edges: Iterable[EdgeRecord]) -> None:
+    def add_edges(self, graph: TripleSink, edges: Iterable[EdgeRecord]) -> None:
         for edge in edges:
             graph.add((URIRef(edge.source), self.term(edge.rel), URIRef(edge.target)))
 
@@ -159,7 +166,7 @@ class RdfView:
 
     def add_change(
         self,
-        graph: Graph,
+        graph: TripleSink,
         change_id: str,
         context: dict[str, Any],
         before: dict[str, NodeRecord],

@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 from pyshacl import validate
-from rdflib import Graph, URIRef
+from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SH
 
 from semgraph.exceptions import InvalidInputError
 from semgraph.ontology import Ontology
 from semgraph.shapes import ShapeSet, load_shapes
 from semgraph.validation.engine import ShapeEngine, transition_shapes
+from semgraph.validation.triples import Triples
 
 SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
 S = "https://semgraph.io/shapes/"
@@ -569,3 +570,36 @@ def test_only_the_literal_true_turns_a_shacl_switch_on(
     fired = {r.shape for r in engine.validate_whole_graph_shapes(data)}
     assert fired == {"http://example.org/user#True"}
     assert "is not `true`, so SHACL leaves the constraint off" in caplog.text
+
+
+def _results(engine: ShapeEngine, data: Graph | Triples, focus: list[str]) -> list[str]:
+    return sorted(repr(r.model_dump()) for r in engine.validate(data, focus))
+
+
+@pytest.mark.parametrize(("shape", "firing", "near_miss"), CASES)
+def test_the_data_graph_cut_to_what_shapes_read_gives_the_same_results(
+    shape_set: ShapeSet, shape: str, firing: str, near_miss: str
+) -> None:
+    """A neighbourhood reaches pySHACL cut to the predicates the shapes left to run can
+    read (``validation/reads.py``): the results are those of the whole graph, on the data
+    that makes each shape fire and on its near miss."""
+    engine = ShapeEngine(shape_set)
+    for body in (firing, near_miss):
+        whole = Graph().parse(data=PREFIXES + body, format="turtle")
+        triples = Triples()
+        for triple in whole:
+            triples.add(triple)
+        focus = sorted({str(s) for s, _, o in whole.triples((None, RDF.type, None))})
+        expected = _results(engine, whole, focus)
+        assert _results(engine, triples, focus) == expected
+        if body is firing:
+            assert any(f"'shape': '{S}{shape}'" in r for r in expected)
+
+
+def test_a_shapes_reads_leave_out_what_no_shape_reads(shape_set: ShapeSet) -> None:
+    engine = ShapeEngine(shape_set)
+    reads = engine.reads([S + "OrderLineOversell"])
+    assert reads.covers("https://semgraph.io/ontology#quantityOnHand")  # a neighbour's, in SPARQL
+    assert reads.covers(str(RDF.type))
+    assert not reads.covers("https://semgraph.io/ontology#sku")
+    assert not any(engine.reads([iri]).everything for iri in shape_set.shapes)
