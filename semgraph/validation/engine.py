@@ -26,6 +26,7 @@ from semgraph.validation.passes import PassCheck, compile_pass_check
 from semgraph.validation.reads import EVERYTHING, ReadSet, shape_reads
 from semgraph.validation.report_terms import MessageLanguages, path_turtle
 from semgraph.validation.results import ResultTerms, Severity, ValidationResult
+from semgraph.validation.sparql_passes import SparqlPassCheck, compile_sparql_pass
 from semgraph.validation.triples import Triples
 from semgraph.vocabulary import SG, SGM, THIS
 
@@ -147,9 +148,14 @@ class ShapeEngine:
             if needs is not None:
                 self._needs[iri] = needs
         self._reads: dict[str, ReadSet] = {}
-        self._passes: dict[str, PassCheck] = {}
+        self._passes: dict[str, PassCheck | SparqlPassCheck] = {}
         for iri in {shape for shapes in self._by_class.values() for shape in shapes}:
-            check = compile_pass_check(self.shapes_graph, URIRef(iri)) if pass_checks else None
+            check = (
+                compile_pass_check(self.shapes_graph, URIRef(iri))
+                or compile_sparql_pass(self.shapes_graph, URIRef(iri))
+                if pass_checks
+                else None
+            )
             if check is not None:
                 self._passes[iri] = check
 

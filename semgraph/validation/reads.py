@@ -144,9 +144,16 @@ def _walk(node: object, seen: set[int], iris: set[str]) -> bool:
         for triple in dict.get(node, "triples") or []:
             if any(isinstance(p, Variable) for p in list(triple)[1::3]):
                 return False
-        return all(_walk(item, seen, iris) for item in dict.values(node))
+        # rdflib keeps an EXISTS pattern as parsed in the item, less its filters, and
+        # sets the translated pattern, filters and all, as the attribute ``graph``
+        return all(_walk(item, seen, iris) for item in [*dict.values(node), *_translated(node)])
     if isinstance(node, list | tuple | set | frozenset):
         return all(_walk(item, seen, iris) for item in node)
     if isinstance(node, dict):
         return all(_walk(item, seen, iris) for item in node.values())
     return True
+
+
+def _translated(node: CompValue) -> list[object]:
+    """What rdflib set as attributes of ``node`` besides its items (an EXISTS's pattern)."""
+    return [v for k, v in vars(node).items() if k not in {"name", "_evalfn"} and not callable(v)]

@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rdflib import SH, Graph, Literal, URIRef
+from rdflib import RDF, SH, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from semgraph.ontology import Ontology
 from semgraph.shapes import ShapeSet, load_shapes
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.passes import compile_pass_check
 from semgraph.validation.rdf_view import EdgeRecord, NodeRecord, RdfView, ValidationGraph
+from semgraph.validation.sparql_passes import SparqlPassCheck, compile_sparql_pass
 
 SHAPES_DIR = Path(__file__).resolve().parents[2] / "shapes"
 
@@ -174,3 +176,74 @@ def shape_with(*extra: tuple[Any, Any]) -> Graph:
 )
 def test_only_shapes_a_lookup_decides_are_compiled(extra: tuple[Any, Any], compiles: bool) -> None:
     assert (compile_pass_check(shape_with(extra), SHAPE) is not None) is compiles
+
+
+RULE = "https://semgraph.io/shapes/rule/"
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+VALUES: list[Node] = [
+    Literal(5),
+    Literal(0),
+    Literal(-2),
+    Literal(Decimal("-0.5")),
+    Literal(Decimal("600000.50")),
+    Literal("abc"),  # rdflib orders a text against a number: "abc" > 0 holds there
+    Literal("-5", datatype=URIRef(XSD_NS + "string")),
+    Literal("confirmed"),
+    Literal("confirmed", lang="en"),
+    Literal(True),
+    Literal(-3.5),  # a double: not compared here
+    Literal("x", datatype=URIRef(XSD_NS + "integer")),  # ill-typed
+    URIRef("https://semgraph.io/id/Thing/1"),
+]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_sparql_pass_checks_clear_only_where_pyshacl_reports_nothing(
+    shape_set: ShapeSet, value: Node
+) -> None:
+    """The YAML rules compile to SPARQL pass checks; on every kind of value of the
+    properties their conditions compare, the results are pySHACL's given every shape."""
+    sg = "https://semgraph.io/ontology#"
+    line, order = (
+        URIRef("https://semgraph.io/id/OrderLine/L1"),
+        URIRef("https://semgraph.io/id/SalesOrder/O1"),
+    )
+    data = ValidationGraph()
+    data.add((line, RDF.type, URIRef(sg + "OrderLine")))
+    data.add((line, URIRef(sg + "quantity"), value))
+    data.add((line, URIRef(sg + "unitPrice"), Literal(Decimal("1.50"))))
+    data.add((order, RDF.type, URIRef(sg + "SalesOrder")))
+    data.add((order, URIRef(sg + "totalAmount"), value))
+    data.add((order, URIRef(sg + "status"), value))
+    focus = [str(line), str(order)]
+    checked = ShapeEngine(shape_set)
+    for rule in ("order-line-negative-quantity", "sales-order-negative-total"):
+        assert isinstance(checked._passes[RULE + rule], SparqlPassCheck), rule
+    expected = ShapeEngine(shape_set, pass_checks=False).validate(data, focus)
+    assert fields(checked.validate(data, focus)) == fields(expected)
+    cleared = checked._clears(RULE + "order-line-negative-quantity", data, line)
+    if value in (Literal(5), Literal(0)):
+        assert cleared  # a good quantity needs no pySHACL run
+    if value == Literal(-2):
+        assert not cleared
+        assert any(r.shape == RULE + "order-line-negative-quantity" for r in expected)
+
+
+@pytest.mark.parametrize(
+    ("query", "compiles"),
+    [
+        ("SELECT $this WHERE { $this <http://example.org/p> ?x . FILTER (?x < 0) }", True),
+        ("SELECT $this WHERE { $this ex:p ?x }", False),  # a prefix pySHACL declares
+        ("SELECT $this WHERE { $this $PATH ?x }", False),
+        ("SELECT ?s WHERE { ?s <http://example.org/p> ?x }", False),  # no $this to bind
+        ("ASK { $this <http://example.org/p> ?x }", False),
+    ],
+)
+def test_only_sparql_a_lookup_can_decide_is_compiled(query: str, compiles: bool) -> None:
+    g = Graph()
+    constraint = URIRef("http://example.org/S-sparql")
+    g.add((SHAPE, SH.sparql, constraint))
+    g.add((constraint, SH.ask if query.startswith("ASK") else SH.select, Literal(query)))
+    assert (compile_sparql_pass(g, SHAPE) is not None) is compiles
+    g.add((SHAPE, SH.deactivated, Literal(True)))
+    assert compile_sparql_pass(g, SHAPE) is None

@@ -21,6 +21,8 @@ SG = "https://semgraph.io/ontology#"
         "SELECT $this WHERE { $this sg:a ?x . OPTIONAL { ?x ?p ?o } }",
         "SELECT $this WHERE { $this sg:a ?x . FILTER NOT EXISTS { ?x ?p 1 } }",
         "SELECT $this WHERE { $this sg:a ?x . MINUS { ?x ?p ?o } }",
+        # a filter inside EXISTS: rdflib keeps it only in the translated pattern
+        "SELECT $this WHERE { FILTER EXISTS { $this sg:a ?x . FILTER NOT EXISTS { ?x ?p 1 } } }",
         "SELECT $this WHERE { { $this sg:a 1 } UNION { $this ?p 2 } }",
         "SELECT $this WHERE { { SELECT $this (COUNT(*) AS ?n) { $this ?p ?o } GROUP BY $this } }",
         "SELECT $this WHERE { $this !sg:a ?o }",
@@ -50,6 +52,14 @@ def test_a_query_reads_the_predicates_it_names_and_nothing_else() -> None:
     assert reads.covers(str(RDF.type))  # always: sh:class and the report read it
     assert not reads.covers(SG + "quantity")
     assert not reads.covers(SG + "orderNumber")
+
+
+def test_a_predicate_named_in_a_filter_inside_exists_is_read() -> None:
+    reads = sparql_reads(
+        "SELECT $this WHERE { $this a sg:C . "
+        "FILTER EXISTS { $this sg:a ?x . FILTER NOT EXISTS { ?x sg:inner ?y } } }"
+    )
+    assert reads.covers(SG + "inner")
 
 
 def test_a_text_with_its_own_prefixes_is_read_as_it_declares_them() -> None:

@@ -1,0 +1,207 @@
+"""Compiled pass checks of SPARQL-based node shapes: a focus node whose query surely has no
+solution needs no pySHACL run.
+
+pySHACL runs a SPARQL constraint once per focus node (~0.3 ms each in rdflib), and the
+YAML business rules are such constraints on every entity of their class: a sync batch of
+order lines ran ``order-line-negative-quantity`` on every line. Most of a rule's query is
+decided by the focus node's own values: the rule's condition is an ``EXISTS`` of one of
+its properties compared with a constant, and the rest (``OPTIONAL`` message values,
+``BIND``) cannot add a solution. ``SparqlPassCheck.passes`` walks the query's algebra
+and says True only when no solution can exist for ``$this``:
+
+- a basic graph pattern has a triple ``$this <p> X`` and the node has no such triple;
+- a filter's condition is surely false: ``&&`` with a false operand, ``||`` with all
+  operands false, or ``EXISTS { $this <p> ?x . FILTER (?x op c) }`` where no value of
+  ``p`` passes, comparing as SPARQL does only where that is exact (an integer or decimal
+  with an integer or decimal constant, ``STR(?x)`` with a plain string; any other value
+  is left to pySHACL, since rdflib orders a text against a number where SPARQL errs);
+- ``Project``, ``Extend``, ``Distinct``, ``OrderBy``, ``Slice``, ``Filter`` keep no row
+  that their pattern lacks, the left side of ``OPTIONAL`` and ``MINUS`` and either side of
+  a join are required.
+
+Anything else is "maybe" and goes to pySHACL, as does every node the check cannot clear,
+so every result still comes from pySHACL. Compiled are node shapes whose only constraint
+is ``sh:sparql`` with a ``SELECT`` that names full IRIs (a prefixed name needs pySHACL's
+prefix declarations: not compiled), pre-binds ``$this`` and not ``$PATH``,
+``$currentShape`` or ``$shapesGraph``. ``tests/unit/test_pass_checks.py`` and
+``tests/unit/test_shapes.py`` check that the verdicts are pySHACL's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from rdflib import RDF, RDFS, SH, XSD, Graph, Literal, URIRef, Variable
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import Node
+
+from semgraph.validation.passes import Data
+
+_SGM = "https://semgraph.io/meta#"
+_THIS = Variable("this")
+# pySHACL pre-binds $this where its own pattern finds it; this one finds less, never more
+_BINDS_THIS = re.compile(r"[\s{}()][$?]this\b")
+_OTHER_BINDINGS = re.compile(r"[$?](PATH|currentShape|shapesGraph)\b")
+_DESCRIPTIVE = {RDF.type, RDFS.label, RDFS.comment, SH.name, SH.description, SH.message}
+_NODE = _DESCRIPTIVE | {SH.targetClass, SH.severity, SH.sparql, SH.group, SH.order}
+_CONSTRAINT = _DESCRIPTIVE | {SH.select, SH.prefixes}
+_EXACT_NUMBERS = {XSD.integer, XSD.decimal}
+_COMPARE = {
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+    "=": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+_PASS_THROUGH = {"SelectQuery", "Project", "Extend", "Distinct", "Reduced", "OrderBy", "Slice"}
+
+
+@dataclass(frozen=True)
+class SparqlPassCheck:
+    """The algebras of one node shape's SPARQL constraints."""
+
+    queries: tuple[CompValue, ...]
+
+    def passes(self, data: Data, focus: URIRef) -> bool:
+        """True only when no constraint's query has a solution for ``$this`` = ``focus``."""
+        return all(_empty(query, data, focus) for query in self.queries)
+
+
+def _only(shapes: Graph, node: Node, allowed: set[URIRef]) -> bool:
+    return all(p in allowed or str(p).startswith(_SGM) for p in shapes.predicates(node, None))
+
+
+def compile_sparql_pass(shapes: Graph, shape: URIRef) -> SparqlPassCheck | None:
+    """The pass check of SPARQL node shape ``shape``, or None when it is not one the check
+    can decide (see the module)."""
+    if not _only(shapes, shape, _NODE) or (shape, SH.path, None) in shapes:
+        return None
+    queries = []
+    for constraint in shapes.objects(shape, SH.sparql):
+        if not _only(shapes, constraint, _CONSTRAINT):
+            return None
+        texts = list(shapes.objects(constraint, SH.select))
+        if len(texts) != 1 or not isinstance(texts[0], Literal):
+            return None
+        text = str(texts[0])
+        if not _BINDS_THIS.search(text) or _OTHER_BINDINGS.search(text):
+            return None
+        try:
+            queries.append(prepareQuery(text).algebra)
+        except Exception:  # a prefixed name, or not SPARQL rdflib reads: pySHACL decides
+            return None
+    return SparqlPassCheck(tuple(queries)) if queries else None
+
+
+def _empty(node: Any, data: Data, this: URIRef) -> bool:
+    """Whether the pattern ``node`` surely has no solution with ``$this`` bound."""
+    if not isinstance(node, CompValue):
+        return False
+    name = node.name
+    if name in _PASS_THROUGH:
+        return _empty(dict.get(node, "p"), data, this)
+    if name in {"LeftJoin", "Minus"}:
+        return _empty(dict.get(node, "p1"), data, this)
+    if name == "Join":
+        return _empty(dict.get(node, "p1"), data, this) or _empty(dict.get(node, "p2"), data, this)
+    if name == "Filter":
+        pattern = dict.get(node, "p")
+        values = {
+            o: list(data.objects(this, p))
+            for s, p, o in _required_triples(pattern)
+            if s == _THIS and isinstance(p, URIRef) and isinstance(o, Variable) and o != _THIS
+        }
+        return _false(dict.get(node, "expr"), data, this, values) or _empty(pattern, data, this)
+    if name == "BGP":
+        return _unmatched(dict.get(node, "triples") or [], data, this)
+    return False
+
+
+def _required_triples(node: Any) -> list[tuple[Any, Any, Any]]:
+    """The triples of the basic graph patterns every solution of ``node`` matches."""
+    if not isinstance(node, CompValue):
+        return []
+    if node.name == "BGP":
+        return list(dict.get(node, "triples") or [])
+    if node.name == "Join":
+        return _required_triples(dict.get(node, "p1")) + _required_triples(dict.get(node, "p2"))
+    return []
+
+
+def _unmatched(triples: list[Any], data: Data, this: URIRef) -> bool:
+    """Whether a triple ``$this <p> X`` of ``triples`` matches nothing in ``data``."""
+    for s, p, o in triples:
+        if s != _THIS or not isinstance(p, URIRef):
+            continue
+        if isinstance(o, Variable):
+            if o != _THIS and next(iter(data.objects(this, p)), None) is None:
+                return True
+        elif isinstance(o, URIRef | Literal) and (this, p, o) not in data:
+            return True
+    return False
+
+
+def _false(expr: Any, data: Data, this: URIRef, values: dict[Variable, list[Node]]) -> bool:
+    """Whether a filter condition is surely false (an error counts as false) on every row
+    of its pattern; ``values``: what a variable bound by a ``$this <p> ?x`` triple of the
+    pattern can be."""
+    if not isinstance(expr, CompValue):
+        return False
+    operands = [dict.get(expr, "expr"), *(dict.get(expr, "other") or [])]
+    if expr.name == "ConditionalAndExpression":
+        return any(_false(o, data, this, values) for o in operands)
+    if expr.name == "ConditionalOrExpression":
+        return all(_false(o, data, this, values) for o in operands)
+    if expr.name == "Builtin_EXISTS":
+        # rdflib keeps the pattern as parsed in the item, less its filters, and sets the
+        # translated pattern, filters and all, as the attribute
+        return _empty(vars(expr).get("graph"), data, this)
+    if expr.name == "RelationalExpression":
+        return _no_value_passes(expr, values)
+    return False
+
+
+def _no_value_passes(expr: CompValue, values: dict[Variable, list[Node]]) -> bool:
+    """Whether ``?x op constant`` (or ``STR(?x) op "text"``) is false for every value ``?x``
+    can take."""
+    op = dict.get(expr, "op")
+    if not isinstance(op, str) or op not in _COMPARE:
+        return False
+    left, right = dict.get(expr, "expr"), dict.get(expr, "other")
+    as_text = isinstance(left, CompValue) and left.name == "Builtin_STR"
+    var = dict.get(left, "arg") if isinstance(left, CompValue) and as_text else left
+    if not isinstance(var, Variable) or var not in values or not isinstance(right, Literal):
+        return False
+    return all(_compares_false(v, op, right, as_text) for v in values[var])
+
+
+def _compares_false(value: Node, op: str, constant: Literal, as_text: bool) -> bool:
+    if as_text:  # STR(?x) op "text": lexical forms, where the constant is a plain string
+        if constant.language is not None or constant.datatype not in (None, XSD.string):
+            return False
+        if not isinstance(value, Literal | URIRef) or op not in {"=", "!="}:
+            return False
+        return not _COMPARE[op](str(value), str(constant))
+    if constant.datatype not in _EXACT_NUMBERS or not _exact_number(constant):
+        return False
+    if not _exact_number(value):
+        # SPARQL calls ordering a text against a number an error (false in a filter), but
+        # rdflib orders them ("abc" > 0 holds there): pySHACL decides
+        return False
+    assert isinstance(value, Literal)
+    return not _COMPARE[op](Decimal(value.value), Decimal(constant.value))
+
+
+def _exact_number(term: Node) -> bool:
+    return (
+        isinstance(term, Literal)
+        and term.datatype in _EXACT_NUMBERS
+        and getattr(term, "ill_typed", None) is not True
+        and isinstance(term.value, int | Decimal)
+        and not isinstance(term.value, bool)
+    )
