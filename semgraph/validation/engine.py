@@ -148,16 +148,11 @@ class ShapeEngine:
             if needs is not None:
                 self._needs[iri] = needs
         self._reads: dict[str, ReadSet] = {}
-        self._passes: dict[str, PassCheck | SparqlPassCheck] = {}
-        for iri in {shape for shapes in self._by_class.values() for shape in shapes}:
-            check = (
-                compile_pass_check(self.shapes_graph, URIRef(iri))
-                or compile_sparql_pass(self.shapes_graph, URIRef(iri))
-                if pass_checks
-                else None
-            )
-            if check is not None:
-                self._passes[iri] = check
+        # compiled on a shape's first focus node: parsing every rule's SPARQL would slow
+        # start-up for shapes a process may never run
+        self._passes: dict[str, PassCheck | SparqlPassCheck | None] = (
+            {} if pass_checks else dict.fromkeys(self.shape_set.shapes)
+        )
 
     def _node_shape(self, source: Node) -> Node:
         seen = 0
@@ -247,8 +242,18 @@ class ShapeEngine:
     def _clears(self, shape: str, data: Graph | Triples, node: URIRef) -> bool:
         """Whether a compiled pass check shows ``node`` conforms to ``shape`` (pySHACL
         would report nothing), so pySHACL need not run it there."""
-        check = self._passes.get(shape)
+        check = self.pass_check(shape)
         return check is not None and check.passes(data, node)
+
+    def pass_check(self, shape: str) -> PassCheck | SparqlPassCheck | None:
+        """The compiled pass check of ``shape`` (``passes.py``, ``sparql_passes.py``), or
+        None when pySHACL must decide every focus node."""
+        if shape not in self._passes:
+            iri = URIRef(shape)
+            self._passes[shape] = compile_pass_check(self.shapes_graph, iri) or compile_sparql_pass(
+                self.shapes_graph, iri
+            )
+        return self._passes[shape]
 
     def _can_fire(self, shape: str, moved: set[Node]) -> bool:
         needs = self._needs.get(shape)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from rdflib import RDF, RDFS, SH, XSD, Graph, Literal, URIRef, Variable
+from rdflib import OWL, RDF, RDFS, SH, XSD, Graph, Literal, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
@@ -91,11 +91,41 @@ def compile_sparql_pass(shapes: Graph, shape: URIRef) -> SparqlPassCheck | None:
         text = str(texts[0])
         if not _BINDS_THIS.search(text) or _OTHER_BINDINGS.search(text):
             return None
+        declared = _declarations(shapes, constraint)
+        if declared is None:
+            return None
         try:
-            queries.append(prepareQuery(text).algebra)
-        except Exception:  # a prefixed name, or not SPARQL rdflib reads: pySHACL decides
+            queries.append(prepareQuery(text, initNs=declared).algebra)
+        except Exception:  # an undeclared prefix, or not SPARQL rdflib reads: pySHACL decides
             return None
     return SparqlPassCheck(tuple(queries)) if queries else None
+
+
+def _declarations(shapes: Graph, constraint: Node) -> dict[str, str] | None:
+    """The prefixes the constraint's ``sh:prefixes`` declare (with what their owners
+    ``owl:imports``), together with every ontology's and the graph's own declarations,
+    which pySHACL may add: None when a prefix stands for two namespaces among them, so a
+    name is read as pySHACL reads it or the text is not compiled."""
+    owners = [*shapes.objects(constraint, SH.prefixes), *shapes.subjects(RDF.type, OWL.Ontology)]
+    owners.append(shapes.identifier)
+    found: dict[str, str] = {}
+    seen: set[Node] = set()
+    while owners:
+        owner = owners.pop()
+        if owner in seen:
+            continue
+        seen.add(owner)
+        owners.extend(shapes.objects(owner, OWL.imports))
+        for declaration in shapes.objects(owner, SH.declare):
+            prefix, namespace = (
+                shapes.value(declaration, SH.prefix),
+                shapes.value(declaration, SH.namespace),
+            )
+            if prefix is None or namespace is None:
+                return None
+            if found.setdefault(str(prefix), str(namespace)) != str(namespace):
+                return None
+    return found
 
 
 def _empty(node: Any, data: Data, this: URIRef) -> bool:
@@ -111,14 +141,14 @@ def _empty(node: Any, data: Data, this: URIRef) -> bool:
         return _empty(dict.get(node, "p1"), data, this) or _empty(dict.get(node, "p2"), data, this)
     if name == "Filter":
         pattern = dict.get(node, "p")
-        values = {
-            o: list(data.objects(this, p))
-            for s, p, o in _required_triples(pattern)
-            if s == _THIS and isinstance(p, URIRef) and isinstance(o, Variable) and o != _THIS
-        }
-        return _false(dict.get(node, "expr"), data, this, values) or _empty(pattern, data, this)
+        values = _candidates(_required_triples(pattern), data, this)
+        return (
+            values is None
+            or _false(dict.get(node, "expr"), data, this, values)
+            or _empty(pattern, data, this)
+        )
     if name == "BGP":
-        return _unmatched(dict.get(node, "triples") or [], data, this)
+        return _candidates(list(dict.get(node, "triples") or []), data, this) is None
     return False
 
 
@@ -130,26 +160,58 @@ def _required_triples(node: Any) -> list[tuple[Any, Any, Any]]:
         return list(dict.get(node, "triples") or [])
     if node.name == "Join":
         return _required_triples(dict.get(node, "p1")) + _required_triples(dict.get(node, "p2"))
+    if node.name in {"LeftJoin", "Minus"}:
+        return _required_triples(dict.get(node, "p1"))
+    if node.name == "Filter" or node.name in _PASS_THROUGH:
+        return _required_triples(dict.get(node, "p"))
     return []
 
 
-def _unmatched(triples: list[Any], data: Data, this: URIRef) -> bool:
-    """Whether a triple ``$this <p> X`` of ``triples`` matches nothing in ``data``."""
-    for s, p, o in triples:
-        if s != _THIS or not isinstance(p, URIRef):
-            continue
-        if isinstance(o, Variable):
-            if o != _THIS and next(iter(data.objects(this, p)), None) is None:
-                return True
-        elif isinstance(o, URIRef | Literal) and (this, p, o) not in data:
-            return True
-    return False
+def _candidates(
+    triples: list[tuple[Any, Any, Any]], data: Data, this: URIRef
+) -> dict[Variable, set[Node]] | None:
+    """What each variable of a solution can be, for the variables a chain of ``triples``
+    with IRI predicates reaches from ``$this``: a superset of the values they take in any
+    solution (every solution matches every triple); None when some such triple matches
+    nothing, so there is no solution."""
+    known: dict[Any, set[Node]] = {_THIS: {this}}
+    todo = [t for t in triples if isinstance(t[1], URIRef)]
+    progress = True
+    while progress:
+        progress = False
+        for s, p, o in list(todo):
+            # a blank node of a pattern is a variable no other triple can name
+            subjects = known.get(s) if isinstance(s, Variable) else {s} if _constant(s) else None
+            if subjects is None:
+                continue  # not reached (yet)
+            todo.remove((s, p, o))
+            progress = True
+            if isinstance(o, Variable):
+                objects = {v for x in subjects for v in data.objects(x, p)}
+                known[o] = objects if o not in known else known[o] & objects
+                if not known[o]:
+                    return None
+            elif not any(_matches(data, x, p, o) for x in subjects):
+                return None
+    del known[_THIS]
+    return known
 
 
-def _false(expr: Any, data: Data, this: URIRef, values: dict[Variable, list[Node]]) -> bool:
+def _constant(term: Any) -> bool:
+    return isinstance(term, URIRef | Literal)
+
+
+def _matches(data: Data, subject: Node, predicate: URIRef, obj: Any) -> bool:
+    """Whether ``data`` has ``subject predicate obj`` (any object, for a blank node)."""
+    if _constant(obj):
+        return (subject, predicate, obj) in data
+    return next(iter(data.objects(subject, predicate)), None) is not None
+
+
+def _false(expr: Any, data: Data, this: URIRef, values: dict[Variable, set[Node]]) -> bool:
     """Whether a filter condition is surely false (an error counts as false) on every row
-    of its pattern; ``values``: what a variable bound by a ``$this <p> ?x`` triple of the
-    pattern can be."""
+    of its pattern; ``values``: what a variable the pattern's triples reach from ``$this``
+    can be (``_candidates``)."""
     if not isinstance(expr, CompValue):
         return False
     operands = [dict.get(expr, "expr"), *(dict.get(expr, "other") or [])]
@@ -166,7 +228,7 @@ def _false(expr: Any, data: Data, this: URIRef, values: dict[Variable, list[Node
     return False
 
 
-def _no_value_passes(expr: CompValue, values: dict[Variable, list[Node]]) -> bool:
+def _no_value_passes(expr: CompValue, values: dict[Variable, set[Node]]) -> bool:
     """Whether ``?x op constant`` (or ``STR(?x) op "text"``) is false for every value ``?x``
     can take."""
     op = dict.get(expr, "op")
