@@ -476,20 +476,27 @@ def _describe(
 RDFS_LABEL = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
 
 
-def sparql_text(g: Graph, constraint: Node, query: str) -> str:
-    """A SPARQL constraint's query with the ``PREFIX`` lines its ``sh:prefixes`` declare."""
-    header = ""
-    owners = list(g.objects(constraint, SH.prefixes))
-    seen: set[Node] = set()
-    while owners:  # an ontology's declarations include those of what it owl:imports
-        owner = owners.pop()
+def prefix_declarations(
+    g: Graph, owners: Iterable[Node]
+) -> Iterator[tuple[Node | None, Node | None]]:
+    """``(sh:prefix, sh:namespace)`` of every ``sh:declare`` of ``owners`` and of what they
+    ``owl:imports``, transitively (an ontology's declarations include those of its imports);
+    a missing value comes as ``None``."""
+    todo, seen = list(owners), set[Node]()
+    while todo:
+        owner = todo.pop()
         if owner in seen:
             continue
         seen.add(owner)
-        owners.extend(g.objects(owner, OWL.imports))
+        todo.extend(g.objects(owner, OWL.imports))
         for decl in g.objects(owner, SH.declare):
-            header += f"PREFIX {g.value(decl, SH.prefix)}: <{g.value(decl, SH.namespace)}>\n"
-    return header + query
+            yield g.value(decl, SH.prefix), g.value(decl, SH.namespace)
+
+
+def sparql_text(g: Graph, constraint: Node, query: str) -> str:
+    """A SPARQL constraint's query with the ``PREFIX`` lines its ``sh:prefixes`` declare."""
+    declared = prefix_declarations(g, g.objects(constraint, SH.prefixes))
+    return "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in declared) + query
 
 
 def _check_sparql(g: Graph, constraint: Node, query: str, bad: _Bad) -> None:

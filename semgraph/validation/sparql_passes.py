@@ -39,6 +39,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
+from semgraph.shapes.loader import prefix_declarations
 from semgraph.validation.passes import Data
 
 _SGM = "https://semgraph.io/meta#"
@@ -107,24 +108,12 @@ def _declarations(shapes: Graph, constraint: Node) -> dict[str, str] | None:
     which pySHACL may add: None when a prefix stands for two namespaces among them, so a
     name is read as pySHACL reads it or the text is not compiled."""
     owners = [*shapes.objects(constraint, SH.prefixes), *shapes.subjects(RDF.type, OWL.Ontology)]
-    owners.append(shapes.identifier)
     found: dict[str, str] = {}
-    seen: set[Node] = set()
-    while owners:
-        owner = owners.pop()
-        if owner in seen:
-            continue
-        seen.add(owner)
-        owners.extend(shapes.objects(owner, OWL.imports))
-        for declaration in shapes.objects(owner, SH.declare):
-            prefix, namespace = (
-                shapes.value(declaration, SH.prefix),
-                shapes.value(declaration, SH.namespace),
-            )
-            if prefix is None or namespace is None:
-                return None
-            if found.setdefault(str(prefix), str(namespace)) != str(namespace):
-                return None
+    for prefix, namespace in prefix_declarations(shapes, [*owners, shapes.identifier]):
+        if prefix is None or namespace is None:
+            return None
+        if found.setdefault(str(prefix), str(namespace)) != str(namespace):
+            return None
     return found
 
 
