@@ -148,6 +148,7 @@ class ShapeEngine:
             if needs is not None:
                 self._needs[iri] = needs
         self._reads: dict[str, ReadSet] = {}
+        self._selection_reads: dict[frozenset[str], ReadSet] = {}  # few: one per batch mix
         # compiled on a shape's first focus node: parsing every rule's SPARQL would slow
         # start-up for shapes a process may never run
         self._passes: dict[str, PassCheck | SparqlPassCheck | None] = (
@@ -216,12 +217,19 @@ class ShapeEngine:
         return sorted(results, key=_result_order)
 
     def reads(self, shapes: Iterable[str]) -> ReadSet:
-        """The predicates the given shapes (IRIs) may read in a data graph (``reads``)."""
-        found = ReadSet()
-        for shape in shapes:
-            if shape not in self._reads:
-                self._reads[shape] = shape_reads(self.shape_set.described([shape]))
-            found = found | self._reads[shape]
+        """The predicates the given shapes (IRIs) may read in a data graph (``reads``); one
+        ReadSet per selection, so its ``covers`` answers are kept across batches."""
+        selection = frozenset(shapes)
+        found = self._selection_reads.get(selection)
+        if found is None:
+            found = ReadSet()
+            for shape in sorted(selection):
+                if shape not in self._reads:
+                    self._reads[shape] = shape_reads(self.shape_set.described([shape]))
+                found = found | self._reads[shape]
+            if len(self._selection_reads) >= _VALIDATORS_PER_THREAD:
+                self._selection_reads.clear()
+            self._selection_reads[selection] = found
         return found
 
     def validate_whole_graph_shapes(self, data: Graph) -> list[ValidationResult]:

@@ -131,12 +131,13 @@ def _int(value: Node | None) -> int | None:
     return None
 
 
-def _only(shapes: Graph, node: Node, allowed: set[URIRef]) -> bool:
+def only_predicates(shapes: Graph, node: Node, allowed: set[URIRef]) -> bool:
+    """Whether ``node`` uses only the ``allowed`` predicates (and semgraph's annotations)."""
     return all(p in allowed or str(p).startswith(_SGM) for p in shapes.predicates(node, None))
 
 
 def _compile_property(shapes: Graph, node: Node) -> _Property | None:
-    if not _only(shapes, node, _PROPERTY):
+    if not only_predicates(shapes, node, _PROPERTY):
         return None
     paths = list(shapes.objects(node, SH.path))
     if len(paths) != 1 or not isinstance(paths[0], URIRef):
@@ -174,7 +175,7 @@ def _compile_property(shapes: Graph, node: Node) -> _Property | None:
 
 def compile_pass_check(shapes: Graph, shape: URIRef) -> PassCheck | None:
     """The pass check of node shape ``shape``, or None when it uses anything else."""
-    if not _only(shapes, shape, _NODE) or (shape, SH.path, None) in shapes:
+    if not only_predicates(shapes, shape, _NODE) or (shape, SH.path, None) in shapes:
         return None
     properties = []
     for node in shapes.objects(shape, SH.property):

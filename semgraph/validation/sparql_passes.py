@@ -40,9 +40,8 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from semgraph.shapes.loader import prefix_declarations
-from semgraph.validation.passes import Data
+from semgraph.validation.passes import Data, only_predicates
 
-_SGM = "https://semgraph.io/meta#"
 _THIS = Variable("this")
 # pySHACL pre-binds $this where its own pattern finds it; this one finds less, never more
 _BINDS_THIS = re.compile(r"[\s{}()][$?]this\b")
@@ -73,18 +72,14 @@ class SparqlPassCheck:
         return all(_empty(query, data, focus) for query in self.queries)
 
 
-def _only(shapes: Graph, node: Node, allowed: set[URIRef]) -> bool:
-    return all(p in allowed or str(p).startswith(_SGM) for p in shapes.predicates(node, None))
-
-
 def compile_sparql_pass(shapes: Graph, shape: URIRef) -> SparqlPassCheck | None:
     """The pass check of SPARQL node shape ``shape``, or None when it is not one the check
     can decide (see the module)."""
-    if not _only(shapes, shape, _NODE) or (shape, SH.path, None) in shapes:
+    if not only_predicates(shapes, shape, _NODE) or (shape, SH.path, None) in shapes:
         return None
     queries = []
     for constraint in shapes.objects(shape, SH.sparql):
-        if not _only(shapes, constraint, _CONSTRAINT):
+        if not only_predicates(shapes, constraint, _CONSTRAINT):
             return None
         texts = list(shapes.objects(constraint, SH.select))
         if len(texts) != 1 or not isinstance(texts[0], Literal):
