@@ -40,7 +40,9 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from semgraph.shapes.loader import prefix_declarations
+from semgraph.validation import sparql_tuning
 from semgraph.validation.passes import Data, only_predicates
+from semgraph.validation.sparql_rows import UndecidedError, no_row
 
 _THIS = Variable("this")
 # pySHACL pre-binds $this where its own pattern finds it; this one finds less, never more
@@ -91,7 +93,8 @@ def compile_sparql_pass(shapes: Graph, shape: URIRef) -> SparqlPassCheck | None:
         if declared is None:
             return None
         try:
-            queries.append(prepareQuery(text, initNs=declared).algebra)
+            # tuned as the data graph tunes the queries pySHACL runs (``&&`` and ``||``)
+            queries.append(sparql_tuning.tune(prepareQuery(text, initNs=declared)).algebra)
         except Exception:  # an undeclared prefix, or not SPARQL rdflib reads: pySHACL decides
             return None
     return SparqlPassCheck(tuple(queries)) if queries else None
@@ -112,28 +115,50 @@ def _declarations(shapes: Graph, constraint: Node) -> dict[str, str] | None:
     return found
 
 
-def _empty(node: Any, data: Data, this: URIRef) -> bool:
-    """Whether the pattern ``node`` surely has no solution with ``$this`` bound."""
+def _empty(node: Any, data: Data, this: URIRef, alone: bool = True) -> bool:
+    """Whether the pattern ``node`` surely has no solution with ``$this`` bound.
+
+    ``alone``: rdflib evaluates ``node`` with ``$this`` as its only outer binding (not
+    as the right side of a lazy join, nor inside ``EXISTS``), so its rows can be
+    enumerated as rdflib finds them (``sparql_rows``)."""
     if not isinstance(node, CompValue):
         return False
     name = node.name
     if name in _PASS_THROUGH:
-        return _empty(dict.get(node, "p"), data, this)
+        return _empty(dict.get(node, "p"), data, this, alone)
     if name in {"LeftJoin", "Minus"}:
-        return _empty(dict.get(node, "p1"), data, this)
+        return _empty(dict.get(node, "p1"), data, this, alone)
     if name == "Join":
-        return _empty(dict.get(node, "p1"), data, this) or _empty(dict.get(node, "p2"), data, this)
+        right_alone = alone and not dict.get(node, "lazy")
+        return _empty(dict.get(node, "p1"), data, this, alone) or _empty(
+            dict.get(node, "p2"), data, this, right_alone
+        )
+    if name == "Union":
+        return _empty(dict.get(node, "p1"), data, this, alone) and _empty(
+            dict.get(node, "p2"), data, this, alone
+        )
     if name == "Filter":
         pattern = dict.get(node, "p")
         values = _candidates(_required_triples(pattern), data, this)
         return (
             values is None
             or _false(dict.get(node, "expr"), data, this, values)
-            or _empty(pattern, data, this)
+            or _empty(pattern, data, this, alone)
+            or (alone and _enumerated_empty(node, data, this))
         )
     if name == "BGP":
         return _candidates(list(dict.get(node, "triples") or []), data, this) is None
     return False
+
+
+def _enumerated_empty(node: CompValue, data: Data, this: URIRef) -> bool:
+    """Whether a filtered pattern has no row, every candidate row tried (``sparql_rows``)."""
+    try:
+        return no_row(node, data, this)
+    except UndecidedError:
+        return False
+    except Exception:  # rdflib fails there too (ill-typed arithmetic): pySHACL reports it
+        return False
 
 
 def _required_triples(node: Any) -> list[tuple[Any, Any, Any]]:
@@ -206,7 +231,8 @@ def _false(expr: Any, data: Data, this: URIRef, values: dict[Variable, set[Node]
     if expr.name == "Builtin_EXISTS":
         # rdflib keeps the pattern as parsed in the item, less its filters, and sets the
         # translated pattern, filters and all, as the attribute
-        return _empty(vars(expr).get("graph"), data, this)
+        # and evaluates it under the row's bindings: not alone
+        return _empty(vars(expr).get("graph"), data, this, alone=False)
     if expr.name == "RelationalExpression":
         return _no_value_passes(expr, values)
     return False

@@ -19,6 +19,7 @@ import pytest
 from rdflib import RDF, SH, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from semgraph.exceptions import ShapeEvaluationError
 from semgraph.ontology import Ontology
 from semgraph.shapes import ShapeSet, load_shapes
 from semgraph.validation.engine import ShapeEngine
@@ -280,3 +281,62 @@ def test_a_shape_reading_a_linked_entitys_value_is_decided_through_the_link(
     expected = ShapeEngine(shape_set, pass_checks=False).validate(data, [str(line)])
     assert fields(checked.validate(data, [str(line)])) == fields(expected)
     assert any(r.shape == oversell for r in expected) is (status == "confirmed")
+
+
+CREDIT = "https://semgraph.io/shapes/CustomerCreditLimitDisagreement"
+LIMITS: list[Node | None] = [
+    Literal(Decimal("100000")),
+    Literal(Decimal("100500.00")),  # within 1 %: rounding, not a disagreement
+    Literal(120000),  # an integer 20 % higher
+    Literal(Decimal("99000")),  # exactly 1 % lower: not more than 1 %
+    Literal("a lot"),  # a text: the arithmetic errs, the filter is false
+    Literal("x", datatype=URIRef(XSD_NS + "decimal")),  # ill-typed
+    Literal(1.0e5),  # a double
+    None,  # not reported
+]
+
+
+@pytest.mark.parametrize("golden", [Literal(Decimal("100000")), None], ids=["golden", "none"])
+@pytest.mark.parametrize("erp", LIMITS, ids=repr)
+def test_a_rule_comparing_two_systems_figures_is_decided_row_by_row(
+    shape_set: ShapeSet, erp: Node | None, golden: Node | None
+) -> None:
+    """CustomerCreditLimitDisagreement compares every system's credit limit with the
+    golden record's and each other system's by arithmetic: the pass check enumerates
+    those rows and evaluates the filter as rdflib does. A customer whose systems agree is
+    cleared without pySHACL; the results are pySHACL's given every shape whatever the
+    values."""
+    sg = "https://semgraph.io/ontology#"
+    customer = URIRef("https://semgraph.io/id/Customer/C1")
+    data = ValidationGraph()
+    data.add((customer, RDF.type, URIRef(sg + "Customer")))
+    data.add((customer, URIRef(sg + "name"), Literal("Berg GmbH")))
+    if golden is not None:
+        data.add((customer, URIRef(sg + "creditLimit"), golden))
+    reported = {"CRM": Literal(Decimal("100000")), "ERP": erp}
+    for system, limit in reported.items():
+        record = URIRef(f"https://semgraph.io/id/SystemRecord/{system}-1")
+        data.add((customer, URIRef(sg + "hasSystemRecord"), record))
+        data.add((record, RDF.type, URIRef(sg + "SystemRecord")))
+        data.add((record, URIRef(sg + "sourceSystem"), Literal(system)))
+        if limit is not None:
+            data.add((record, URIRef(sg + "reportedCreditLimit"), limit))
+    checked = ShapeEngine(shape_set)
+    assert isinstance(checked.pass_check(CREDIT), SparqlPassCheck)
+    cleared = checked._clears(CREDIT, data, customer)
+    reference = ShapeEngine(shape_set, pass_checks=False)
+    try:
+        expected = reference.validate(data, [str(customer)])
+    except ShapeEvaluationError as exc:  # rdflib fails on ill-typed arithmetic
+        assert not cleared
+        with pytest.raises(ShapeEvaluationError) as raised:
+            checked.validate(data, [str(customer)])
+        assert str(raised.value) == str(exc)
+        return
+    assert fields(checked.validate(data, [str(customer)])) == fields(expected)
+    fires = any(r.shape == CREDIT for r in expected)
+    assert not (cleared and fires)
+    if erp in (Literal(Decimal("100000")), Literal(Decimal("100500.00")), None):
+        assert cleared and not fires  # systems that agree need no pySHACL run
+    if erp == Literal(120000):
+        assert fires
