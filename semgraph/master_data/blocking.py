@@ -13,6 +13,8 @@ NAME_BLOCKS: dict[str, tuple[str, ...]] = {
     "block_first_postcode": ("name_block", "postcode"),
     "block_last_postcode": ("name_block_last", "postcode"),
 }
+# Every blocking column: a pair is compared only when it agrees on one of them.
+BLOCK_COLUMNS: tuple[str, ...] = ("tax_id", "phone", "email_domain", *NAME_BLOCKS)
 # A name block holding more records than this is not used for blocking: its pairs grow
 # with the square of its size (a common "first word + Group" shared by hundreds of
 # companies) while its true pairs still agree on a tax id, phone, domain or one of the
@@ -45,9 +47,22 @@ def blocking_rules() -> list[Any]:
     linearly with the records."""
     from splink import block_on
 
-    return [
-        block_on("tax_id"),
-        block_on("phone"),
-        block_on("email_domain"),
-        *(block_on(column) for column in NAME_BLOCKS),
-    ]
+    return [block_on(column) for column in BLOCK_COLUMNS]
+
+
+def shares_a_block(
+    rows: Sequence[dict[str, Any]], others: Sequence[dict[str, Any]] | None = None
+) -> bool:
+    """Whether a row of ``rows`` agrees with a row of ``others`` (or, without ``others``,
+    with another row of ``rows``) on a blocking column, as the rules' SQL equality does:
+    a missing value agrees with nothing. Without such a pair Splink compares nothing."""
+    for column in BLOCK_COLUMNS:
+        values = [row[column] for row in rows if row.get(column) is not None]
+        if others is None:
+            if len(set(values)) < len(values):
+                return True
+        elif not set(values).isdisjoint(
+            row[column] for row in others if row.get(column) is not None
+        ):
+            return True
+    return False

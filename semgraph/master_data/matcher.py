@@ -20,7 +20,12 @@ from typing import Any
 
 from semgraph.exceptions import ConfigurationError
 from semgraph.master_data import normalise as n
-from semgraph.master_data.blocking import NAME_BLOCKS, blocking_rules, with_block_keys
+from semgraph.master_data.blocking import (
+    NAME_BLOCKS,
+    blocking_rules,
+    shares_a_block,
+    with_block_keys,
+)
 
 # Term frequencies counted over fewer records than this are not used (see _linker).
 TF_MIN_RECORDS = 1000
@@ -305,30 +310,36 @@ class CustomerMatcher:
         if not new_rows:
             return []
         with_block_keys(new_rows + old_rows)
-
+        # Splink compares only pairs a blocking rule generates: where there are none (new
+        # customers, nobody like them yet), it would find nothing, at the cost of a
+        # DuckDB database and a linker per batch
+        between = bool(old_rows) and shares_a_block(new_rows, old_rows)
+        within = len(new_rows) > 1 and shares_a_block(new_rows)
+        if not (between or within):
+            return []
         db = _db()
         new_df = db.register(_table(new_rows))
         everything = db.register(_table(new_rows + old_rows))
         linker = self._linker(everything, len(new_rows) + len(old_rows))
         out = []
-        if old_rows:
+        if between:
             old_df = db.register(_table(old_rows))
-            between = linker.inference.predict_between(
+            found = linker.inference.predict_between(
                 new_df,
                 old_df,
                 blocking_rules_to_generate_predictions=blocking_rules(),
                 threshold_match_probability=floor,
                 warning_mode="never",
             )
-            out += _scored(between, self.labels)
-        if len(new_rows) > 1:
-            within = linker.inference.predict_within(
+            out += _scored(found, self.labels)
+        if within:
+            found = linker.inference.predict_within(
                 new_df,
                 blocking_rules_to_generate_predictions=blocking_rules(),
                 threshold_match_probability=floor,
                 warning_mode="never",
             )
-            out += _scored(within, self.labels)
+            out += _scored(found, self.labels)
         return out
 
 

@@ -31,6 +31,8 @@ from semgraph.validation.triples import Triples
 from semgraph.vocabulary import SG, SGM, THIS
 
 _VALIDATORS_PER_THREAD = 256
+# looked up once: a namespace attribute costs a lookup (or a new URIRef) on every use
+_RDF_TYPE, _PENDING_CHANGE, _CHANGED_PROPERTY = RDF.type, SGM.pendingChange, SGM.property
 _WHOLE_GRAPH: tuple[str, ...] = ("<whole graph>",)  # the validator key of the whole-graph shapes
 
 _SEVERITY: dict[Node, Severity] = {
@@ -187,15 +189,15 @@ class ShapeEngine:
         groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
         for iri in sorted(set(focus_nodes)):
             node = URIRef(iri)
-            typed = data.value(node, RDF.type)
+            typed = data.value(node, _RDF_TYPE)
             cls = self._class_of.get(typed) if typed is not None else None
             if cls is None or cls not in self._by_class:
                 continue
             untouched = changed is not None and iri not in changed
             moved = {
                 p
-                for pc in data.objects(node, SGM.pendingChange)
-                for p in data.objects(pc, SGM.property)
+                for pc in data.objects(node, _PENDING_CHANGE)
+                for p in data.objects(pc, _CHANGED_PROPERTY)
             }
             selected = tuple(
                 shape

@@ -67,6 +67,8 @@ def _datatype(rule: Node) -> ValueCheck | None:
     if native is None:
         return None
 
+    integer = rule == XSD.integer
+
     def check(_data: Data, value: Node) -> bool:
         return (
             isinstance(value, Literal)
@@ -74,7 +76,7 @@ def _datatype(rule: Node) -> ValueCheck | None:
             and getattr(value, "ill_typed", None) is not True
             and isinstance(value.value, native)
             # a bool is an int to Python, not to XSD: pySHACL's own test lets it through
-            and not (rule == XSD.integer and isinstance(value.value, bool))
+            and not (integer and isinstance(value.value, bool))
         )
 
     return check
@@ -88,8 +90,10 @@ def _member(members: frozenset[Node]) -> ValueCheck:
 
 
 def _instance(cls: Node) -> ValueCheck:
+    rdf_type = RDF.type
+
     def check(data: Data, value: Node) -> bool:
-        return isinstance(value, URIRef) and (value, RDF.type, cls) in data
+        return isinstance(value, URIRef) and (value, rdf_type, cls) in data
 
     return check
 

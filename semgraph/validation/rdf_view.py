@@ -89,19 +89,24 @@ def _cached_literal(_type: str, value: Any, datatype: str) -> Literal:
     return _make_literal(value, datatype)
 
 
+# rdflib's namespaces resolve each attribute on every use (~1 µs): looked up once here
+_XSD_DECIMAL, _XSD_INTEGER, _XSD_STRING = XSD.decimal, XSD.integer, XSD.string
+_XSD_DATETIME, _XSD_DATE, _RDF_TYPE = XSD.dateTime, XSD.date, RDF.type
+
+
 def _make_literal(value: Any, datatype: str) -> Literal:
     if datatype in {"decimal"} and isinstance(value, int | float) and not isinstance(value, bool):
-        return Literal(Decimal(repr(float(value))).normalize(), datatype=XSD.decimal)
+        return Literal(Decimal(repr(float(value))).normalize(), datatype=_XSD_DECIMAL)
     if datatype == "integer" and isinstance(value, int | float) and not isinstance(value, bool):
-        return Literal(int(value), datatype=XSD.integer)
+        return Literal(int(value), datatype=_XSD_INTEGER)
     if datatype == "dateTime" and isinstance(value, dt.datetime):
-        return Literal(value.isoformat(), datatype=XSD.dateTime)
+        return Literal(value.isoformat(), datatype=_XSD_DATETIME)
     if datatype == "date" and isinstance(value, dt.date):
-        return Literal(value.isoformat(), datatype=XSD.date)
+        return Literal(value.isoformat(), datatype=_XSD_DATE)
     if datatype == "boolean" and isinstance(value, bool):
         return Literal(value)
     if datatype == "string":
-        return Literal(str(value), datatype=XSD.string)
+        return Literal(str(value), datatype=_XSD_STRING)
     return Literal(value)  # a value whose type disagrees with the ontology: sh:datatype sees it
 
 
@@ -135,7 +140,7 @@ class RdfView:
     def add_nodes(self, graph: TripleSink, nodes: Iterable[NodeRecord]) -> None:
         for node in nodes:
             subject = URIRef(node.iri)
-            graph.add((subject, RDF.type, self.term(node.cls)))
+            graph.add((subject, _RDF_TYPE, self.term(node.cls)))
             known = self.ontology.datatype_properties(node.cls)
             done: set[str] = set()
             for name, value in node.props.items():

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
-from semgraph.master_data.blocking import with_block_keys
+import pytest
+
+from semgraph.master_data.blocking import blocking_rules, shares_a_block, with_block_keys
 from semgraph.master_data.matcher import (
+    CustomerMatcher,
+    CustomerRecord,
+    _db,
+    _scored,
+    _table,
+    features,
     rare_names_not_boosted,
     tf_columns,
     without_term_frequencies,
@@ -63,3 +72,63 @@ def test_a_small_set_is_scored_without_term_frequencies() -> None:
     model = {"comparisons": [{"comparison_levels": [{"tf_adjustment_column": "name_key"}]}]}
     assert tf_columns(without_term_frequencies(model)) == []
     assert tf_columns(model) == ["name_key"]  # the loaded model itself is left as it is
+
+
+def _records(rnd: random.Random, prefix: str, n: int) -> list[CustomerRecord]:
+    """Customers drawn from a few names, tax ids, phones and domains, so some pairs block
+    and some do not."""
+    return [
+        CustomerRecord(
+            id=f"{prefix}{i}",
+            name=rnd.choice(["Berg GmbH", "Acme Tools Ltd", "Nordwind AG", f"Solo {prefix}{i}"]),
+            tax_id=rnd.choice([None, f"DE{rnd.randrange(3)}", f"X{prefix}{i}"]),
+            phone=rnd.choice([None, "+49 30 1234567", f"+49 40 {prefix}{i}"]),
+            email=rnd.choice([None, "ap@berg.example", f"x@{prefix}{i}.example"]),
+            postal_code=rnd.choice([None, "10115", "80331"]),
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_skipping_splink_where_no_pair_blocks_finds_what_splink_finds(seed: int) -> None:
+    """``pairs_between`` skips Splink when no pair agrees on a blocking column; on sets
+    that block and sets that do not, it returns what Splink itself returns."""
+    rnd = random.Random(seed)
+    new = _records(rnd, "n", rnd.randrange(1, 4))
+    existing = _records(rnd, "o", rnd.randrange(0, 3))
+    matcher = CustomerMatcher()
+    new_rows = [features(r) for r in new]
+    old_rows = [features(r) for r in existing]
+    with_block_keys(new_rows + old_rows)
+    db = _db()
+    linker = matcher._linker(db.register(_table(new_rows + old_rows)), len(new) + len(existing))
+    expected: set[tuple[str, ...]] = set()
+    if old_rows:
+        found = linker.inference.predict_between(
+            db.register(_table(new_rows)),
+            db.register(_table(old_rows)),
+            blocking_rules_to_generate_predictions=blocking_rules(),
+            threshold_match_probability=0.0,
+            warning_mode="never",
+        )
+        expected |= {tuple(sorted((p.left, p.right))) for p in _scored(found, matcher.labels)}
+    if len(new_rows) > 1:
+        found = linker.inference.predict_within(
+            db.register(_table(new_rows)),
+            blocking_rules_to_generate_predictions=blocking_rules(),
+            threshold_match_probability=0.0,
+            warning_mode="never",
+        )
+        expected |= {tuple(sorted((p.left, p.right))) for p in _scored(found, matcher.labels)}
+    got = {tuple(sorted((p.left, p.right))) for p in matcher.pairs_between(new, existing, 0.0)}
+    assert got == expected
+    blocks = (bool(old_rows) and shares_a_block(new_rows, old_rows)) or shares_a_block(new_rows)
+    assert blocks is bool(expected)
+
+
+def test_a_missing_value_blocks_with_nothing() -> None:
+    rows = [{"tax_id": None, "phone": "1"}, {"tax_id": None, "phone": "2"}]
+    assert not shares_a_block(rows)
+    assert shares_a_block(rows, [{"phone": "2"}])
+    assert not shares_a_block(rows, [{"phone": None, "tax_id": None}])
