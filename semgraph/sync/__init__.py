@@ -7,6 +7,11 @@ BATCH_SIZE = 100
 pySHACL's cost per record grows with the batch's data graph and a refused record costs a
 retry of the rest of its batch: 1000 rows took 0.98 of the time of 100 (docs/performance.md)."""
 MAX_BATCH_SIZE = 5000
+DOUBTFUL_SHARE = 4
+"""Rows a rule may refuse on their own values (a negative quantity) are applied in a
+change set of their own, after the rest of their batch, so that a refusal does not roll
+back and re-run the rows beside them, when they are at most one in this many of the
+batch; more, and the batch goes whole (the split would gain little)."""
 MATCH_GROUP = 1000
 """New golden records are handed to master-data matching in groups of at least this many
 (and the rest at the end of each run): a matching call costs ~0.45 s whatever its size

@@ -31,7 +31,14 @@ from typing import Any
 
 import neo4j
 
-from semgraph.changes.model import ChangeContext, ChangeSet, Operation, UpdateEntity
+from semgraph.changes.model import (
+    ChangeContext,
+    ChangeSet,
+    CreateEntity,
+    Operation,
+    UpdateEntity,
+    resolve_properties,
+)
 from semgraph.changes.pipeline import ChangePipeline, ChangeResult
 from semgraph.exceptions import (
     ChangeRefusedError,
@@ -43,7 +50,7 @@ from semgraph.exceptions import (
 )
 from semgraph.graph.props import decode_props
 from semgraph.ontology.model import Ontology
-from semgraph.sync import BATCH_SIZE, MATCH_GROUP
+from semgraph.sync import BATCH_SIZE, DOUBTFUL_SHARE, MATCH_GROUP
 from semgraph.sync import queries as q
 from semgraph.sync.breaker import BreakerState, CircuitBreaker
 from semgraph.sync.checkpoint import checkpoint_file, read_checkpoint, write_checkpoint
@@ -55,6 +62,7 @@ from semgraph.sync.plan import SYSTEM_RECORD, Existing, RowPlan, plan_row, recor
 from semgraph.sync.run_log import RunLog
 from semgraph.sync.sources import FileOptions, RejectsFile, SourceRow, read_rows, rejects_path
 from semgraph.sync.summary import FileSummary, SyncSummary
+from semgraph.validation.rdf_view import NodeRecord
 
 log = logging.getLogger("semgraph.sync")
 MAX_OPERATIONS = 9_000  # a change set holds at most 10,000
@@ -473,9 +481,39 @@ class SyncService:
                 matches.add(row.match_value)
             operations += len(plan.operations)
             planned.append((pending, plan))
-        self._commit(mapping, where, planned, result, summary, reject)
+        doubtful = self._doubtful(planned)
+        if doubtful and len(doubtful) * DOUBTFUL_SHARE <= len(planned):
+            # rows a rule may refuse on their own values go in a change set of their own:
+            # a refusal of the batch would roll back and re-run the rows beside them
+            clean = [p for i, p in enumerate(planned) if i not in doubtful]
+            self._commit(mapping, where, clean, result, summary, reject)
+            suspects = [planned[i] for i in sorted(doubtful)]
+            self._commit(mapping, where, suspects, result, summary, reject)
+        else:
+            self._commit(mapping, where, planned, result, summary, reject)
         summary.batch_ms.append((time.perf_counter() - t0) * 1000)
         return carry
+
+    def _doubtful(self, planned: list[tuple[_Pending, RowPlan]]) -> set[int]:
+        """The positions of planned rows whose new entities a rule may refuse on their own
+        values (``FocusValidator.doubtful``), or whose values the change set would refuse."""
+        nodes: dict[str, int] = {}
+        records: list[NodeRecord] = []
+        out: set[int] = set()
+        for i, (_, plan) in enumerate(planned):
+            for op in plan.operations:
+                if not isinstance(op, CreateEntity):
+                    continue
+                iri = self.ontology.entity_iri(op.cls, op.id)
+                try:
+                    props = resolve_properties(self.ontology, op.cls, op.properties, "sync")
+                except SemgraphError:
+                    out.add(i)
+                    continue
+                nodes[iri] = i
+                records.append(NodeRecord(iri, op.cls, {**props, "id": op.id, "iri": iri}))
+        doubtful = self.pipeline.validator.doubtful(records) if records else set()
+        return out | {nodes[iri] for iri in doubtful}
 
     def _commit(
         self,

@@ -249,6 +249,10 @@ class ShapeEngine:
         property's change (see ``change_needs``)."""
         return self._can_fire(shape, {URIRef(iri) for iri in moved})
 
+    def shapes_of(self, cls: str) -> list[str]:
+        """The shapes (IRIs) semgraph checks on entities of ``cls`` (its target class)."""
+        return list(self._by_class.get(cls, ()))
+
     def _clears(self, shape: str, data: Graph | Triples, node: URIRef) -> bool:
         """Whether a compiled pass check shows ``node`` conforms to ``shape`` (pySHACL
         would report nothing), so pySHACL need not run it there."""

@@ -9,15 +9,24 @@ their verdicts and the order of their results are the same.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+
+from rdflib import SH, URIRef
 
 from semgraph.ontology.model import Ontology
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.neighbourhood import Runner, read_neighbourhood
+from semgraph.validation.passes import PassCheck
 from semgraph.validation.rdf_view import NodeRecord, RdfView
 from semgraph.validation.reach import ShapeReach
 from semgraph.validation.results import ValidationResult
+from semgraph.validation.sparql_passes import SparqlPassCheck
 from semgraph.validation.triples import Triples
+from semgraph.vocabulary import SGM
+
+_VIOLATION = str(SH.Violation)
+# what ties an entity to the pending change (``RdfView.add_change``): transition shapes
+_CHANGE_LINKS = [str(SGM.pendingChange), str(SGM.createdIn)]
 
 
 class FocusValidator:
@@ -28,6 +37,7 @@ class FocusValidator:
         self.reach = reach
         self.engine = engine
         self.view = RdfView(ontology)
+        self._own_checks: dict[str, list[PassCheck | SparqlPassCheck]] = {}
 
     def validate(
         self,
@@ -60,3 +70,46 @@ class FocusValidator:
             timings["neighbourhood"] = (t1 - t0) * 1000
             timings["validate"] = (time.perf_counter() - t1) * 1000
         return results
+
+    def doubtful(self, nodes: Sequence[NodeRecord]) -> set[str]:
+        """The IRIs of ``nodes`` (entities as a change would write them) that a refusing
+        rule may refuse on their own values: the compiled pass check of a Violation shape
+        of the class, cut to what the node's own values decide (``_own_value_checks``),
+        does not clear the node. A guess, for scheduling: the sync applies such rows in a
+        change set of their own, so that a refusal does not roll back and re-run the rows
+        beside them. Verdicts still come from ``validate`` inside the transaction."""
+        data = Triples()
+        self.view.add_nodes(data, nodes)
+        return {
+            node.iri
+            for node in nodes
+            if not all(c.passes(data, URIRef(node.iri)) for c in self._own_value_checks(node.cls))
+        }
+
+    def _own_value_checks(self, cls: str) -> list[PassCheck | SparqlPassCheck]:
+        """The pass checks of the Violation shapes of ``cls`` as far as an entity's own
+        values decide them: whole where the shape reads no relationship and no pending
+        change; else, for a compiled property-constraint shape, its constraints on the
+        class's datatype properties."""
+        found = self._own_checks.get(cls)
+        if found is None:
+            links = [
+                self.ontology.iri(name)
+                for c in self.ontology.concrete_classes()
+                for name in self.ontology.object_properties(c.name)
+            ]
+            own = {self.ontology.iri(name) for name in self.ontology.datatype_properties(cls)}
+            found = []
+            for shape in self.engine.shapes_of(cls):
+                check = self.engine.pass_check(shape)
+                if check is None or self.engine.shape_set.shapes[shape].severity_iri != _VIOLATION:
+                    continue
+                reads = self.engine.reads([shape])
+                if not reads.everything and not any(
+                    reads.covers(iri) for iri in [*links, *_CHANGE_LINKS]
+                ):
+                    found.append(check)
+                elif isinstance(check, PassCheck) and check.on(own).properties:
+                    found.append(check.on(own))
+            self._own_checks[cls] = found
+        return found

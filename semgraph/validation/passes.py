@@ -21,7 +21,7 @@ checks that the verdicts are pySHACL's.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -111,6 +111,10 @@ class PassCheck:
     """One compiled node shape."""
 
     properties: tuple[_Property, ...]
+
+    def on(self, paths: Container[str]) -> PassCheck:
+        """This check less the property constraints whose path is not one of ``paths``."""
+        return PassCheck(tuple(p for p in self.properties if str(p.path) in paths))
 
     def passes(self, data: Data, focus: URIRef) -> bool:
         """True only when pySHACL reports nothing for this shape on ``focus``."""

@@ -19,10 +19,12 @@ import pytest
 from rdflib import RDF, SH, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from semgraph.bootstrap import reach_for
 from semgraph.exceptions import ShapeEvaluationError
 from semgraph.ontology import Ontology
 from semgraph.shapes import ShapeSet, load_shapes
 from semgraph.validation.engine import ShapeEngine
+from semgraph.validation.focus import FocusValidator
 from semgraph.validation.passes import compile_pass_check
 from semgraph.validation.rdf_view import EdgeRecord, NodeRecord, RdfView, ValidationGraph
 from semgraph.validation.sparql_passes import SparqlPassCheck, compile_sparql_pass
@@ -340,3 +342,35 @@ def test_a_rule_comparing_two_systems_figures_is_decided_row_by_row(
         assert cleared and not fires  # systems that agree need no pySHACL run
     if erp == Literal(120000):
         assert fires
+
+
+def test_rows_a_rule_may_refuse_on_their_own_values_are_told_apart(
+    ontology: Ontology, shape_set: ShapeSet
+) -> None:
+    """``FocusValidator.doubtful`` (the sync gives such rows a change set of their own):
+    order lines with a negative or a missing quantity or a text line number are doubted,
+    good ones are not, and none for lacking a relationship the row does not carry (its
+    order, which the OrderLine shape requires)."""
+    focus = FocusValidator(ontology, reach_for(ontology, shape_set), ShapeEngine(shape_set))
+    lines = {
+        "good": {"quantity": 3, "unitPrice": 9.5, "lineNumber": 10},
+        "negative": {"quantity": -2, "unitPrice": 9.5, "lineNumber": 20},
+        "zero": {"quantity": 0, "unitPrice": 9.5, "lineNumber": 30},
+        "missing": {"unitPrice": 9.5, "lineNumber": 40},
+        "text": {"quantity": 1, "unitPrice": 9.5, "lineNumber": "fifty"},
+    }
+    nodes = [
+        NodeRecord(
+            ontology.entity_iri("OrderLine", name), "OrderLine", {"id": name, "iri": "x", **props}
+        )
+        for name, props in lines.items()
+    ]
+    doubted = focus.doubtful(nodes)
+    assert doubted == {
+        ontology.entity_iri("OrderLine", n) for n in ("negative", "missing", "text")
+    }
+    engine = focus.engine
+    checks = focus._own_value_checks("OrderLine")
+    assert engine.pass_check(RULE + "order-line-negative-quantity") in checks
+    oversell = engine.pass_check("https://semgraph.io/shapes/OrderLineOversell")
+    assert oversell is not None and oversell not in checks  # it reads links
