@@ -11,7 +11,10 @@ DOUBTFUL_SHARE = 4
 """Rows a rule may refuse on their own values (a negative quantity) are applied in a
 change set of their own, after the rest of their batch, so that a refusal does not roll
 back and re-run the rows beside them, when they are at most one in this many of the
-batch; more, and the batch goes whole (the split would gain little)."""
+batch; more, and the batch goes whole (the split would gain little). Telling them
+apart costs about a tenth of a batch, so it is done only while at least one change set
+in ``REFUSED_SHARE`` of the run has been refused (docs/performance.md)."""
+REFUSED_SHARE = 4
 MATCH_GROUP = 1000
 """New golden records are handed to master-data matching in groups of at least this many
 (and the rest at the end of each run): a matching call costs ~0.45 s whatever its size

@@ -50,7 +50,7 @@ from semgraph.exceptions import (
 )
 from semgraph.graph.props import decode_props
 from semgraph.ontology.model import Ontology
-from semgraph.sync import BATCH_SIZE, DOUBTFUL_SHARE, MATCH_GROUP
+from semgraph.sync import BATCH_SIZE, DOUBTFUL_SHARE, MATCH_GROUP, REFUSED_SHARE
 from semgraph.sync import queries as q
 from semgraph.sync.breaker import BreakerState, CircuitBreaker
 from semgraph.sync.checkpoint import checkpoint_file, read_checkpoint, write_checkpoint
@@ -481,7 +481,9 @@ class SyncService:
                 matches.add(row.match_value)
             operations += len(plan.operations)
             planned.append((pending, plan))
-        doubtful = self._doubtful(planned)
+        # refusals are frequent in this run (dirty data): worth telling suspects apart
+        frequent = summary.refused_batches * REFUSED_SHARE >= max(summary.batches, 1)
+        doubtful = self._doubtful(planned) if frequent else set()
         if doubtful and len(doubtful) * DOUBTFUL_SHARE <= len(planned):
             # rows a rule may refuse on their own values go in a change set of their own:
             # a refusal of the batch would roll back and re-run the rows beside them
@@ -531,6 +533,7 @@ class SyncService:
             try:
                 outcome = self.pipeline.apply(self._change_set(mapping, where, group, summary))
             except ChangeRefusedError as refused:
+                summary.refused_batches += 1
                 blamed = self._blame(group, refused.result)
                 if blamed:
                     for i in sorted(blamed):

@@ -35,6 +35,8 @@ class SyncSummary:
     table: str
     files: list[FileSummary] = field(default_factory=list)
     batches: int = 0
+    refused_batches: int = 0
+    """Change sets a rule refused: their refused rows rejected, the others retried."""
     change_events: int = 0
     warnings: int = 0
     seconds: float = 0.0
@@ -77,6 +79,7 @@ class SyncSummary:
             "unchanged": self.total("unchanged"),
             "rejected": self.total("rejected"),
             "batches": self.batches,
+            "refused_batches": self.refused_batches,
             "change_events": self.change_events,
             "warnings": self.warnings,
             "inactivated": self.inactivated,

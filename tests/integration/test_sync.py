@@ -423,3 +423,38 @@ def test_a_full_snapshot_marks_rows_gone_from_the_export_inactive_never_deletes(
     ]
     again = sync.run("CRM", "Account", [export], full_snapshot=True)
     assert (again.inactivated, again.change_events) == (0, 0)
+
+
+def test_dirty_order_lines_are_rejected_one_by_one_while_every_clean_line_commits(
+    container: Container, empty_db: neo4j.Driver, tmp_path: Path
+) -> None:
+    """An SAP export where one order line in five has a negative quantity: once refusals
+    are frequent, the sync gives the suspect lines a change set of their own. Every bad
+    line is rejected with its line and reason, every good one commits, exactly once."""
+    sync = container.sync(batch_size=10)
+    write_csv(tmp_path / "kna1.csv", kna1(2))
+    write_csv(tmp_path / "mara.csv", [{"MATNR": "M1", "MAKTX": "Bolt", "MEINS": "ea"}])
+    orders = [
+        {"VBELN": f"{i:010d}", "KUNNR": f"{100000 + i % 2:010d}", "NETWR": "10.00",
+         "WAERK": "EUR", "AUDAT": "20261103", "GBSTK": "C"}
+        for i in range(3)
+    ]  # fmt: skip
+    write_csv(tmp_path / "vbak.csv", orders)
+    lines = [
+        {"VBELN": f"{i % 3:010d}", "POSNR": f"{(i // 3 + 1) * 10:06d}", "MATNR": "M1",
+         "KWMENG": "-2" if i % 5 == 1 else str(1 + i % 4), "NETPR": "2.50", "NETWR": ""}
+        for i in range(60)
+    ]  # fmt: skip
+    write_csv(tmp_path / "vbap.csv", lines)
+    for table, name in [("KNA1", "kna1"), ("MARA", "mara"), ("VBAK", "vbak")]:
+        assert sync.run("ERP", table, [tmp_path / f"{name}.csv"]).total("rejected") == 0
+    summary = sync.run("ERP", "VBAP", [tmp_path / "vbap.csv"])
+    bad = {i + 2 for i in range(60) if i % 5 == 1}  # file lines (after the header)
+    assert (summary.total("created"), summary.total("rejected")) == (48, 12)
+    assert summary.refused_batches >= 1
+    with (tmp_path / "vbap.rejects.csv").open(encoding="utf-8") as handle:
+        rejected = list(csv.DictReader(handle))
+    assert {int(r["_reject_line"]) for r in rejected} == bad
+    assert all("may not be negative" in r["_reject_reason"] for r in rejected)
+    stored = rows(empty_db, "MATCH (l:OrderLine) RETURN l.quantity AS q")
+    assert len(stored) == 48 and all(r["q"] > 0 for r in stored)

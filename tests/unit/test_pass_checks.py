@@ -366,9 +366,7 @@ def test_rows_a_rule_may_refuse_on_their_own_values_are_told_apart(
         for name, props in lines.items()
     ]
     doubted = focus.doubtful(nodes)
-    assert doubted == {
-        ontology.entity_iri("OrderLine", n) for n in ("negative", "missing", "text")
-    }
+    assert doubted == {ontology.entity_iri("OrderLine", n) for n in ("negative", "missing", "text")}
     engine = focus.engine
     checks = focus._own_value_checks("OrderLine")
     assert engine.pass_check(RULE + "order-line-negative-quantity") in checks
