@@ -17,14 +17,17 @@ and says True only when no solution can exist for ``$this``:
   is left to pySHACL, since rdflib orders a text against a number where SPARQL errs);
 - ``Project``, ``Extend``, ``Distinct``, ``OrderBy``, ``Slice``, ``Filter`` keep no row
   that their pattern lacks, the left side of ``OPTIONAL`` and ``MINUS`` and either side of
-  a join are required.
+  a join are required, both sides of a ``UNION`` must be empty;
+- else a filtered pattern's rows are enumerated and its filter evaluated on each with
+  rdflib's own evaluator (``sparql_rows``): none passes (a rule comparing two values,
+  such as two systems' credit limits).
 
 Anything else is "maybe" and goes to pySHACL, as does every node the check cannot clear,
 so every result still comes from pySHACL. Compiled are node shapes whose only constraint
-is ``sh:sparql`` with a ``SELECT`` that names full IRIs (a prefixed name needs pySHACL's
-prefix declarations: not compiled), pre-binds ``$this`` and not ``$PATH``,
-``$currentShape`` or ``$shapesGraph``. ``tests/unit/test_pass_checks.py`` and
-``tests/unit/test_shapes.py`` check that the verdicts are pySHACL's.
+is ``sh:sparql`` with a ``SELECT`` whose prefixes read as pySHACL declares them (one
+that stands for two namespaces: not compiled), that pre-binds ``$this`` and not
+``$PATH``, ``$currentShape`` or ``$shapesGraph``. ``tests/unit/test_pass_checks.py``,
+``test_sparql_rows.py`` and ``test_shapes.py`` check that the verdicts are pySHACL's.
 """
 
 from __future__ import annotations
