@@ -16,8 +16,8 @@ patterns whose triples reach each subject from ``$this`` (IRI predicates, follow
 the order the bindings reach them: the rows are the same in any order), joins,
 unions, ``BIND`` and filters over deterministic expressions; anything else, a row count
 over ``LIMIT`` or an expression that needs the query's context (``EXISTS``, ``NOW()``,
-``RAND()``, ``BNODE()``, ``IRI()``, custom functions) raises ``UndecidedError``, and the
-caller leaves the node to pySHACL.
+``RAND()``, ``BNODE()``, ``IRI()`` and ``URI()`` with the base, custom functions) raises
+``UndecidedError``, and the caller leaves the node to pySHACL.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ _CONTEXTUAL = {
     "Builtin_STRUUID",
     "Builtin_BNODE",
     "Builtin_IRI",
+    "Builtin_URI",
     "Builtin_EXISTS",
     "Builtin_NOTEXISTS",
 }

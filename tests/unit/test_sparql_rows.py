@@ -100,6 +100,8 @@ def test_no_row_agrees_with_rdflib(where: str, store: str) -> None:
     [
         "$this ex:p ?x . ?x ex:q ?v . FILTER (?v < NOW())",  # the query's clock
         "$this ex:p ?x . FILTER (<http://example.org/fn>(?x))",  # a custom function
+        '$this ex:p ?x . FILTER (?x = URI("a"))',  # the query's base
+        "$this ex:p ?x . FILTER (?x = BNODE())",
         "?s ex:p ?x . FILTER (?x = ex:a)",  # no triple reached from $this
         "$this ?p ?x . FILTER (?x = ex:a)",  # a variable predicate
         "$this ex:p ?x . OPTIONAL { ?x ex:q ?v } FILTER (!BOUND(?v))",
