@@ -517,6 +517,39 @@ class SyncService:
         doubtful = self.pipeline.validator.doubtful(records) if records else set()
         return out | {nodes[iri] for iri in doubtful}
 
+    def _culprit(
+        self, mapping: TableMapping, plan: RowPlan, violations: list[Any], source: SourceRow
+    ) -> tuple[str, str]:
+        """For a rule that names no ``sh:resultPath`` (the YAML rules): the row's source
+        field whose value the rule needs, i.e. without it the rule's compiled check clears
+        the entity the row writes; ``("", "")`` when no single field is."""
+        writes = {
+            self.ontology.entity_iri(op.cls, op.id): op
+            for op in plan.operations
+            if isinstance(op, CreateEntity | UpdateEntity)
+        }
+        for v in violations:
+            op = writes.get(v.focus_node)
+            if op is None:
+                continue
+            try:
+                props = resolve_properties(self.ontology, op.cls, op.properties, "sync")
+            except SemgraphError:
+                continue
+            entity = NodeRecord(v.focus_node, op.cls, {**props, "iri": v.focus_node})
+            if self.pipeline.validator.cleared_alone(v.shape, entity):
+                continue  # the rule reads more than the row's own values
+            for rule in mapping.fields:
+                name = rule.target_property
+                if not rule.source_field or name not in props:
+                    continue
+                without = {k: x for k, x in entity.props.items() if k != name}
+                if self.pipeline.validator.cleared_alone(
+                    v.shape, NodeRecord(entity.iri, entity.cls, without)
+                ):
+                    return rule.source_field, str(source.values.get(rule.source_field, ""))
+        return "", ""
+
     def _commit(
         self,
         mapping: TableMapping,
@@ -541,7 +574,9 @@ class SyncService:
                         mine = [
                             v for v in refused.result.violations if v.focus_node in plan.touched
                         ]
-                        field_name, value = _source_field(mapping, mine, pending.source)
+                        field_name, value = _source_field(
+                            mapping, mine, pending.source
+                        ) or self._culprit(mapping, plan, mine, pending.source)
                         reasons = sorted(
                             {f"{v.message_en} (rule {v.shape.rsplit('/', 1)[-1]})" for v in mine}
                         )
@@ -692,11 +727,12 @@ class SyncService:
 
 def _source_field(
     mapping: TableMapping, violations: list[Any], source: SourceRow
-) -> tuple[str, str]:
-    """The source column a Violation's ``sh:resultPath`` comes from, and its value."""
+) -> tuple[str, str] | None:
+    """The source column a Violation's ``sh:resultPath`` comes from, and its value; None
+    when no violation has a path to a mapped field."""
     for v in violations:
         prop = (v.path or "").rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         for rule in mapping.fields:
             if rule.target_property == prop and rule.source_field:
                 return rule.source_field, str(source.values.get(rule.source_field, ""))
-    return "", ""
+    return None

@@ -86,6 +86,16 @@ class FocusValidator:
             if not all(c.passes(data, URIRef(node.iri)) for c in self._own_value_checks(node.cls))
         }
 
+    def cleared_alone(self, shape: str, node: NodeRecord) -> bool:
+        """Whether ``shape``'s compiled pass check clears ``node`` on its own values (False
+        where the shape has none)."""
+        check = self.engine.pass_check(shape)
+        if check is None:
+            return False
+        data = Triples()
+        self.view.add_nodes(data, [node])
+        return check.passes(data, URIRef(node.iri))
+
     def _own_value_checks(self, cls: str) -> list[PassCheck | SparqlPassCheck]:
         """The pass checks of the Violation shapes of ``cls`` as far as an entity's own
         values decide them: whole where the shape reads no relationship and no pending

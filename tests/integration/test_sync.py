@@ -208,6 +208,7 @@ def test_three_bad_rows_are_rejected_with_reasons_while_the_rest_commit(
     with (tmp_path / "lines.rejects.csv").open(encoding="utf-8") as handle:
         (line,) = list(csv.DictReader(handle, delimiter=";"))
     assert (line["_reject_line"], line["qty"]) == ("3", "-3")
+    assert (line["_reject_field"], line["_reject_value"]) == ("qty", "-3")
     assert "may not be negative" in line["_reject_reason"]
     linked = rows(
         empty_db,
@@ -456,5 +457,7 @@ def test_dirty_order_lines_are_rejected_one_by_one_while_every_clean_line_commit
         rejected = list(csv.DictReader(handle))
     assert {int(r["_reject_line"]) for r in rejected} == bad
     assert all("may not be negative" in r["_reject_reason"] for r in rejected)
+    # the rule names no result path: the field is the one without which it would not fire
+    assert {(r["_reject_field"], r["_reject_value"]) for r in rejected} == {("KWMENG", "-2")}
     stored = rows(empty_db, "MATCH (l:OrderLine) RETURN l.quantity AS q")
     assert len(stored) == 48 and all(r["q"] > 0 for r in stored)
