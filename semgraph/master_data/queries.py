@@ -9,6 +9,11 @@ Class labels pass ``ident()``.
 from __future__ import annotations
 
 from semgraph.graph.identifiers import BY_IRI, KEEP_PLAN, ident
+from semgraph.master_data.matcher import FEATURE_PROPERTIES
+
+# Only the properties matching compares: ``properties(c)`` would also bring back each
+# entity's datetimes, which the driver turns into ``neo4j.time`` objects one by one.
+_FEATURES = "c{" + ", ".join(f".{ident(prop)}" for prop in FEATURE_PROPERTIES.values()) + "}"
 
 
 def golden_page(cls: str) -> str:
@@ -16,7 +21,7 @@ def golden_page(cls: str) -> str:
     return KEEP_PLAN + (
         f"MATCH (c:{ident(cls)}) WHERE c.iri > $after "
         "WITH c ORDER BY c.iri LIMIT $limit "
-        "RETURN c.iri AS iri, properties(c) AS props, "
+        f"RETURN c.iri AS iri, {_FEATURES} AS props, "
         "[(c)-[:hasSystemRecord]->(r:Resource) | "
         "{system: r.sourceSystem, name: r.reportedName}] AS records"
     )
@@ -27,7 +32,7 @@ def golden_by_iri(cls: str) -> str:
     return KEEP_PLAN + (
         f"UNWIND $iris AS iri MATCH (c:Resource {{iri: iri}}) {BY_IRI.format(var='c')} "
         f"WHERE c:{ident(cls)} "
-        "RETURN c.iri AS iri, properties(c) AS props, "
+        f"RETURN c.iri AS iri, {_FEATURES} AS props, "
         "[(c)-[:hasSystemRecord]->(r:Resource) | "
         "{system: r.sourceSystem, name: r.reportedName}] AS records"
     )
