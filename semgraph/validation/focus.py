@@ -9,7 +9,7 @@ their verdicts and the order of their results are the same.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from rdflib import SH, URIRef
 
@@ -17,14 +17,17 @@ from semgraph.ontology.model import Ontology
 from semgraph.validation.engine import ShapeEngine
 from semgraph.validation.neighbourhood import Runner, read_neighbourhood
 from semgraph.validation.passes import PassCheck
-from semgraph.validation.rdf_view import NodeRecord, RdfView
+from semgraph.validation.rdf_view import EdgeRecord, NodeRecord, RdfView
 from semgraph.validation.reach import ShapeReach
+from semgraph.validation.reads import ReadSet
 from semgraph.validation.results import ValidationResult
 from semgraph.validation.sparql_passes import SparqlPassCheck
 from semgraph.validation.triples import Triples
 from semgraph.vocabulary import SGM
 
 _VIOLATION = str(SH.Violation)
+_READ_SETS = 256  # one per mix of focus classes; batches bring few
+_Read = Callable[[str], bool]  # whether a shape may read a property (by name) there
 # what ties an entity to the pending change (``RdfView.add_change``): transition shapes
 _CHANGE_LINKS = [str(SGM.pendingChange), str(SGM.createdIn)]
 
@@ -38,6 +41,8 @@ class FocusValidator:
         self.engine = engine
         self.view = RdfView(ontology)
         self._own_checks: dict[str, list[PassCheck | SparqlPassCheck]] = {}
+        self._reads_of: ShapeEngine | None = None
+        self._reads: dict[frozenset[str], tuple[_Read | None, _Read | None]] = {}
 
     def validate(
         self,
@@ -58,18 +63,70 @@ class FocusValidator:
         """
         t0 = time.perf_counter()
         nodes, edges = read_neighbourhood(runner, self.reach, focus, self.ontology, known)
-        data = Triples()
-        self.view.add_nodes(data, nodes)
-        self.view.add_edges(data, edges)
+        iris = {i for group in focus.values() for i in group}
+        data = self.triples(nodes, edges, iris)
         if annotate is not None:
             annotate(data)
         t1 = time.perf_counter()
-        iris = sorted(i for group in focus.values() for i in group)
-        results = self.engine.validate(data, iris, changed)
+        results = self.engine.validate(data, sorted(iris), changed)
         if timings is not None:
             timings["neighbourhood"] = (t1 - t0) * 1000
             timings["validate"] = (time.perf_counter() - t1) * 1000
         return results
+
+    def triples(
+        self, nodes: Sequence[NodeRecord], edges: Iterable[EdgeRecord], focus: set[str]
+    ) -> Triples:
+        """The data a validation of the ``focus`` IRIs reads from a neighbourhood: the
+        triples of what a shape may read where it sits (``reads``)."""
+        focused = [n for n in nodes if n.iri in focus]
+        at_focus, beyond = self.reads({n.cls for n in focused})
+        data = Triples()
+        self.view.add_nodes(data, focused, at_focus)
+        self.view.add_nodes(data, [n for n in nodes if n.iri not in focus], beyond)
+        near: list[EdgeRecord] = []
+        far: list[EdgeRecord] = []
+        for edge in edges:
+            (near if edge.source in focus or edge.target in focus else far).append(edge)
+        self.view.add_edges(data, near, at_focus)
+        self.view.add_edges(data, far, beyond)
+        return data
+
+    def reads(self, classes: Iterable[str]) -> tuple[_Read | None, _Read | None]:
+        """Which ontology properties (by name) the shapes run on focus nodes of
+        ``classes`` may read at a focus node, and which at a node its paths reach
+        (``reads``); None: any. A neighbourhood holds every property of every node it
+        reaches, most of which no shape reads there, and their triples are not built.
+
+        A shape compiled to a ``PassCheck`` (the ontology's derived shapes) reads its plain
+        paths at the focus node and only the values' classes (``rdf:type``) beyond it;
+        every other shape may read beyond it whatever it may read at all."""
+        if self._reads_of is not self.engine or len(self._reads) >= _READ_SETS:
+            self._reads_of, self._reads = self.engine, {}
+        key = frozenset(classes)
+        found = self._reads.get(key)
+        if found is None:
+            shapes = {s for c in key for s in self.engine.shapes_for(str(self.view.term(c)))}
+            deep = [s for s in shapes if not isinstance(self.engine.pass_check(s), PassCheck)]
+            found = self._reads[key] = (
+                self._reader(self.engine.reads(shapes)),
+                self._reader(self.engine.reads(deep)),
+            )
+        return found
+
+    def _reader(self, reads: ReadSet) -> _Read | None:
+        if reads.everything:
+            return None
+        term = self.view.term
+        covered: dict[str, bool] = {}
+
+        def read(name: str) -> bool:
+            found = covered.get(name)
+            if found is None:
+                found = covered[name] = reads.covers(str(term(name)))
+            return found
+
+        return read
 
     def doubtful(self, nodes: Sequence[NodeRecord]) -> set[str]:
         """The IRIs of ``nodes`` (entities as a change would write them) that a refusing

@@ -9,7 +9,7 @@ their data graphs here, which is what makes their verdicts comparable.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -137,7 +137,14 @@ class RdfView:
             found = self._terms[name] = URIRef(self.ontology.iri(name))
         return found
 
-    def add_nodes(self, graph: TripleSink, nodes: Iterable[NodeRecord]) -> None:
+    def add_nodes(
+        self,
+        graph: TripleSink,
+        nodes: Iterable[NodeRecord],
+        read: Callable[[str], bool] | None = None,
+    ) -> None:
+        """The nodes' types and business properties; ``read``: only the properties (by
+        name) it holds some shape may read (a literal is the dear part of a triple)."""
         for node in nodes:
             subject = URIRef(node.iri)
             graph.add((subject, _RDF_TYPE, self.term(node.cls)))
@@ -146,7 +153,7 @@ class RdfView:
             for name, value in node.props.items():
                 if name.startswith(_IMPORTED):
                     name = name.removeprefix(_LIT).removeprefix(_DT)
-                    if name in known and name not in done:
+                    if name in known and name not in done and (read is None or read(name)):
                         done.add(name)
                         for item in _imported(name, node.props):
                             graph.add((subject, self.term(name), item))
@@ -155,12 +162,21 @@ class RdfView:
                     continue  # bookkeeping such as `iri` and `version` is not business data
                 if (_LIT + name) in node.props or (_DT + name) in node.props:
                     continue  # imported from RDF: decoded as export decodes it, above
+                if read is not None and not read(name):
+                    continue
                 datatype = known[name].datatype
                 for item in value if isinstance(value, list) else [value]:
                     graph.add((subject, self.term(name), literal(item, datatype)))
 
-    def add_edges(self, graph: TripleSink, edges: Iterable[EdgeRecord]) -> None:
+    def add_edges(
+        self,
+        graph: TripleSink,
+        edges: Iterable[EdgeRecord],
+        read: Callable[[str], bool] | None = None,
+    ) -> None:
         for edge in edges:
+            if read is not None and not read(edge.rel):
+                continue
             graph.add((URIRef(edge.source), self.term(edge.rel), URIRef(edge.target)))
 
     def _property_term(self, name: str) -> URIRef:

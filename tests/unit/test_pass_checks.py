@@ -372,3 +372,33 @@ def test_rows_a_rule_may_refuse_on_their_own_values_are_told_apart(
     assert engine.pass_check(RULE + "order-line-negative-quantity") in checks
     oversell = engine.pass_check("https://semgraph.io/shapes/OrderLineOversell")
     assert oversell is not None and oversell not in checks  # it reads links
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_what_no_shape_reads_where_it_sits_is_left_out_and_no_verdict_moves(
+    ontology: Ontology, shape_set: ShapeSet, seed: int
+) -> None:
+    """``FocusValidator.triples``: a neighbour's properties that no shape may read beyond
+    its focus node get no triple (the derived shapes read a focus node's own values), the
+    focus nodes keep all they may be checked on, and every result, pass checks and pySHACL
+    alike, is what the whole neighbourhood gives."""
+    focus = FocusValidator(ontology, reach_for(ontology, shape_set), ShapeEngine(shape_set))
+    at_focus, beyond = focus.reads(["OrderLine"])
+    assert at_focus is not None and beyond is not None, "the repo's shapes name what they read"
+    assert at_focus("lineNumber")  # the OrderLine shape checks a line's own number
+    assert not at_focus("email")  # no shape of an order line reads an email
+    assert beyond("quantity")  # the oversell rule reads the product's other lines
+    assert not beyond("lineNumber") and not beyond("email")
+    assert focus.reads(["Customer"])[1] is not None and focus.reads(["Customer"])[1]("creditLimit")
+    nodes, edges = entities(ontology, seed, per_class=12)
+    whole = ValidationGraph()
+    focus.view.add_nodes(whole, nodes)
+    focus.view.add_edges(whole, edges)
+    iris = {n.iri for n in nodes[::2]}
+    cut = focus.triples(nodes, edges, iris)
+    assert len(cut) < len(whole)
+    for engine in (focus.engine, ShapeEngine(shape_set, pass_checks=False)):
+        expected = engine.validate(whole, sorted(iris))
+        assert fields(engine.validate(cut, sorted(iris))) == fields(expected)
+        rules = {r.shape.rsplit("/", 1)[-1] for r in expected}
+        assert "OrderLine" in rules and len(rules) > 3, rules
