@@ -118,13 +118,13 @@ def _rows(node: Any, data: Data, entry: Row, budget: list[int]) -> Iterator[Row]
         yield from _rows(dict.get(node, "p1"), data, entry, budget)
         yield from _rows(dict.get(node, "p2"), data, entry, budget)
     elif name == "Filter":
-        expr = dict.__getitem__(node, "expr")
-        if not deterministic(expr):
+        verdicts = _verdicts(dict.__getitem__(node, "expr"))
+        if verdicts is None:
             raise UndecidedError("filter")
         isolated = not dict.get(node, "no_isolated_scope")
         scope = dict.get(node, "_vars") or set()
         for row in _rows(dict.get(node, "p"), data, entry, budget):
-            if _ebv(expr, _bindings(_forget(row, entry, scope) if isolated else row)):
+            if verdicts.passes(_forget(row, entry, scope) if isolated else row):
                 yield row
     elif name == "Extend":
         expr, var = dict.__getitem__(node, "expr"), dict.__getitem__(node, "var")
@@ -142,6 +142,52 @@ def _rows(node: Any, data: Data, entry: Row, budget: list[int]) -> Iterator[Row]
                 yield {**row, var: found}
     else:
         raise UndecidedError(name)
+
+
+class _Verdicts:
+    """A deterministic filter's verdicts by the values of the variables it names: the
+    same figures recur across focus nodes (credit limits, codes), and rdflib's
+    evaluator is the dear part of a row."""
+
+    def __init__(self, expr: Any) -> None:
+        self.expr = expr
+        self.names = tuple(sorted(_variables(expr), key=str))
+        self.seen: dict[tuple[Node | None, ...], bool] = {}
+
+    def passes(self, row: Row) -> bool:
+        key = tuple(row.get(name) for name in self.names)
+        found = self.seen.get(key)
+        if found is None:
+            if len(self.seen) >= _VERDICTS:
+                self.seen.clear()
+            found = self.seen[key] = bool(_ebv(self.expr, _bindings(row)))
+        return found
+
+
+_VERDICTS = 4096  # per filter
+# by id(): algebra is not hashable; each entry holds its expression, so no other takes its id
+_FILTERS: dict[int, tuple[Any, _Verdicts | None]] = {}
+
+
+def _verdicts(expr: Any) -> _Verdicts | None:
+    """The verdict cache of filter ``expr``, None when it is not deterministic."""
+    found = _FILTERS.get(id(expr))
+    if found is None or found[0] is not expr:
+        if len(_FILTERS) >= _VERDICTS:
+            _FILTERS.clear()
+        found = _FILTERS[id(expr)] = (expr, _Verdicts(expr) if deterministic(expr) else None)
+    return found[1]
+
+
+def _variables(expr: Any) -> set[Variable]:
+    """Every variable anywhere in ``expr`` (rdflib's private keys too: more is safe)."""
+    if isinstance(expr, Variable):
+        return {expr}
+    if isinstance(expr, dict):
+        return {v for value in expr.values() for v in _variables(value)}
+    if isinstance(expr, list | tuple | set | frozenset):
+        return {v for item in expr for v in _variables(item)}
+    return set()
 
 
 def _forget(row: Row, entry: Row, scope: set[Any]) -> Row:

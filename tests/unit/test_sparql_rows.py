@@ -135,3 +135,18 @@ def test_a_constant_subject_is_followed_too() -> None:
 def test_the_patterns_have_rows_and_none() -> None:
     outcomes = {rdflib_rows(data_graph(), where) == 0 for where in DECIDED}
     assert outcomes == {True, False}
+
+
+def test_a_filter_remembered_by_its_values_still_tells_terms_apart() -> None:
+    """A filter's verdicts are kept by the values of the variables it names, across focus
+    nodes; values that are different terms (a number and its text, an IRI and a string)
+    never share a verdict, and every verdict is rdflib's."""
+    where = "$this ex:v ?v . FILTER (?v = 5 || isIRI(?v) || BOUND(?unbound))"
+    algebra = pattern(where)
+    values = [Literal(5), Literal("5"), Literal(5), EX.five, Literal(str(EX.five)), Literal(5.0)]
+    for i, value in enumerate(values * 2):
+        g = ValidationGraph()
+        g.add((THIS, EX.v, value))
+        g.add((THIS, EX.other, Literal(i)))  # a row differs beyond the filter's variables
+        expected = rdflib_rows(g, where) == 0
+        assert no_row(algebra, g, THIS) == expected, value
