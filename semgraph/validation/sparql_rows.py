@@ -179,15 +179,22 @@ def _verdicts(expr: Any) -> _Verdicts | None:
     return found[1]
 
 
-def _variables(expr: Any) -> set[Variable]:
-    """Every variable anywhere in ``expr`` (rdflib's private keys too: more is safe)."""
+def _variables(expr: Any, seen: set[int] | None = None) -> set[Variable]:
+    """Every variable anywhere in ``expr``: its items, rdflib's private keys and the
+    attributes rdflib sets on a part (more is safe: a verdict is kept per more values)."""
     if isinstance(expr, Variable):
         return {expr}
+    seen = set() if seen is None else seen
+    if id(expr) in seen:
+        return set()
+    seen.add(id(expr))
+    parts: list[Any] = []
     if isinstance(expr, dict):
-        return {v for value in expr.values() for v in _variables(value)}
-    if isinstance(expr, list | tuple | set | frozenset):
-        return {v for item in expr for v in _variables(item)}
-    return set()
+        parts += expr.values()
+        parts += getattr(expr, "__dict__", {}).values()
+    elif isinstance(expr, list | tuple | set | frozenset):
+        parts += expr
+    return {v for part in parts for v in _variables(part, seen)}
 
 
 def _forget(row: Row, entry: Row, scope: set[Any]) -> Row:
