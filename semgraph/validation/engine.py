@@ -252,7 +252,7 @@ class ShapeEngine:
     def shapes_for(self, type_iri: str) -> list[str]:
         """The shapes (IRIs) ``validate`` may run on a focus node of type ``type_iri``."""
         cls = self._class_of.get(URIRef(type_iri))
-        return list(self._by_class.get(cls, ())) if cls is not None else []
+        return self.shapes_of(cls) if cls is not None else []
 
     def shapes_of(self, cls: str) -> list[str]:
         """The shapes (IRIs) semgraph checks on entities of ``cls`` (its target class)."""

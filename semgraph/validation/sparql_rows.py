@@ -165,6 +165,7 @@ class _Verdicts:
 
 
 _VERDICTS = 4096  # per filter
+_FILTERS_KEPT = 1024  # filters with verdicts kept: one per rule's filter, in practice
 # by id(): algebra is not hashable; each entry holds its expression, so no other takes its id
 _FILTERS: dict[int, tuple[Any, _Verdicts | None]] = {}
 
@@ -173,7 +174,7 @@ def _verdicts(expr: Any) -> _Verdicts | None:
     """The verdict cache of filter ``expr``, None when it is not deterministic."""
     found = _FILTERS.get(id(expr))
     if found is None or found[0] is not expr:
-        if len(_FILTERS) >= _VERDICTS:
+        if len(_FILTERS) >= _FILTERS_KEPT:
             _FILTERS.clear()
         found = _FILTERS[id(expr)] = (expr, _Verdicts(expr) if deterministic(expr) else None)
     return found[1]
