@@ -380,6 +380,7 @@ class ChangePipeline:
         focus_iris = sorted(i for iris in focus.values() for i in iris)
         outcome = ValidationOutcome(
             results=self._mark_pre_existing(
+                created - before.keys(),
                 self.validator.validate(
                     tx,
                     focus,
@@ -388,7 +389,7 @@ class ChangePipeline:
                     annotate=annotate,
                     timings=timings,
                     known=after,
-                )
+                ),
             )
             + self._whole_graph_results(tx)
         )
@@ -466,13 +467,17 @@ class ChangePipeline:
             r.model_copy(update={"pre_existing": True}) if r.key in known else r for r in results
         ]
 
-    def _mark_pre_existing(self, results: list[ValidationResult]) -> list[ValidationResult]:
+    def _mark_pre_existing(
+        self, new: set[str], results: list[ValidationResult]
+    ) -> list[ValidationResult]:
         """Flag Violations the committed graph already had, so they do not block this change.
 
         Only computed when there are Violations (rare), by validating the same focus nodes
         in a separate read session, which sees the graph as it was before this change.
+        The ``new`` entities (this change creates them) had no verdict before: their
+        Violations are this change's, and a read could find nothing of them.
         """
-        blocking = [r for r in results if r.severity == "Violation"]
+        blocking = [r for r in results if r.severity == "Violation" and r.focus_node not in new]
         if not blocking:
             return results
         focus: dict[str, set[str]] = defaultdict(set)
