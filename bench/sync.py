@@ -9,8 +9,8 @@ few rows per thousand bad (negative quantities, impossible dates, missing keys) 
 syncs them table by table with ``semgraph sync``'s service: every record mapped,
 validated (one pySHACL run per batch), audited and alert-checked. First, untimed, the
 same kind of exports of ``--warmup`` records with keys, names and tax ids of their own:
-the timed run goes into a warmed database, not into a just-started, empty one. Then the same files
-again (``second_run_seconds``: nothing to write), then ``verdicts_equal``: a sample of
+the timed run goes into a warmed database, not a just-started, empty one. Then the same
+files again (``second_run_seconds``: nothing to write), then ``verdicts_equal``: a sample of
 new order lines, good and bad, dry-run one by one through the per-change pipeline,
 against the batched sync's verdicts on the same rows.
 
