@@ -380,7 +380,7 @@ class ChangePipeline:
         focus_iris = sorted(i for iris in focus.values() for i in iris)
         outcome = ValidationOutcome(
             results=self._mark_pre_existing(
-                created - before.keys(),
+                created,  # ``_check_existence`` made sure none was there before
                 self.validator.validate(
                     tx,
                     focus,

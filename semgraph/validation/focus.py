@@ -41,7 +41,6 @@ class FocusValidator:
         self.engine = engine
         self.view = RdfView(ontology)
         self._own_checks: dict[str, list[PassCheck | SparqlPassCheck]] = {}
-        self._reads_of: ShapeEngine | None = None
         self._reads: dict[frozenset[str], tuple[_Read | None, _Read | None]] = {}
 
     def validate(
@@ -101,8 +100,8 @@ class FocusValidator:
         A shape compiled to a ``PassCheck`` (the ontology's derived shapes) reads its plain
         paths at the focus node and only the values' classes (``rdf:type``) beyond it;
         every other shape may read beyond it whatever it may read at all."""
-        if self._reads_of is not self.engine or len(self._reads) >= _READ_SETS:
-            self._reads_of, self._reads = self.engine, {}
+        if len(self._reads) >= _READ_SETS:
+            self._reads = {}
         key = frozenset(classes)
         found = self._reads.get(key)
         if found is None:
