@@ -27,6 +27,7 @@ from semgraph.changes.events import ChangeCommitted, RuleViolated
 from semgraph.changes.impact import ImpactAnalyzer, ImpactStep
 from semgraph.changes.model import ChangeSet, resolve
 from semgraph.changes.resources import prepare_resources, write_resources
+from semgraph.changes.written import written_state
 from semgraph.exceptions import (
     ChangeRefusedError,
     ConflictError,
@@ -344,7 +345,7 @@ class ChangePipeline:
         if resources is not None:
             write_resources(tx, resources, self.ontology.labels())
         if len(ops) > 1 and not deleted:
-            after.update(self._write_grouped(tx, ops, created, at))
+            after.update(self._write_grouped(tx, ops, before, created, at))
         else:
             for op in ops:
                 after.update(self._write(tx, op, at))
@@ -546,7 +547,12 @@ class ChangePipeline:
         return out
 
     def _write_grouped(
-        self, tx: neo4j.Transaction, ops: list[dict[str, Any]], created: set[str], at: Any
+        self,
+        tx: neo4j.Transaction,
+        ops: list[dict[str, Any]],
+        before: dict[str, NodeRecord],
+        created: set[str],
+        at: Any,
     ) -> dict[str, NodeRecord]:
         """Run many operations as one statement per (kind, class or type): creates, then
         updates, unlinks, links (the order a change set without deletes can be applied in:
@@ -576,15 +582,16 @@ class ChangePipeline:
             "link_created": partial(q.link_many, new_sources=True),
             "unlink": q.unlink_many,
         }
-        written: set[str] = set()
         for (_, kind, name), rows in sorted(groups.items()):
             tx.run(queries[kind](name), rows=rows, at=at).consume()
-            written.update(row.get("iri") or row["from_iri"] for row in rows)
-        out: dict[str, NodeRecord] = {}
-        for record in tx.run(NODES, iris=sorted(written)):
-            node = node_record(record, self.ontology)
-            if node is not None:
-                out[node.iri] = node
+        # What the statements did follows from ``before`` and the operations; only the
+        # nodes where it does not (see ``written``) are read back.
+        out, unsure = written_state(ops, before, created, self.ontology.classes, at)
+        if unsure:
+            for record in tx.run(NODES, iris=sorted(unsure)):
+                node = node_record(record, self.ontology)
+                if node is not None:
+                    out[node.iri] = node
         return out
 
     def _record(

@@ -14,7 +14,13 @@ import pytest
 
 from semgraph.bootstrap import Container
 from semgraph.changes.audit import AuditTrail
-from semgraph.changes.model import ChangeSet, DeleteEntity, UpdateEntity
+from semgraph.changes.model import (
+    ChangeSet,
+    CreateEntity,
+    DeleteEntity,
+    LinkEntities,
+    UpdateEntity,
+)
 from semgraph.changes.pipeline import ChangePipeline
 from semgraph.config import Settings
 from semgraph.exceptions import (
@@ -127,6 +133,116 @@ def test_an_entity_created_and_linked_in_one_change_is_one_entry_of_its_history(
     assert sorted(t["iri"] for t in touched) == sorted(
         [order_iri, pipeline.ontology.entity_iri("Customer", customer)]
     )
+
+
+def _as_stored(value: Any) -> Any:
+    """A property value as the audit's JSON writes it, from the driver's own types."""
+    if isinstance(value, list):
+        return [_as_stored(v) for v in value]
+    value = value.to_native() if hasattr(value, "to_native") else value
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def test_the_audit_after_state_of_every_entity_a_change_writes_is_what_the_graph_holds(
+    pipeline: ChangePipeline, empty_db: neo4j.Driver, settings: Settings
+) -> None:
+    """The after-state of a change of many operations is worked out from the entities
+    read before and the operations; it must be the node as Neo4j holds it afterwards:
+    every property and type, the version after creates, updates, links and unlinks, a
+    zoned time's offset, a removed property gone."""
+    audit = AuditTrail(pipeline.driver, settings.neo4j_database)
+
+    def check(change_id: str) -> list[dict[str, Any]]:
+        touched = audit.for_change(change_id).touched
+        for entry in touched:
+            record = empty_db.execute_query(
+                "MATCH (n:Resource {iri: $iri}) RETURN properties(n) AS p", iri=entry["iri"]
+            ).records[0]
+            held = {k: _as_stored(v) for k, v in record["p"].items()}
+            assert entry["after"] == held, entry["iri"]
+        return touched
+
+    w = World(pipeline)
+    owner = w.new("LegalEntity")
+    customer = w.new(
+        "Customer",
+        name="Acme",
+        status="active",
+        email="ap@acme.example",
+        creditLimit=5000.5,
+        createdAt="2025-03-04T05:06:07.123456+08:00",
+    )
+    product = w.new("Product", name="Widget", sku="W-1", unitPrice=2.5)
+    order = w.new("SalesOrder", orderDate="2026-02-28", legalCountersigned=True, totalAmount=5.0)
+    w.link("SalesOrder", order, "customer", "Customer", customer)
+    line = w.new("OrderLine", quantity=2.0, unitPrice=2.5, lineNumber=1)
+    w.link("OrderLine", line, "product", "Product", product)
+    w.link("OrderLine", line, "salesOrder", "SalesOrder", order)
+    first = w.commit()
+    assert first.committed
+    assert len(check(first.change_id)) == 5
+
+    statuses = pipeline.ontology.datatype_properties("SalesOrder")["status"].allowed_values
+    second = pipeline.apply(
+        ChangeSet(
+            context=ctx(role="admin"),
+            operations=[
+                UpdateEntity(cls="Customer", id=customer, properties={"creditLimit": 9000.0}),
+                UpdateEntity(cls="Customer", id=customer, properties={"email": None}),
+                UpdateEntity(cls="SalesOrder", id=order, properties={"status": statuses[-1]}),
+                # both ends were there before: the one statement may match an edge
+                LinkEntities(
+                    rel="ownedBy",
+                    from_cls="SalesOrder",
+                    from_id=order,
+                    to_cls="LegalEntity",
+                    to_id=owner,
+                ),
+                CreateEntity(
+                    cls="OrderLine",
+                    id="L-2",
+                    properties={"quantity": 1.0, "unitPrice": 2.5, "lineNumber": 2},
+                ),
+                LinkEntities(
+                    rel="product",
+                    from_cls="OrderLine",
+                    from_id="L-2",
+                    to_cls="Product",
+                    to_id=product,
+                ),
+                LinkEntities(
+                    rel="salesOrder",
+                    from_cls="OrderLine",
+                    from_id="L-2",
+                    to_cls="SalesOrder",
+                    to_id=order,
+                ),
+            ],
+        )
+    )
+    assert second.committed, second.results
+    check(second.change_id)
+    changed = {(c["cls"], c["property"]) for c in second.changed}
+    assert changed == {("Customer", "creditLimit"), ("Customer", "email"), ("SalesOrder", "status")}
+
+    third = pipeline.apply(
+        ChangeSet(
+            context=ctx(role="admin"),
+            operations=[
+                LinkEntities(
+                    op="unlink",
+                    rel="ownedBy",
+                    from_cls="SalesOrder",
+                    from_id=order,
+                    to_cls="LegalEntity",
+                    to_id=owner,
+                ),
+                UpdateEntity(cls="OrderLine", id="L-2", properties={"quantity": 3.0}),
+            ],
+        )
+    )
+    assert third.committed, third.results
+    check(third.change_id)
 
 
 def test_blocked_change_leaves_the_graph_byte_for_byte_unchanged(
