@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import neo4j
@@ -35,8 +38,6 @@ from semgraph.validation.reach import ShapeReach
 from semgraph.vocabulary import THIS
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from semgraph.master_data.merge_log import MergeLog
     from semgraph.rag.entity_cards import EntityCardUpdater
     from semgraph.services.data_health import DataHealth, DataHealthService
@@ -63,6 +64,56 @@ def reach_for(ontology: Ontology, shapes: ShapeSet) -> ShapeReach:
     return ShapeReach(ontology, reads, triggers)
 
 
+class _Compiled:
+    """A loaded shape set and, once asked for, its engine (see ``compiled_shapes``)."""
+
+    def __init__(self, ontology: Ontology, shapes: ShapeSet) -> None:
+        self.ontology = ontology  # held: the cache key has its id
+        self.shapes = shapes
+        self.engine: ShapeEngine | None = None
+
+
+_COMPILED: OrderedDict[tuple[int, str], _Compiled] = OrderedDict()
+_COMPILED_KEPT = 8
+_COMPILED_LOCK = threading.Lock()
+
+
+def _shape_files_digest(shapes_dir: Path) -> str:
+    """What ``load_shapes`` reads: the paths and contents of ``*.ttl`` and ``rules/*.yaml``."""
+    digest = hashlib.sha256()
+    for path in [*sorted(shapes_dir.glob("*.ttl")), *sorted((shapes_dir / "rules").glob("*.yaml"))]:
+        digest.update(str(path.resolve()).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def compiled_shapes(shapes_dir: Path, ontology: Ontology) -> _Compiled:
+    """The shapes in force for ``ontology``, loaded once per process for the same ontology
+    (``Ontology.load`` caches it per file) and the same shape files, paths and contents.
+
+    Loading parses and checks every file (~1.3 s for semgraph's own) and its engine
+    compiles the pass checks (~1.1 s); every ``Container`` of a process (the app's, the
+    CLI's, each test's) used to pay both. Both are read-only once built.
+    """
+    key = (id(ontology), _shape_files_digest(shapes_dir))
+    with _COMPILED_LOCK:
+        found = _COMPILED.get(key)
+        if found is None:
+            found = _Compiled(ontology, load_shapes(shapes_dir, ontology))
+            _COMPILED[key] = found
+            while len(_COMPILED) > _COMPILED_KEPT:
+                _COMPILED.popitem(last=False)
+        _COMPILED.move_to_end(key)
+        return found
+
+
+def _engine_of(compiled: _Compiled) -> ShapeEngine:
+    with _COMPILED_LOCK:
+        if compiled.engine is None:
+            compiled.engine = ShapeEngine(compiled.shapes)
+        return compiled.engine
+
+
 class Container:
     """Holds the long-lived objects of one semgraph process."""
 
@@ -79,13 +130,17 @@ class Container:
         return Ontology.load(self.settings.ontology_paths())
 
     @cached_property
+    def _compiled(self) -> _Compiled:
+        return compiled_shapes(self.settings.shapes_dir, self.ontology)
+
+    @cached_property
     def shapes(self) -> ShapeSet:
         """Shapes in force: shapes/*.ttl, compiled shapes/rules/*.yaml, derived integrity."""
-        return load_shapes(self.settings.shapes_dir, self.ontology)
+        return self._compiled.shapes
 
     @cached_property
     def engine(self) -> ShapeEngine:
-        return ShapeEngine(self.shapes)
+        return _engine_of(self._compiled)
 
     @cached_property
     def reach(self) -> ShapeReach:

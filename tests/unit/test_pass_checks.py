@@ -42,6 +42,20 @@ def shape_set(ontology: Ontology) -> ShapeSet:
     return load_shapes(SHAPES_DIR, ontology)
 
 
+# Engines are long-lived in semgraph (one per process) and building one compiles every
+# pass check (~1 s): the module's tests share them.
+@pytest.fixture(scope="module")
+def checked(shape_set: ShapeSet) -> ShapeEngine:
+    """The engine as semgraph runs it: compiled pass checks first, pySHACL for the rest."""
+    return ShapeEngine(shape_set)
+
+
+@pytest.fixture(scope="module")
+def reference(shape_set: ShapeSet) -> ShapeEngine:
+    """pySHACL given every shape: what the pass checks must agree with."""
+    return ShapeEngine(shape_set, pass_checks=False)
+
+
 GOOD: dict[str, list[Any]] = {
     "string": ["Berg GmbH", "北京贸易有限公司", ""],
     "decimal": [Decimal("12.50"), 0, -3.25, 100000],
@@ -115,7 +129,11 @@ def fields(results: list[Any]) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_pass_checks_leave_every_result_pyshacl_reports(
-    ontology: Ontology, shape_set: ShapeSet, seed: int
+    ontology: Ontology,
+    shape_set: ShapeSet,
+    checked: ShapeEngine,
+    reference: ShapeEngine,
+    seed: int,
 ) -> None:
     nodes, edges = entities(ontology, seed, per_class=12)
     data = ValidationGraph()
@@ -125,8 +143,6 @@ def test_pass_checks_leave_every_result_pyshacl_reports(
     created = {n.iri for n in nodes[::3]}
     view.add_change(data, f"T{seed}", {"sourceSystem": "ERP"}, {}, {}, created)
     focus = [n.iri for n in nodes]
-    checked = ShapeEngine(shape_set)
-    reference = ShapeEngine(shape_set, pass_checks=False)
     compiled = {iri for iri in shape_set.shapes if checked.pass_check(iri) is not None}
     assert len(compiled) >= 10, "the derived integrity shapes compile"
 
@@ -203,7 +219,7 @@ VALUES: list[Node] = [
 
 @pytest.mark.parametrize("value", VALUES, ids=repr)
 def test_sparql_pass_checks_clear_only_where_pyshacl_reports_nothing(
-    shape_set: ShapeSet, value: Node
+    checked: ShapeEngine, reference: ShapeEngine, value: Node
 ) -> None:
     """The YAML rules compile to SPARQL pass checks; on every kind of value of the
     properties their conditions compare, the results are pySHACL's given every shape."""
@@ -220,10 +236,9 @@ def test_sparql_pass_checks_clear_only_where_pyshacl_reports_nothing(
     data.add((order, URIRef(sg + "totalAmount"), value))
     data.add((order, URIRef(sg + "status"), value))
     focus = [str(line), str(order)]
-    checked = ShapeEngine(shape_set)
     for rule in ("order-line-negative-quantity", "sales-order-negative-total"):
         assert isinstance(checked.pass_check(RULE + rule), SparqlPassCheck), rule
-    expected = ShapeEngine(shape_set, pass_checks=False).validate(data, focus)
+    expected = reference.validate(data, focus)
     assert fields(checked.validate(data, focus)) == fields(expected)
     cleared = checked._clears(RULE + "order-line-negative-quantity", data, line)
     if value in (Literal(5), Literal(0)):
@@ -255,7 +270,7 @@ def test_only_sparql_a_lookup_can_decide_is_compiled(query: str, compiles: bool)
 
 @pytest.mark.parametrize("status", ["shipped", "confirmed"])
 def test_a_shape_reading_a_linked_entitys_value_is_decided_through_the_link(
-    shape_set: ShapeSet, status: str
+    checked: ShapeEngine, reference: ShapeEngine, status: str
 ) -> None:
     """OrderLineOversell (hand-written, prefixed names) needs the line's order to be
     confirmed: a line of a shipped order is cleared without pySHACL, a line of a confirmed
@@ -276,11 +291,10 @@ def test_a_shape_reading_a_linked_entitys_value_is_decided_through_the_link(
         (line, URIRef("https://semgraph.io/meta#createdIn"), URIRef("urn:semgraph:change:T")),
     ]:
         data.add(triple)
-    checked = ShapeEngine(shape_set)
     oversell = "https://semgraph.io/shapes/OrderLineOversell"
     assert isinstance(checked.pass_check(oversell), SparqlPassCheck)
     assert checked._clears(oversell, data, line) is (status == "shipped")
-    expected = ShapeEngine(shape_set, pass_checks=False).validate(data, [str(line)])
+    expected = reference.validate(data, [str(line)])
     assert fields(checked.validate(data, [str(line)])) == fields(expected)
     assert any(r.shape == oversell for r in expected) is (status == "confirmed")
 
@@ -301,7 +315,7 @@ LIMITS: list[Node | None] = [
 @pytest.mark.parametrize("golden", [Literal(Decimal("100000")), None], ids=["golden", "none"])
 @pytest.mark.parametrize("erp", LIMITS, ids=repr)
 def test_a_rule_comparing_two_systems_figures_is_decided_row_by_row(
-    shape_set: ShapeSet, erp: Node | None, golden: Node | None
+    checked: ShapeEngine, reference: ShapeEngine, erp: Node | None, golden: Node | None
 ) -> None:
     """CustomerCreditLimitDisagreement compares every system's credit limit with the
     golden record's and each other system's by arithmetic: the pass check enumerates
@@ -323,10 +337,8 @@ def test_a_rule_comparing_two_systems_figures_is_decided_row_by_row(
         data.add((record, URIRef(sg + "sourceSystem"), Literal(system)))
         if limit is not None:
             data.add((record, URIRef(sg + "reportedCreditLimit"), limit))
-    checked = ShapeEngine(shape_set)
     assert isinstance(checked.pass_check(CREDIT), SparqlPassCheck)
     cleared = checked._clears(CREDIT, data, customer)
-    reference = ShapeEngine(shape_set, pass_checks=False)
     try:
         expected = reference.validate(data, [str(customer)])
     except ShapeEvaluationError as exc:  # rdflib fails on ill-typed arithmetic
@@ -345,13 +357,13 @@ def test_a_rule_comparing_two_systems_figures_is_decided_row_by_row(
 
 
 def test_rows_a_rule_may_refuse_on_their_own_values_are_told_apart(
-    ontology: Ontology, shape_set: ShapeSet
+    ontology: Ontology, shape_set: ShapeSet, checked: ShapeEngine
 ) -> None:
     """``FocusValidator.doubtful`` (the sync gives such rows a change set of their own):
     order lines with a negative or a missing quantity or a text line number are doubted,
     good ones are not, and none for lacking a relationship the row does not carry (its
     order, which the OrderLine shape requires)."""
-    focus = FocusValidator(ontology, reach_for(ontology, shape_set), ShapeEngine(shape_set))
+    focus = FocusValidator(ontology, reach_for(ontology, shape_set), checked)
     lines = {
         "good": {"quantity": 3, "unitPrice": 9.5, "lineNumber": 10},
         "negative": {"quantity": -2, "unitPrice": 9.5, "lineNumber": 20},
@@ -376,13 +388,17 @@ def test_rows_a_rule_may_refuse_on_their_own_values_are_told_apart(
 
 @pytest.mark.parametrize("seed", [4, 5])
 def test_what_no_shape_reads_where_it_sits_is_left_out_and_no_verdict_moves(
-    ontology: Ontology, shape_set: ShapeSet, seed: int
+    ontology: Ontology,
+    shape_set: ShapeSet,
+    checked: ShapeEngine,
+    reference: ShapeEngine,
+    seed: int,
 ) -> None:
     """``FocusValidator.triples``: a neighbour's properties that no shape may read beyond
     its focus node get no triple (the derived shapes read a focus node's own values), the
     focus nodes keep all they may be checked on, and every result, pass checks and pySHACL
     alike, is what the whole neighbourhood gives."""
-    focus = FocusValidator(ontology, reach_for(ontology, shape_set), ShapeEngine(shape_set))
+    focus = FocusValidator(ontology, reach_for(ontology, shape_set), checked)
     at_focus, beyond = focus.reads(["OrderLine"])
     assert at_focus is not None and beyond is not None, "the repo's shapes name what they read"
     assert at_focus("lineNumber")  # the OrderLine shape checks a line's own number
@@ -397,7 +413,7 @@ def test_what_no_shape_reads_where_it_sits_is_left_out_and_no_verdict_moves(
     iris = {n.iri for n in nodes[::2]}
     cut = focus.triples(nodes, edges, iris)
     assert len(cut) < len(whole)
-    for engine in (focus.engine, ShapeEngine(shape_set, pass_checks=False)):
+    for engine in (focus.engine, reference):
         expected = engine.validate(whole, sorted(iris))
         assert fields(engine.validate(cut, sorted(iris))) == fields(expected)
         rules = {r.shape.rsplit("/", 1)[-1] for r in expected}

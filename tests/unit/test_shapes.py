@@ -36,6 +36,19 @@ def shape_set() -> ShapeSet:
     return load_shapes(SHAPES_DIR, Ontology.load())
 
 
+# Engines are long-lived in semgraph (one per process) and building one compiles every
+# pass check (~1 s): the module's tests share them.
+@pytest.fixture(scope="module")
+def engine(shape_set: ShapeSet) -> ShapeEngine:
+    return ShapeEngine(shape_set)
+
+
+@pytest.fixture(scope="module")
+def reference(shape_set: ShapeSet) -> ShapeEngine:
+    """pySHACL given every shape: what the compiled pass checks must agree with."""
+    return ShapeEngine(shape_set, pass_checks=False)
+
+
 def change(entity: str, n: int, prop: str, old: str | None = None, new: str | None = None) -> str:
     """Turtle for one property change of ``entity`` (``id:Class/X``) in change T."""
     pc = f"<urn:semgraph:change:T:{n}>"
@@ -463,7 +476,7 @@ def test_transition_shapes_declare_their_triggers_and_state_shapes_do_not_narrow
 
 
 def test_a_message_quoting_a_chinese_name_stays_the_english_message(
-    shape_set: ShapeSet,
+    engine: ShapeEngine,
 ) -> None:
     """pySHACL drops the language tags of filled-in messages; the English one that quotes
     a Chinese customer name must still be served as English, and the Chinese as Chinese."""
@@ -471,7 +484,7 @@ def test_a_message_quoting_a_chinese_name_stays_the_english_message(
         '"Acme"', '"苏州星辰医药有限公司"'
     )
     data = Graph().parse(data=PREFIXES + body, format="turtle")
-    results = ShapeEngine(shape_set).validate(data, ["https://semgraph.io/id/Customer/K1"])
+    results = engine.validate(data, ["https://semgraph.io/id/Customer/K1"])
     [hit] = [r for r in results if r.shape == S + "CustomerActiveInCrmBlockedInErp"]
     assert hit.message_en.startswith("Customer 苏州星辰医药有限公司 is active in CRM")
     assert hit.message_zh.startswith("客户 苏州星辰医药有限公司 在 CRM")
@@ -578,13 +591,12 @@ def _results(engine: ShapeEngine, data: Graph | Triples, focus: list[str]) -> li
 
 @pytest.mark.parametrize(("shape", "firing", "near_miss"), CASES)
 def test_the_data_graph_cut_to_what_shapes_read_gives_the_same_results(
-    shape_set: ShapeSet, shape: str, firing: str, near_miss: str
+    engine: ShapeEngine, reference: ShapeEngine, shape: str, firing: str, near_miss: str
 ) -> None:
     """A neighbourhood reaches pySHACL cut to the predicates the shapes left to run can
     read (``validation/reads.py``), after the compiled pass checks cleared what they could
     (``passes.py``, ``sparql_passes.py``): the results are those of pySHACL given every
     shape and the whole graph, on the data that makes each shape fire and its near miss."""
-    engine, reference = ShapeEngine(shape_set), ShapeEngine(shape_set, pass_checks=False)
     for body in (firing, near_miss):
         whole = Graph().parse(data=PREFIXES + body, format="turtle")
         triples = Triples()
@@ -597,8 +609,9 @@ def test_the_data_graph_cut_to_what_shapes_read_gives_the_same_results(
             assert any(f"'shape': '{S}{shape}'" in r for r in expected)
 
 
-def test_a_shapes_reads_leave_out_what_no_shape_reads(shape_set: ShapeSet) -> None:
-    engine = ShapeEngine(shape_set)
+def test_a_shapes_reads_leave_out_what_no_shape_reads(
+    shape_set: ShapeSet, engine: ShapeEngine
+) -> None:
     reads = engine.reads([S + "OrderLineOversell"])
     assert reads.covers("https://semgraph.io/ontology#quantityOnHand")  # a neighbour's, in SPARQL
     assert reads.covers(str(RDF.type))
