@@ -8,13 +8,13 @@ Violation rolls the transaction back, so a refused change leaves the graph as it
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Protocol
 
 import neo4j
@@ -573,17 +573,21 @@ class ChangePipeline:
                 row = {"from_iri": op["from_iri"], "to_iri": op["to_iri"]}
                 groups[(phases[kind], kind, op["rel"])].append(row)
             else:
-                row = {"iri": op["iri"], "id": op["id"], "props": op["props"]}
+                props, stamps = _split_stamps(op["props"])
+                row = {"iri": op["iri"], "id": op["id"], "props": props}
+                if stamps:
+                    row["dt"] = stamps
                 groups[(phases[kind], kind, op["cls"])].append(row)
-        queries: dict[str, Callable[[str], str]] = {
-            "create": q.create_entities,
-            "update": q.update_entities,
-            "link": q.link_many,
-            "link_created": partial(q.link_many, new_sources=True),
-            "unlink": q.unlink_many,
-        }
         for (_, kind, name), rows in sorted(groups.items()):
-            tx.run(queries[kind](name), rows=rows, at=at).consume()
+            if kind in {"create", "update"}:
+                stamped = tuple(sorted({k for row in rows for k in row.get("dt", ())}))
+                make = q.create_entities if kind == "create" else q.update_entities
+                query = make(name, stamped)
+            elif kind == "unlink":
+                query = q.unlink_many(name)
+            else:
+                query = q.link_many(name, new_sources=kind == "link_created")
+            tx.run(query, rows=rows, at=at).consume()
         # What the statements did follows from ``before`` and the operations; only the
         # nodes where it does not (see ``written``) are read back.
         out, unsure = written_state(ops, before, created, self.ontology.classes, at)
@@ -692,6 +696,22 @@ def _describe(op: dict[str, Any]) -> str:
             f"{op['op']} {source.rsplit('/', 1)[-1]} -[{op['rel']}]-> {target.rsplit('/', 1)[-1]}"
         )
     return f"{op['op']} {op['cls']} {op['id']}"
+
+
+def _split_stamps(props: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """``props`` apart from its datetimes of a fixed whole-minute offset, and those as ISO
+    text (``queries.create_entities`` sets them in Cypher). A named zone is kept as the
+    value: its text would lose the zone's name."""
+    stamps: dict[str, str] = {}
+    rest: dict[str, Any] = {}
+    for name, value in props.items():
+        if isinstance(value, dt.datetime) and isinstance(value.tzinfo, dt.timezone):
+            offset = value.utcoffset()
+            if offset is not None and not offset.microseconds and not offset.seconds % 60:
+                stamps[name] = value.isoformat()
+                continue
+        rest[name] = value
+    return rest, stamps
 
 
 def _json(props: dict[str, Any] | None) -> str | None:

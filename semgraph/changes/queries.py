@@ -68,17 +68,28 @@ def unlink(rel: str) -> str:
 # They return nothing: the pipeline reads each written entity once after the last of them
 # (``neighbourhood.NODES``), where a created order line linked three times would otherwise
 # cross the wire four times.
-def create_entities(cls: str) -> str:
-    return KEEP_PLAN + (
-        f"UNWIND $rows AS row CREATE (n:Resource:{ident(cls)} {{iri: row.iri, id: row.id, "
-        "version: 1, createdAt: $at, updatedAt: $at}) SET n += row.props"
+def _set_stamps(stamps: tuple[str, ...]) -> str:
+    """Cypher: set each of ``stamps`` that a row's ``dt`` holds (ISO text) as a datetime;
+    a row without it keeps the node's value. The driver turns each Python datetime into
+    Bolt in pure Python (60 µs: 6 ms of a batch of 100 system records, each with its
+    ``syncedAt``); Neo4j parses the text to the same zoned value."""
+    return "".join(
+        f", n.{ident(k)} = coalesce(datetime(row.dt.{ident(k)}), n.{ident(k)})" for k in stamps
     )
 
 
-def update_entities(cls: str) -> str:
+def create_entities(cls: str, stamps: tuple[str, ...] = ()) -> str:
+    return KEEP_PLAN + (
+        f"UNWIND $rows AS row CREATE (n:Resource:{ident(cls)} {{iri: row.iri, id: row.id, "
+        "version: 1, createdAt: $at, updatedAt: $at}) SET n += row.props" + _set_stamps(stamps)
+    )
+
+
+def update_entities(cls: str, stamps: tuple[str, ...] = ()) -> str:
     return KEEP_PLAN + (
         f"UNWIND $rows AS row MATCH (n:Resource {{iri: row.iri}}) {_BY_IRI} WHERE n:{ident(cls)} "
-        "SET n += row.props, n.version = coalesce(n.version, 0) + 1, n.updatedAt = $at"
+        "SET n += row.props" + _set_stamps(stamps) + ", n.version = coalesce(n.version, 0) + 1, "
+        "n.updatedAt = $at"
     )
 
 

@@ -187,7 +187,11 @@ def test_the_audit_after_state_of_every_entity_a_change_writes_is_what_the_graph
         ChangeSet(
             context=ctx(role="admin"),
             operations=[
-                UpdateEntity(cls="Customer", id=customer, properties={"creditLimit": 9000.0}),
+                UpdateEntity(
+                    cls="Customer",
+                    id=customer,
+                    properties={"creditLimit": 9000.0, "createdAt": "2024-01-02T03:04:05-05:00"},
+                ),
                 UpdateEntity(cls="Customer", id=customer, properties={"email": None}),
                 UpdateEntity(cls="SalesOrder", id=order, properties={"status": statuses[-1]}),
                 # both ends were there before: the one statement may match an edge
@@ -223,7 +227,20 @@ def test_the_audit_after_state_of_every_entity_a_change_writes_is_what_the_graph
     assert second.committed, second.results
     check(second.change_id)
     changed = {(c["cls"], c["property"]) for c in second.changed}
-    assert changed == {("Customer", "creditLimit"), ("Customer", "email"), ("SalesOrder", "status")}
+    assert changed == {
+        ("Customer", "creditLimit"),
+        ("Customer", "createdAt"),
+        ("Customer", "email"),
+        ("SalesOrder", "status"),
+    }
+    # times are stored as zoned datetimes with the offset they were given
+    held = empty_db.execute_query(
+        "MATCH (n:Customer {id: $id}) RETURN valueType(n.createdAt) AS type, "
+        "toString(n.createdAt) AS text, valueType(n.updatedAt) AS updated",
+        id=customer,
+    ).records[0]
+    assert held["type"].startswith("ZONED DATETIME") and held["updated"] == held["type"]
+    assert held["text"] == "2024-01-02T03:04:05-05:00"
 
     third = pipeline.apply(
         ChangeSet(
