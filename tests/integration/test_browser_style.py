@@ -170,7 +170,7 @@ def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
 
 @pytest.mark.skipif(
     not CHROMIUM.exists() or shutil.which("node") is None,
-    reason="needs Debian's Chromium (/usr/bin/chromium) and Node.js; CI installs neither",
+    reason="needs Debian's Chromium (/usr/bin/chromium; .ci/run installs it) and Node.js",
 )
 def test_screenshot_shows_the_styled_graph(settings: Settings, tmp_path: Path) -> None:
     if not settings.managed:
