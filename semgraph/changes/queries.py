@@ -65,9 +65,9 @@ def unlink(rel: str) -> str:
 
 # The same writes for many entities of one class (or links of one type) in one round trip;
 # a change set of thousands of operations (a sync batch) otherwise pays one per operation.
-# They return nothing: the pipeline reads each written entity once after the last of them
-# (``neighbourhood.NODES``), where a created order line linked three times would otherwise
-# cross the wire four times.
+# They return nothing: the pipeline works out what they leave (``changes/written.py``)
+# and reads back, once after the last of them (``neighbourhood.NODES``), only the nodes
+# where the graph decides.
 def _set_stamps(stamps: tuple[str, ...]) -> str:
     """Cypher: set each of ``stamps`` that a row's ``dt`` holds (ISO text) as a datetime;
     a row without it keeps the node's value. The driver turns each Python datetime into
