@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -67,15 +66,12 @@ def reach_for(ontology: Ontology, shapes: ShapeSet) -> ShapeReach:
 class _Compiled:
     """A loaded shape set and, once asked for, its engine (see ``compiled_shapes``)."""
 
-    def __init__(self, ontology: Ontology, shapes: ShapeSet) -> None:
-        self.ontology = ontology  # held: the cache key has its id
+    def __init__(self, shapes: ShapeSet) -> None:
         self.shapes = shapes
-        self.engine: ShapeEngine | None = None
 
-
-_COMPILED: OrderedDict[tuple[int, str], _Compiled] = OrderedDict()
-_COMPILED_KEPT = 8
-_COMPILED_LOCK = threading.Lock()
+    @cached_property
+    def engine(self) -> ShapeEngine:
+        return ShapeEngine(self.shapes)
 
 
 def _shape_files_digest(shapes_dir: Path) -> str:
@@ -95,23 +91,12 @@ def compiled_shapes(shapes_dir: Path, ontology: Ontology) -> _Compiled:
     compiles the pass checks (~1.1 s); every ``Container`` of a process (the app's, the
     CLI's, each test's) used to pay both. Both are read-only once built.
     """
-    key = (id(ontology), _shape_files_digest(shapes_dir))
-    with _COMPILED_LOCK:
-        found = _COMPILED.get(key)
-        if found is None:
-            found = _Compiled(ontology, load_shapes(shapes_dir, ontology))
-            _COMPILED[key] = found
-            while len(_COMPILED) > _COMPILED_KEPT:
-                _COMPILED.popitem(last=False)
-        _COMPILED.move_to_end(key)
-        return found
+    return _load_compiled(ontology, shapes_dir, _shape_files_digest(shapes_dir))
 
 
-def _engine_of(compiled: _Compiled) -> ShapeEngine:
-    with _COMPILED_LOCK:
-        if compiled.engine is None:
-            compiled.engine = ShapeEngine(compiled.shapes)
-        return compiled.engine
+@lru_cache(maxsize=8)
+def _load_compiled(ontology: Ontology, shapes_dir: Path, _digest: str) -> _Compiled:
+    return _Compiled(load_shapes(shapes_dir, ontology))
 
 
 class Container:
@@ -140,7 +125,7 @@ class Container:
 
     @cached_property
     def engine(self) -> ShapeEngine:
-        return _engine_of(self._compiled)
+        return self._compiled.engine
 
     @cached_property
     def reach(self) -> ShapeReach:

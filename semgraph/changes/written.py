@@ -93,14 +93,14 @@ def written_state(
 
     try:
         stamp = stored(at)
-    except _UnsureError:
-        stamp = None
+    except _UnsureError:  # every node written gets the change's time
+        return {}, {op.get("iri") or op["from_iri"] for op in ops}
     # The statements' order: creates, updates, unlinks, links (``_write_grouped``).
     for op in ops:
         if op["op"] != "create":
             continue
         iri = op["iri"]
-        if iri in state or op["cls"] not in classes or stamp is None:
+        if iri in state or op["cls"] not in classes:
             unsure.add(iri)
             continue
         fresh = {"iri": iri, "id": op["id"], "version": 1, "createdAt": stamp}
@@ -114,7 +114,7 @@ def written_state(
         if op["op"] != "update":
             continue
         found = current(op["iri"], op["cls"])
-        if found is None or stamp is None:
+        if found is None:
             unsure.add(op["iri"])
             continue
         try:
@@ -135,7 +135,7 @@ def written_state(
         source = current(iri)
         # One row, so one version bump, only where no such edge can be there already.
         new_edge = op["op"] == "link" and (iri in created or op["to_iri"] in created)
-        if source is None or not new_edge or stamp is None:
+        if source is None or not new_edge:
             unsure.add(iri)
             continue
         source["version"] = (source.get("version") or 0) + 1
