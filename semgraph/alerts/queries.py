@@ -6,7 +6,7 @@ skewed clocks agree on what is due and whose lease has expired.
 
 from __future__ import annotations
 
-from semgraph.graph.identifiers import KEEP_PLAN
+from semgraph.graph.identifiers import KEEP_PLAN, by_iri
 
 SCHEMA = [
     "CREATE CONSTRAINT risk_alert_id IF NOT EXISTS FOR (a:RiskAlert) REQUIRE a.id IS UNIQUE",
@@ -51,7 +51,9 @@ CREATE (a)-[:HAS_DELIVERY]->(:Delivery {
 ALERT_CONTEXT = (
     KEEP_PLAN
     + """UNWIND $focus AS iri
-MATCH (f:Resource {iri: iri})
+MATCH (f:Resource {iri: iri}) """
+    + by_iri("f")
+    + """
 OPTIONAL MATCH (f)<-[:hasSla]-(under:Contract)
 WITH iri, f, CASE WHEN f:Contract THEN f ELSE under END AS contract
 OPTIONAL MATCH (contract)-[:customer]->(buyer:Customer)
@@ -67,7 +69,9 @@ RAISE_ALERTS = (
 UNWIND $alerts AS al
 MATCH (a:RiskAlert {id: al.id})
 MATCH (r:Rule {iri: al.rule_iri})
-MATCH (f:Resource {iri: al.focus_iri})
+MATCH (f:Resource {iri: al.focus_iri}) """
+    + by_iri("f")
+    + """
 SET a += al.latest, a.count = a.count + 1, a.lastChangeId = $change_id,
     a.lastRaisedAt = datetime()
 MERGE (a)-[:FIRED_RULE]->(r)
@@ -76,13 +80,17 @@ CREATE (a)-[:RAISED_BY {occurrence: a.count}]->(c)
 WITH a, al
 CALL (a, al) {
   UNWIND al.impacted AS row
-  MATCH (n:Resource {iri: row.iri})
+  MATCH (n:Resource {iri: row.iri}) """
+    + by_iri("n")
+    + """
   MERGE (a)-[p:ON_PATH]->(n)
   SET p.depth = row.depth, p.path = row.path
 }
 CALL (a, al) {
   UNWIND al.recipients AS row
-  MATCH (e:Resource {iri: row.iri})
+  MATCH (e:Resource {iri: row.iri}) """
+    + by_iri("e")
+    + """
   MERGE (a)-[t:ROUTED_TO]->(e)
   SET t.role = row.role, t.via = row.via
 }
@@ -167,13 +175,17 @@ SET a.status = 'escalated', a.escalatedAt = datetime()
 RETURN a.id AS id, a.lastMessage AS message
 """
 
-LINK_ESCALATED = """
+LINK_ESCALATED = (
+    """
 MATCH (a:RiskAlert {id: $alert_id})
 UNWIND $recipients AS row
-MATCH (e:Resource {iri: row.iri})
+MATCH (e:Resource {iri: row.iri}) """
+    + by_iri("e")
+    + """
 MERGE (a)-[t:ROUTED_TO]->(e)
 SET t.role = row.role, t.via = row.via, t.escalation = true
 """
+)
 
 
 # --- operators (semgraph alerts …) -------------------------------------------------------

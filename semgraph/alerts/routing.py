@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from semgraph.alerts.model import Recipient
-from semgraph.graph.identifiers import KEEP_PLAN, ident
+from semgraph.graph.identifiers import KEEP_PLAN, by_iri, ident
 from semgraph.ontology.model import Ontology, RoutingRule
 from semgraph.validation.neighbourhood import Runner
 
@@ -117,7 +117,7 @@ class AlertRouter:
             found.append(f"s{depth}")
         return KEEP_PLAN + (
             "UNWIND $focus AS focus\n"
-            "MATCH (f:Resource {iri: focus})\n"
+            f"MATCH (f:Resource {{iri: focus}}) {by_iri('f')}\n"
             + "\n".join(searches)
             + f"\nWITH focus, coalesce({', '.join(found)}) AS s WHERE s IS NOT NULL\n"
             f"MATCH (s){hops}(e:{ident(cls)})\n"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from semgraph.graph.identifiers import KEEP_PLAN, ident
+from semgraph.graph.identifiers import KEEP_PLAN, by_iri, ident
 from semgraph.ontology.model import Ontology
 from semgraph.validation.neighbourhood import Runner, business_class
 
@@ -51,7 +51,7 @@ class ImpactAnalyzer:
             types = "|".join(ident(t) for t in inverse)
             branches.append(f"MATCH (n)<-[r:{types}]-(m) RETURN r, m")
         self._hop = KEEP_PLAN + (
-            "UNWIND $iris AS iri MATCH (n:Resource {iri: iri})\n"
+            f"UNWIND $iris AS iri MATCH (n:Resource {{iri: iri}}) {by_iri('n')}\n"
             "CALL (n) {\n  " + "\n  UNION\n  ".join(branches) + f"\n}}\n"
             "RETURN n.iri AS source, type(r) AS rel, m.iri AS iri, "
             "[l IN labels(m) WHERE l <> 'Resource'] AS labels "

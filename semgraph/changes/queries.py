@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from semgraph.graph.identifiers import BY_IRI, KEEP_PLAN, ident
+from semgraph.graph.identifiers import KEEP_PLAN, by_iri, ident
 from semgraph.graph.props import props_of
+
+_BY_IRI = by_iri("n")
+_BY_AB = by_iri("a", "b")
 
 # A no-op write takes each node's exclusive lock, in iri order (no lock-order deadlocks), so
 # the state it returns is the latest committed one and cannot change under this change.
 # The pipeline appends the focus queries (``UNION ALL``, kind 'focus'): one round trip.
 LOCK_AND_READ_ENTITIES = f"""
 UNWIND $iris AS iri
-MATCH (n:Resource {{iri: iri}})
+MATCH (n:Resource {{iri: iri}}) {_BY_IRI}
 SET n.version = coalesce(n.version, 0)
 RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels,
        'touched' AS kind, {props_of("n")} AS props
 """
 FOCUS_COLUMNS = ", 'focus' AS kind, null AS props"
-
-_BY_IRI = BY_IRI.format(var="n")
 
 # Entities are found by ``(:Resource {iri})`` — the unique index — and their class checked
 # after: ``(:Contract {iri})`` has no index and scans every contract (29 ms at 1M entities).
@@ -50,7 +51,7 @@ def delete_entity(cls: str) -> str:
 def link(rel: str) -> str:
     return KEEP_PLAN + (
         "MATCH (a:Resource {iri: $from_iri}), (b:Resource {iri: $to_iri}) "
-        f"MERGE (a)-[:{ident(rel)}]->(b) "
+        f"{_BY_AB} MERGE (a)-[:{ident(rel)}]->(b) "
         "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n" + _RETURN_NODE
     )
 
@@ -58,8 +59,8 @@ def link(rel: str) -> str:
 def unlink(rel: str) -> str:
     return KEEP_PLAN + (
         f"MATCH (a:Resource {{iri: $from_iri}})-[r:{ident(rel)}]->(b:Resource {{iri: $to_iri}}) "
-        "DELETE r SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n"
-        + _RETURN_NODE
+        f"{_BY_AB} DELETE r "
+        "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at WITH a AS n" + _RETURN_NODE
     )
 
 
@@ -100,7 +101,7 @@ def link_many(rel: str, *, new_sources: bool = False) -> str:
     return KEEP_PLAN + (
         "UNWIND $rows AS row "
         "MATCH (a:Resource {iri: row.from_iri}), (b:Resource {iri: row.to_iri}) "
-        f"{verb} (a)-[:{ident(rel)}]->(b) "
+        f"{_BY_AB} {verb} (a)-[:{ident(rel)}]->(b) "
         "SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at"
     )
 
@@ -109,7 +110,7 @@ def unlink_many(rel: str) -> str:
     return KEEP_PLAN + (
         "UNWIND $rows AS row "
         f"MATCH (a:Resource {{iri: row.from_iri}})-[r:{ident(rel)}]->"
-        "(b:Resource {iri: row.to_iri}) "
+        f"(b:Resource {{iri: row.to_iri}}) {_BY_AB} "
         "DELETE r SET a.version = coalesce(a.version, 0) + 1, a.updatedAt = $at"
     )
 
@@ -139,7 +140,9 @@ RECORD_CHANGE = (
 WITH c
 CALL (c) {
   UNWIND $touched AS t
-  MATCH (n:Resource {iri: t.iri})
+  MATCH (n:Resource {iri: t.iri}) """
+    + _BY_IRI
+    + """
   CREATE (c)-[:TOUCHED {op: t.op, ops: t.ops, before: t.before, after: t.after}]->(n)
 }
 CALL (c) {
@@ -150,14 +153,18 @@ CALL (c) {
 }
 CALL (c) {
   UNWIND $impacted AS row
-  MATCH (n:Resource {iri: row.iri})
+  MATCH (n:Resource {iri: row.iri}) """
+    + _BY_IRI
+    + """
   MERGE (c)-[i:IMPACTED]->(n)
   SET i.depth = row.depth, i.path = row.path
 }
 """
 )
 
-EXISTING_ENTITIES = "UNWIND $iris AS iri MATCH (n:Resource {iri: iri}) RETURN n.iri AS iri"
+EXISTING_ENTITIES = (
+    f"UNWIND $iris AS iri MATCH (n:Resource {{iri: iri}}) {_BY_IRI} RETURN n.iri AS iri"
+)
 
 # A bulk write that bypassed validation (``semgraph import --unchecked``): one change event
 # says who wrote what from where; it touches no entity (a restore may hold millions).
@@ -175,9 +182,9 @@ CREATE (c:ChangeEvent {
 # and one for every relationship type, so a change plans three statements, not one per kind.
 # Resources that carry a business class's label (an unchecked import of `ex:x a sg:Customer`):
 # their class's shapes would not see a resource write, so it is refused.
-BUSINESS_RESOURCES = """
+BUSINESS_RESOURCES = f"""
 UNWIND $iris AS iri
-MATCH (n:Resource {iri: iri})
+MATCH (n:Resource {{iri: iri}}) {_BY_IRI}
 WHERE any(label IN labels(n) WHERE label IN $labels)
 RETURN n.iri AS iri
 """
@@ -189,9 +196,9 @@ SET n:$(row.labels)
 SET n += row.keys
 """
 
-MERGE_RESOURCE_LINKS = """
+MERGE_RESOURCE_LINKS = f"""
 UNWIND $rows AS row
-MATCH (s:Resource {iri: row.s})
-MATCH (o:Resource {iri: row.o})
+MATCH (s:Resource {{iri: row.s}}) {by_iri("s")}
+MATCH (o:Resource {{iri: row.o}}) {by_iri("o")}
 MERGE (s)-[:$(row.type)]->(o)
 """

@@ -29,16 +29,20 @@ def ident(name: str) -> str:
 
 KEEP_PLAN = "CYPHER replan=skip\n"
 """Prefix for the write path's statements. They all start from unique-constraint lookups
-(``iri``, ``id``; with ``BY_IRI`` where a class test follows), so their plans do not
+(``iri``, ``id``; with ``by_iri`` hints where the pattern goes on), so their plans do not
 depend on statistics; without it Neo4j replans a statement whenever label counts drift
 (the change log grows with every change), which put 100–400 ms planning stalls into
 single changes."""
 
-BY_IRI = "USING INDEX SEEK {var}:Resource(iri)"
-"""Hint after ``MATCH ({var}:Resource {iri: …})`` followed by ``WHERE {var}:Class``
-(``.format(var=…)``). With the class test the planner also weighs a scan of the whole
-iri index joined to the batch, and took it for most neighbourhood reads when first
-planned on a small graph; ``KEEP_PLAN`` then keeps it for the life of the process (in one
-run the Customer neighbourhood read took 95 ms a call instead of 8). ``USING INDEX``
-alone still allows that scan. On a database without the index (semgraph never made its
-schema there) Neo4j ignores the hint and plans as before."""
+
+def by_iri(*names: str) -> str:
+    """Hints after ``MATCH (name:Resource {iri: …})``: seek each named node in the iri
+    index. Without them the planner also weighs a scan of the whole iri index joined to
+    the batch, whenever the pattern goes on from the node (a class test, a relationship),
+    and it took that scan when it first planned a statement on a small graph: for most
+    neighbourhood reads (95 ms a call instead of 8), and for the sync's foreign-key lookup
+    after the master tables (a whole-index scan per row: the bench's second run at 20,000
+    records took 58.7 s instead of about 6). ``KEEP_PLAN`` then keeps the plan for the life of the
+    process. ``USING INDEX`` alone still allows the scan. On a database without the index
+    (semgraph never made its schema there) Neo4j ignores the hint and plans as before."""
+    return " ".join(f"USING INDEX SEEK {name}:Resource(iri)" for name in names)

@@ -8,7 +8,7 @@ Class labels pass ``ident()``.
 
 from __future__ import annotations
 
-from semgraph.graph.identifiers import BY_IRI, KEEP_PLAN, ident
+from semgraph.graph.identifiers import KEEP_PLAN, by_iri, ident
 from semgraph.master_data.matcher import FEATURE_PROPERTIES
 
 # Only the properties matching compares: ``properties(c)`` would also bring back each
@@ -30,7 +30,7 @@ def golden_page(cls: str) -> str:
 def golden_by_iri(cls: str) -> str:
     """Given golden entities (by iri) with their system records."""
     return KEEP_PLAN + (
-        f"UNWIND $iris AS iri MATCH (c:Resource {{iri: iri}}) {BY_IRI.format(var='c')} "
+        f"UNWIND $iris AS iri MATCH (c:Resource {{iri: iri}}) {by_iri('c')} "
         f"WHERE c:{ident(cls)} "
         f"RETURN c.iri AS iri, {_FEATURES} AS props, "
         "[(c)-[:hasSystemRecord]->(r:Resource) | "
@@ -77,7 +77,9 @@ def same_tax_id(cls: str) -> str:
 SNAPSHOT = (
     KEEP_PLAN
     + """UNWIND $iris AS iri
-MATCH (n:Resource {iri: iri})
+MATCH (n:Resource {iri: iri}) """
+    + by_iri("n")
+    + """
 RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, properties(n) AS props,
        [(n)-[:hasSystemRecord]->(r:Resource) | r.sourceSystem] AS systems,
        [(n)-[r]->(m:Resource) | {type: type(r), other: m.iri,

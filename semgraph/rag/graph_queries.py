@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from semgraph.graph.identifiers import by_iri
 from semgraph.ontology.model import Ontology
 
 # Properties that name an entity to a person, in order of preference; the first one a
@@ -33,9 +34,12 @@ CAPTION_PROPERTIES = (
 # the masked ones that hold a value, and up to $limit one-hop neighbours (outgoing first).
 # Neighbours are restricted to ontology relationship types and, with $neighbour_classes, to
 # those classes for incoming relationships (cards list only business-relevant referrers).
-ENTITY_FACTS = """
+ENTITY_FACTS = (
+    """
 UNWIND range(0, size($iris) - 1) AS position
-MATCH (n:Resource {iri: $iris[position]})
+MATCH (n:Resource {iri: $iris[position]}) """
+    + by_iri("n")
+    + """
 WITH position, n, [l IN labels(n) WHERE l IN $entity_classes][0] AS cls
 WHERE cls IS NOT NULL
 CALL (n) {
@@ -58,12 +62,13 @@ RETURN position, n.iri AS iri, n.id AS id, cls,
        neighbours
 ORDER BY position
 """
+)
 
 # Cards also show their neighbours' captions, so a change to an entity next to a card
 # entity (an SLA's tier, a customer's name) refreshes that card too.
-AFFECTED_CARDS = """
+AFFECTED_CARDS = f"""
 UNWIND $iris AS iri
-MATCH (n:Resource {iri: iri})-[r]-(m:Resource)
+MATCH (n:Resource {{iri: iri}})-[r]-(m:Resource) {by_iri("n")}
 WHERE type(r) IN $rel_types AND any(l IN labels(m) WHERE l IN $card_classes)
 RETURN DISTINCT m.iri AS iri
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from semgraph.graph.identifiers import ident
+from semgraph.graph.identifiers import by_iri, ident
 
 SCHEMA = (
     "CREATE CONSTRAINT resource_iri IF NOT EXISTS FOR (n:Resource) REQUIRE n.iri IS UNIQUE",
@@ -63,7 +63,7 @@ def merge_relationships(rel_type: str) -> str:
     """Create the missing ``rel_type`` relationships between existing resources."""
     return (
         "UNWIND $rows AS row\n"
-        "MATCH (s:Resource {iri: row.s})\n"
-        "MATCH (o:Resource {iri: row.o})\n"
+        f"MATCH (s:Resource {{iri: row.s}}) {by_iri('s')}\n"
+        f"MATCH (o:Resource {{iri: row.o}}) {by_iri('o')}\n"
         f"MERGE (s)-[:{ident(rel_type)}]->(o)\n"
     )

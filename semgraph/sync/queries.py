@@ -5,7 +5,7 @@ The writes themselves go through the change pipeline; these only look up.
 
 from __future__ import annotations
 
-from semgraph.graph.identifiers import KEEP_PLAN, ident
+from semgraph.graph.identifiers import KEEP_PLAN, by_iri, ident
 from semgraph.graph.props import props_of
 
 # Each record of the batch that exists already, with its golden entity and that entity's
@@ -13,7 +13,7 @@ from semgraph.graph.props import props_of
 RECORDS_WITH_GOLDEN = (
     KEEP_PLAN
     + f"""UNWIND $iris AS iri
-MATCH (r:Resource {{iri: iri}})
+MATCH (r:Resource {{iri: iri}}) {by_iri("r")}
 OPTIONAL MATCH (g:Resource)-[:hasSystemRecord]->(r)
 RETURN iri, {props_of("r")} AS record, g.iri AS golden_iri,
        CASE WHEN g IS NULL THEN null ELSE {props_of("g")} END AS golden,
@@ -25,8 +25,8 @@ RETURN iri, {props_of("r")} AS record, g.iri AS golden_iri,
 # The golden entity behind each referenced record (a foreign key's target).
 GOLDEN_OF_RECORDS = (
     KEEP_PLAN
-    + """UNWIND $iris AS iri
-MATCH (:Resource {iri: iri})<-[:hasSystemRecord]-(g:Resource)
+    + f"""UNWIND $iris AS iri
+MATCH (r:Resource {{iri: iri}})<-[:hasSystemRecord]-(g:Resource) {by_iri("r")}
 RETURN iri, g.iri AS golden_iri
 """
 )

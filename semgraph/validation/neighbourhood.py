@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from semgraph.graph.identifiers import KEEP_PLAN
+from semgraph.graph.identifiers import KEEP_PLAN, by_iri
 from semgraph.graph.props import decode_props, props_of
 from semgraph.ontology.model import Ontology
 from semgraph.validation.rdf_view import EdgeRecord, NodeRecord
@@ -17,7 +17,7 @@ from semgraph.validation.reach import ShapeReach
 # once per batch instead of once per line that reaches them.
 NODES = (
     KEEP_PLAN
-    + "UNWIND $iris AS iri MATCH (n:Resource {iri: iri}) "
+    + f"UNWIND $iris AS iri MATCH (n:Resource {{iri: iri}}) {by_iri('n')} "
     + "RETURN n.iri AS iri, [l IN labels(n) WHERE l <> 'Resource'] AS labels, "
     + f"{props_of('n')} AS props"
 )

@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 
-from semgraph.graph.identifiers import BY_IRI, ident
+from semgraph.graph.identifiers import by_iri, ident
 from semgraph.ontology.model import Ontology
 from semgraph.validation.paths import Path, Step, parse_path, prefixes
 from semgraph.vocabulary import THIS
@@ -121,7 +121,7 @@ class ShapeReach:
             return None
         body = "\n  UNION\n  ".join(branches)
         return (
-            f"UNWIND ${param} AS iri MATCH (e:Resource {{iri: iri}})\n"
+            f"UNWIND ${param} AS iri MATCH (e:Resource {{iri: iri}}) {by_iri('e')}\n"
             f"CALL (e) {{\n  {body}\n}}\n"
             "RETURN DISTINCT f.iri AS iri, "
             f"[l IN labels(f) WHERE l <> 'Resource'] AS labels{columns}"
@@ -152,7 +152,8 @@ class ShapeReach:
         body = "\n  UNION\n  ".join(branches)
         return (
             f"UNWIND ${param} AS edge "
-            "MATCH (a:Resource {iri: edge[0]}), (b:Resource {iri: edge[1]})\n"
+            "MATCH (a:Resource {iri: edge[0]}), (b:Resource {iri: edge[1]}) "
+            f"{by_iri('a', 'b')}\n"
             f"CALL (a, b) {{\n  {body}\n}}\n"
             "RETURN DISTINCT f.iri AS iri, "
             f"[l IN labels(f) WHERE l <> 'Resource'] AS labels{columns}"
@@ -171,7 +172,7 @@ class ShapeReach:
             branches.append(f"MATCH {pattern} RETURN n{last} AS n, r{last} AS r")
         body = "\n  UNION\n  ".join(branches)
         return (
-            f"UNWIND ${param} AS iri MATCH (f:Resource {{iri: iri}}) {BY_IRI.format(var='f')} "
+            f"UNWIND ${param} AS iri MATCH (f:Resource {{iri: iri}}) {by_iri('f')} "
             f"WHERE f:{ident(target_cls)}\n"
             f"CALL (f) {{\n  {body}\n}}\n"
             "RETURN DISTINCT n.iri AS iri, CASE WHEN r IS NULL THEN null ELSE "
