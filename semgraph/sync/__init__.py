@@ -1,11 +1,13 @@
 """Source systems in: mappings from ``ontology/systems.ttl`` (and user files) executed on
 rows of CSV / JSON Lines exports, written through the change pipeline in batches."""
 
-BATCH_SIZE = 100
+BATCH_SIZE = 400
 """Records per change set by default. Larger batches spread a change set's fixed costs
-(one neighbourhood read, one pySHACL run per shape selection, one change event), but
-pySHACL's cost per record grows with the batch's data graph and a refused record costs a
-retry of the rest of its batch: 1000 rows took 0.98 of the time of 100 (docs/performance.md)."""
+(about 20 statements at 1-1.6 ms each, one change event, one commit), while pySHACL's cost
+per record grows with the batch's data graph and a refused record costs a retry of the
+rest of its batch. At 20,000 records, three interleaved pairs each (docs/performance.md,
+2026-12-08): 400 gave 1.14x the records/s of 100 (medians 749.2 and 657.0), and 1000 no
+more than 400 (727.9 and 746.9) with a p95 batch about 2.4 times as long."""
 MAX_BATCH_SIZE = 5000
 DOUBTFUL_SHARE = 4
 """Rows a rule may refuse on their own values (a negative quantity) are applied in a
